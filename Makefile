@@ -1,0 +1,82 @@
+# engula-operator: the targets operator users know from kubebuilder. Every target installs what it
+# needs first, so each one works on a fresh clone.
+
+IMG ?= engula-operator:latest
+TESTENV_DIR ?= $(CURDIR)/.testenv
+TESTENV_MODE ?= full
+TESTENV_NODES ?= 3
+KUBECTL ?= kubectl
+export TESTENV_DIR
+
+# npm scripts put node_modules/.bin first on PATH: that is where Node 24 (the node@24 package) is.
+NODE := $(CURDIR)/node_modules/.bin/node
+
+.PHONY: all
+all: test
+
+##@ Development
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+.PHONY: deps
+deps: node_modules/.installed ## Install the npm dependencies (npm ci).
+
+.PHONY: test
+test: deps ## Type-check, then run every unit and integration test against a local control plane.
+	npm test
+
+.PHONY: typecheck
+typecheck: deps ## tsc --noEmit over the whole tree.
+	npm run typecheck
+
+.PHONY: manifests
+manifests: deps ## Regenerate the CRDs, TypeScript types and webhook manifests from api/.
+	npm run manifests
+
+.PHONY: build
+build: deps ## Compile to dist/ (what the container image runs).
+	npm run build
+
+.PHONY: bench
+bench: deps ## Run the benchmarks; they print numbers.
+	npm run bench
+
+.PHONY: testenv-bins
+testenv-bins: ## Build (once, cached outside the repo) or locate the control plane binaries.
+	hack/testenv-bins.sh
+
+.PHONY: testenv
+testenv: deps ## Start a local control plane (etcd, kube-apiserver, controller-manager, scheduler, kwok nodes); writes $(TESTENV_DIR)/kubeconfig.
+	$(NODE) hack/testenv.ts up --mode $(TESTENV_MODE) --nodes $(TESTENV_NODES)
+
+.PHONY: testenv-down
+testenv-down: deps ## Stop the local control plane and remove $(TESTENV_DIR).
+	$(NODE) hack/testenv.ts down
+
+##@ Running
+
+.PHONY: run
+run: deps install ## Run the operator out of cluster against $$KUBECONFIG (with webhooks registered by URL on 127.0.0.1).
+	$(NODE) cmd/manager.ts --local-webhooks $(ARGS)
+
+.PHONY: install
+install: deps ## Install the CRDs into the cluster of $$KUBECONFIG.
+	$(KUBECTL) apply --server-side -f config/crd/bases
+
+.PHONY: uninstall
+uninstall: ## Remove the CRDs (and with them every Engula object) from the cluster of $$KUBECONFIG.
+	$(KUBECTL) delete --ignore-not-found -f config/crd/bases
+
+.PHONY: deploy
+deploy: deps ## Deploy the operator with image IMG into the cluster of $$KUBECONFIG.
+	$(KUBECTL) kustomize config/default | sed 's|image: controller:latest|image: $(IMG)|' | $(KUBECTL) apply --server-side -f -
+
+.PHONY: undeploy
+undeploy: ## Remove the operator's deployment.
+	$(KUBECTL) kustomize config/default | $(KUBECTL) delete --ignore-not-found -f -
+
+.PHONY: help
+help: ## Show this help.
+	@awk 'BEGIN {FS = ":.*##"} /^[a-zA-Z_-]+:.*?##/ { printf "  %-14s %s\n", $$1, $$2 } /^##@/ { printf "\n%s\n", substr($$0, 5) }' $(MAKEFILE_LIST)

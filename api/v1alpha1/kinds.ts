@@ -1,0 +1,68 @@
+// Names and per-component constants of the API, shared by the schemas, the controllers and the
+// webhook. Plain data with no dependencies, so anything may import it.
+
+export const GROUP = 'cluster.engula.io';
+export const VERSION = 'v1alpha1';
+export const API_VERSION = `${GROUP}/${VERSION}` as const;
+
+/** The category every kind is in: `kubectl get engula` lists them all. */
+export const CATEGORY = 'engula';
+
+export const COMPONENTS = ['journal', 'storage', 'kernel', 'engine'] as const;
+export type ComponentName = (typeof COMPONENTS)[number];
+
+/** Components that keep data on volumes: shrinking them needs `spec.allowScaleDown` on the Cluster. */
+export const STATEFUL_COMPONENTS = ['journal', 'storage'] as const satisfies readonly ComponentName[];
+
+/** The port Prometheus scrapes on every component pod unless `metricsPort` says otherwise. */
+export const DEFAULT_METRICS_PORT = 9090;
+
+export const KINDS = {
+  Cluster: { kind: 'Cluster', listKind: 'ClusterList', plural: 'clusters', singular: 'cluster', shortName: 'egc' },
+  Journal: {
+    kind: 'Journal', listKind: 'JournalList', plural: 'journals', singular: 'journal', shortName: 'egj',
+    component: 'journal', defaultPort: 24570,
+  },
+  Storage: {
+    kind: 'Storage', listKind: 'StorageList', plural: 'storages', singular: 'storage', shortName: 'egs',
+    component: 'storage', defaultPort: 24569,
+  },
+  Kernel: {
+    kind: 'Kernel', listKind: 'KernelList', plural: 'kernels', singular: 'kernel', shortName: 'egk',
+    component: 'kernel', defaultPort: 24567,
+  },
+  Engine: {
+    kind: 'Engine', listKind: 'EngineList', plural: 'engines', singular: 'engine', shortName: 'ege',
+    component: 'engine', defaultPort: 24568,
+  },
+} as const;
+
+export type KindName = keyof typeof KINDS;
+export type ChildKindName = Exclude<KindName, 'Cluster'>;
+export const KIND_NAMES = Object.keys(KINDS) as KindName[];
+export const CHILD_KIND_NAMES = ['Journal', 'Storage', 'Kernel', 'Engine'] as const satisfies readonly ChildKindName[];
+
+/** The child kind that runs each component. */
+export const COMPONENT_KINDS = {
+  journal: 'Journal',
+  storage: 'Storage',
+  kernel: 'Kernel',
+  engine: 'Engine',
+} as const satisfies Record<ComponentName, ChildKindName>;
+
+/** Least replicas per component: the kernel coordinates the others, so it cannot be scaled to zero. */
+export const MIN_REPLICAS = { journal: 0, storage: 0, kernel: 1, engine: 0 } as const satisfies Record<ComponentName, number>;
+
+/** Phases, from the least to the most settled. */
+export const PHASES = ['Pending', 'Progressing', 'Ready', 'Degraded', 'Paused'] as const;
+export type Phase = (typeof PHASES)[number];
+
+export const CONDITION_TYPES = ['Ready', 'Progressing', 'Degraded'] as const;
+export type ConditionType = (typeof CONDITION_TYPES)[number];
+
+/**
+ * The longest metadata.name each kind accepts. A StatefulSet's controller-revision-hash label is
+ * `<name>-<10 chars>` and must fit a 63-character label value, so a child's name is at most 52; a
+ * Cluster's child is `<cluster>-<component>` (at most 8 more), so a Cluster's name is at most 44.
+ */
+export const MAX_NAME_LENGTH = { Cluster: 44, Journal: 52, Storage: 52, Kernel: 52, Engine: 52 } as const satisfies Record<KindName, number>;

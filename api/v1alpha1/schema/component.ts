@@ -1,0 +1,156 @@
+// The component spec: what a Cluster says about one of journal/storage/kernel/engine, and (plus
+// clusterName) the spec of the child object that runs it.
+import { DEFAULT_METRICS_PORT, KINDS, MIN_REPLICAS, COMPONENT_KINDS, type ComponentName } from '../kinds.ts';
+import {
+  affinity, envVar, imagePullSecrets, persistentVolumeClaimSpec, persistentVolumeClaimVolumeSource, resourceRequirements,
+  topologySpreadConstraint, toleration,
+} from './core.ts';
+import { celRule, int32, list, named, obj, str, stringMap, type Schema } from './schema.ts';
+import { deepEqual, has, isObject } from './values.ts';
+
+export const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'] as const;
+
+export const imageSpec = (description: string): Schema =>
+  named(
+    'ImageSpec',
+    obj(
+      description,
+      {
+        name: str('The container image, with a tag or digest, e.g. engula/engula:v0.3.', { minLength: 1 }),
+        pullPolicy: str('When the kubelet pulls the image: Always, IfNotPresent or Never. Default IfNotPresent.', {
+          enum: PULL_POLICIES,
+          default: 'IfNotPresent',
+        }),
+      },
+      { required: ['name'] },
+    ),
+    'A container image and when to pull it.',
+  );
+
+const volumeSpec = named(
+  'VolumeSpec',
+  obj(
+    'The data volume mounted into every pod of the component. Set spec (a new claim per pod) or source ' +
+      '(one existing claim), not both. It cannot be changed once the component exists, because a ' +
+      "StatefulSet's volume claim templates are immutable.",
+    { spec: persistentVolumeClaimSpec, source: persistentVolumeClaimVolumeSource },
+    {
+      'x-kubernetes-validations': [
+        celRule(
+          {
+            rule: '!(has(self.spec) && has(self.source))',
+            message: 'set volume.spec (a new claim per pod) or volume.source (an existing claim), not both',
+          },
+          (self) => !(has(self, 'spec') && has(self, 'source')),
+        ),
+      ],
+    },
+  ),
+);
+
+const PORT_DESCRIPTION =
+  'Default: journal 24570, storage 24569, kernel 24567, engine 24568.';
+
+const portRange = { minimum: 1, maximum: 65535 };
+
+function componentProperties(component: ComponentName): Record<string, Schema> {
+  const min = MIN_REPLICAS[component];
+  return {
+    replicas: int32(
+      'Number of pods. Minimum 0, and 1 for the kernel. Shrinking journal or storage on a Cluster needs spec.allowScaleDown.',
+      { minimum: min },
+    ),
+    image: imageSpec("The component's image; overrides the Cluster's spec.image. A child object without one takes the Cluster's."),
+    port: int32(`The port the component serves Engula traffic on. ${PORT_DESCRIPTION}`, {
+      ...portRange,
+      default: KINDS[COMPONENT_KINDS[component]].defaultPort,
+    }),
+    metricsPort: int32(`The port that serves Prometheus metrics at /metrics. Default ${DEFAULT_METRICS_PORT}; must differ from port.`, {
+      ...portRange,
+      default: DEFAULT_METRICS_PORT,
+    }),
+    resource: resourceRequirements,
+    volume: volumeSpec,
+    imagePullSecrets: imagePullSecrets("the component's"),
+    nodeSelector: stringMap('Node labels a node must have to run the pods.'),
+    tolerations: list('Taints the pods tolerate.', toleration, { 'x-kubernetes-list-type': 'atomic' }),
+    affinity,
+    topologySpreadConstraints: list('How the pods spread across topology domains such as zones.', topologySpreadConstraint, {
+      'x-kubernetes-list-type': 'atomic',
+    }),
+    podAnnotations: stringMap('Annotations put on every pod, e.g. for a service mesh or a backup tool.'),
+    env: list('Extra environment variables for the component container, after the ones the operator sets.', envVar, {
+      'x-kubernetes-list-type': 'atomic',
+    }),
+  };
+}
+
+const componentRules = [
+  celRule(
+    {
+      rule: '!has(self.metricsPort) || !has(self.port) || self.metricsPort != self.port',
+      message: 'metricsPort must differ from port',
+      fieldPath: '.metricsPort',
+    },
+    (self) => !isObject(self) || self.metricsPort === undefined || self.port === undefined || self.metricsPort !== self.port,
+  ),
+  celRule(
+    {
+      rule: 'has(self.volume) == has(oldSelf.volume) && (!has(self.volume) || self.volume == oldSelf.volume)',
+      message:
+        "volume cannot be added, changed or removed once the component exists (a StatefulSet's volume claim templates " +
+        'are immutable); delete and recreate the component instead (its PersistentVolumeClaims are kept)',
+      fieldPath: '.volume',
+      reason: 'FieldValueForbidden',
+    },
+    (self, oldSelf) =>
+      isObject(self) && isObject(oldSelf) && has(self, 'volume') === has(oldSelf, 'volume') && deepEqual(self.volume, oldSelf.volume),
+  ),
+];
+
+/** A component inside a Cluster's spec. */
+export function componentSpec(component: ComponentName): Schema {
+  return named(
+    'ComponentSpec',
+    obj(`The ${component} component. Omit it to run no ${component}.`, componentProperties(component), {
+      required: ['replicas'],
+      'x-kubernetes-validations': componentRules,
+    }),
+    'One component (journal, storage, kernel or engine) inside a Cluster spec.',
+  );
+}
+
+/** The spec of a child object: a component spec plus the Cluster it belongs to. */
+export function childSpec(component: ComponentName): Schema {
+  return named(
+    'ChildSpec',
+    obj(
+      `The desired state of an Engula ${component}. When it belongs to a Cluster, the Cluster writes this spec.`,
+      {
+        clusterName: str(
+          'The Engula cluster this component belongs to: the Cluster object that owns it, or for a standalone ' +
+            'object the cluster name its pods join. Can be set once and never changed.',
+          { maxLength: 63 },
+        ),
+        ...componentProperties(component),
+      },
+      {
+        required: ['replicas'],
+        'x-kubernetes-validations': [
+          ...componentRules,
+          celRule(
+            {
+              rule: '!has(oldSelf.clusterName) || (has(self.clusterName) && self.clusterName == oldSelf.clusterName)',
+              message: 'clusterName cannot change once set: create a new object for another cluster',
+              fieldPath: '.clusterName',
+              reason: 'FieldValueForbidden',
+            },
+            (self, oldSelf) =>
+              !has(oldSelf, 'clusterName') || (isObject(self) && isObject(oldSelf) && self.clusterName === oldSelf.clusterName),
+          ),
+        ],
+      },
+    ),
+    'The spec of a Journal, Storage, Kernel or Engine: a component spec plus the cluster it belongs to.',
+  );
+}

@@ -1,0 +1,113 @@
+// The test command's runner: starts one control plane for the whole run (only when integration
+// tests are selected), runs the selected test files with node's built-in runner, and stops the
+// control plane afterwards: on success, on failure, and on Ctrl-C or SIGTERM.
+//
+//   node hack/run-tests.ts [path ...]     paths are test files or folders (default: test/)
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve } from 'node:path';
+import { resolveBinDir } from '../testenv/bins.ts';
+import { files as testenvFiles } from '../testenv/components.ts';
+import { startControlPlane, stopControlPlaneAt, type ControlPlane, type ControlPlaneState } from '../testenv/controlplane.ts';
+import { testenvLogger } from '../testenv/logger.ts';
+import { isAlive } from '../testenv/process.ts';
+
+const root = resolve(import.meta.dirname, '..');
+const log = testenvLogger('run-tests');
+const RUN_PREFIX = 'engula-testenv-';
+
+function testFiles(path: string): string[] {
+  const abs = resolve(root, path);
+  if (!existsSync(abs)) throw new Error(`no such test path: ${path}`);
+  if (statSync(abs).isFile()) return [abs];
+  return readdirSync(abs, { withFileTypes: true }).flatMap((e) => {
+    if (e.isDirectory()) return e.name === 'fixtures' ? [] : testFiles(join(abs, e.name));
+    return e.name.endsWith('.test.ts') ? [join(abs, e.name)] : [];
+  });
+}
+
+/** Control planes left by a runner that was SIGKILLed: stop them before starting another. */
+async function reapOrphans(): Promise<void> {
+  for (const name of readdirSync(tmpdir()).filter((n) => n.startsWith(RUN_PREFIX))) {
+    const dir = join(tmpdir(), name);
+    const stateFile = testenvFiles(dir).state;
+    if (!existsSync(stateFile)) continue;
+    try {
+      const state = JSON.parse(readFileSync(stateFile, 'utf8')) as ControlPlaneState;
+      if (isAlive(state.ownerPid)) continue;
+      log.warn({ dir, ownerPid: state.ownerPid }, 'stopping a control plane whose test run is gone');
+      await stopControlPlaneAt(dir);
+    } catch (err) {
+      log.warn({ dir, err: (err as Error).message }, 'could not read an old control plane state');
+    }
+  }
+}
+
+const paths = process.argv.slice(2);
+const selected = [...new Set((paths.length ? paths : ['test']).flatMap(testFiles))].sort();
+if (selected.length === 0) {
+  log.error({ paths }, 'no test files selected');
+  process.exit(1);
+}
+const needsCluster = selected.some((f) => relative(root, f).split('/').includes('integration'));
+
+let controlPlane: ControlPlane | undefined;
+let child: ChildProcess | undefined;
+let stopping: Promise<void> | undefined;
+
+function teardown(): Promise<void> {
+  stopping ??= (async () => {
+    // The test runner's own children (one per test file) are in its process group.
+    if (child?.pid !== undefined && child.exitCode === null) {
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        // Already gone.
+      }
+    }
+    if (controlPlane) {
+      log.info('stopping the control plane');
+      await controlPlane.stop();
+    }
+  })();
+  return stopping;
+}
+
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    log.warn({ signal }, 'interrupted: tearing down');
+    void teardown().finally(() => process.exit(130));
+  });
+}
+
+const started = Date.now();
+let exitCode = 1;
+try {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  // Set when this runner itself runs inside a test (teardown.test.ts): it would turn the node
+  // test runner below into a reporting child of that outer run.
+  delete env.NODE_TEST_CONTEXT;
+  if (needsCluster) {
+    await reapOrphans();
+    const binDir = await resolveBinDir();
+    const cpStarted = Date.now();
+    controlPlane = await startControlPlane({ dir: mkdtempSync(join(tmpdir(), RUN_PREFIX)), mode: 'full', binDir, logger: log });
+    log.info({ seconds: (Date.now() - cpStarted) / 1000 }, 'control plane started for this run');
+    Object.assign(env, controlPlane.env());
+  }
+  const concurrency = process.env.TEST_CONCURRENCY ?? '3';
+  log.info({ files: selected.length, concurrency, cluster: needsCluster }, 'running tests');
+  const args = ['--test', `--test-concurrency=${concurrency}`, '--test-timeout=600000', '--test-reporter=spec', ...selected];
+  exitCode = await new Promise<number>((resolveExit) => {
+    child = spawn(process.execPath, args, { stdio: 'inherit', env, cwd: root, detached: true });
+    child.on('close', (code, signal) => resolveExit(code ?? (signal ? 1 : 0)));
+  });
+} catch (err) {
+  log.error({ err: (err as Error).message }, 'test run failed');
+  exitCode = 1;
+} finally {
+  await teardown();
+}
+log.info({ seconds: (Date.now() - started) / 1000, exitCode }, 'test run finished');
+process.exit(exitCode);

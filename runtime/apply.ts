@@ -1,0 +1,288 @@
+// The writer reconcilers use. Every write is idempotent and skipped when it would change nothing:
+// an idle operator sends no writes at all.
+// - apply(): server-side apply with one field manager, forced (the operator owns what it sets).
+//   Skipped when the desired fields are already a subset of the live object (from the informer
+//   cache when the kind is watched, else one GET). A hash of the desired object is kept in an
+//   annotation, so removing a field from the desired object is noticed too (a subset test
+//   alone cannot see a removal).
+// - applyStatus(): the same through the status subresource, comparing status only.
+// - update()/updateStatus(): read fresh, mutate, PUT with the resourceVersion; 409 → read again.
+// - delete(): skipped when the cache knows the object is gone.
+import { createHash } from 'node:crypto';
+import { ApiError, ConflictError, isAlreadyExists, isConflict, isNotFound } from './errors.ts';
+import type { InformerFactory } from './informer-factory.ts';
+import type { LabelSelector } from './labels.ts';
+import { resourcePath, type KubeObject, type ObjectList, type ResourceRef } from './resource.ts';
+import type { RestClient } from './rest.ts';
+
+export const defaultFieldManager = 'engula-operator';
+export const defaultHashAnnotation = 'operator-runtime/applied-hash';
+
+export interface ClientOptions {
+  rest: RestClient;
+  /** Cache consulted before a write; kinds it does not watch are read with a GET. */
+  cache?: InformerFactory;
+  fieldManager?: string;
+  /** Annotation that holds the hash of the last applied desired object ('' turns it off). */
+  hashAnnotation?: string;
+  /** Extra attempts after a 409 (default 5). */
+  conflictRetries?: number;
+}
+
+export interface WriteResult {
+  obj: KubeObject | undefined;
+  /** False when no request was needed. */
+  changed: boolean;
+}
+
+export interface ClientStats {
+  applied: number;
+  skipped: number;
+  conflicts: number;
+}
+
+export class Client {
+  readonly rest: RestClient;
+  readonly fieldManager: string;
+  readonly stats: ClientStats = { applied: 0, skipped: 0, conflicts: 0 };
+  private readonly cache: InformerFactory | undefined;
+  private readonly hashAnnotation: string;
+  private readonly retries: number;
+
+  constructor(opts: ClientOptions) {
+    this.rest = opts.rest;
+    this.cache = opts.cache;
+    this.fieldManager = opts.fieldManager ?? defaultFieldManager;
+    this.hashAnnotation = opts.hashAnnotation ?? defaultHashAnnotation;
+    this.retries = opts.conflictRetries ?? 5;
+  }
+
+  /** A fresh read from the API server; undefined when absent. */
+  async get(ref: ResourceRef, namespace: string, name: string, signal?: AbortSignal): Promise<KubeObject | undefined> {
+    try {
+      return await this.rest.request<KubeObject>('GET', resourcePath(ref, namespace, name), signal ? { signal } : {});
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  async list(ref: ResourceRef, namespace = '', selector?: string, signal?: AbortSignal): Promise<KubeObject[]> {
+    const out: KubeObject[] = [];
+    let cont: string | undefined;
+    do {
+      const page = await this.rest.request<ObjectList>('GET', resourcePath(ref, namespace), { query: { labelSelector: selector, limit: 500, continue: cont }, ...(signal ? { signal } : {}) });
+      out.push(...page.items);
+      cont = page.metadata.continue || undefined;
+    } while (cont !== undefined);
+    return out;
+  }
+
+  async create(ref: ResourceRef, obj: KubeObject, signal?: AbortSignal): Promise<KubeObject> {
+    return this.rest.request<KubeObject>('POST', resourcePath(ref, obj.metadata.namespace ?? ''), { body: obj, query: { fieldManager: this.fieldManager }, ...(signal ? { signal } : {}) });
+  }
+
+  /** Server-side apply of `desired` (apiVersion, kind, metadata.name/namespace and the fields the
+   * operator owns), unless the live object already has them. */
+  async apply(ref: ResourceRef, desired: KubeObject, signal?: AbortSignal): Promise<WriteResult> {
+    const { name, namespace } = nameOf(desired);
+    const body = this.withHash(desired);
+    const compare = { ...body } as KubeObject;
+    delete compare.status;
+    for (let attempt = 0; ; attempt++) {
+      const live = await this.current(ref, namespace, name, attempt > 0, signal);
+      if (live !== undefined && isSubset(compare, live)) {
+        this.stats.skipped++;
+        return { obj: live, changed: false };
+      }
+      try {
+        const obj = await this.rest.request<KubeObject>('PATCH', resourcePath(ref, namespace, name), {
+          body,
+          contentType: 'application/apply-patch+yaml',
+          query: { fieldManager: this.fieldManager, force: true },
+          ...(signal ? { signal } : {}),
+        });
+        this.stats.applied++;
+        return { obj, changed: true };
+      } catch (err) {
+        if (!this.retryable(err, attempt)) throw wrapConflict(err);
+      }
+    }
+  }
+
+  /** Server-side apply of `desired.status` through the status subresource, unless live status has it. */
+  async applyStatus(ref: ResourceRef, desired: KubeObject, signal?: AbortSignal): Promise<WriteResult> {
+    const { name, namespace } = nameOf(desired);
+    const status = desired.status;
+    for (let attempt = 0; ; attempt++) {
+      const live = await this.current(ref, namespace, name, attempt > 0, signal);
+      if (live === undefined) return { obj: undefined, changed: false };
+      if (isSubset(status, live.status)) {
+        this.stats.skipped++;
+        return { obj: live, changed: false };
+      }
+      try {
+        const body = { apiVersion: desired.apiVersion, kind: desired.kind, metadata: { name, ...(namespace ? { namespace } : {}) }, status };
+        const obj = await this.rest.request<KubeObject>('PATCH', resourcePath(ref, namespace, name, 'status'), {
+          body,
+          contentType: 'application/apply-patch+yaml',
+          query: { fieldManager: this.fieldManager, force: true },
+          ...(signal ? { signal } : {}),
+        });
+        this.stats.applied++;
+        return { obj, changed: true };
+      } catch (err) {
+        if (isNotFound(err)) return { obj: undefined, changed: false };
+        if (!this.retryable(err, attempt)) throw wrapConflict(err);
+      }
+    }
+  }
+
+  /** Read fresh, let `mutate` change a copy, PUT it with the read resourceVersion; a 409 starts
+   * over from a new read. No request when `mutate` changed nothing or the object is absent. */
+  update(ref: ResourceRef, namespace: string, name: string, mutate: (draft: KubeObject) => void, signal?: AbortSignal): Promise<WriteResult> {
+    return this.readModifyWrite(ref, namespace, name, mutate, undefined, signal);
+  }
+
+  updateStatus(ref: ResourceRef, namespace: string, name: string, mutate: (draft: KubeObject) => void, signal?: AbortSignal): Promise<WriteResult> {
+    return this.readModifyWrite(ref, namespace, name, mutate, 'status', signal);
+  }
+
+  /** Deletes the object; false when it was already gone (known from the cache: no request). */
+  async delete(ref: ResourceRef, namespace: string, name: string, opts: { propagationPolicy?: 'Background' | 'Foreground' | 'Orphan'; uid?: string; signal?: AbortSignal } = {}): Promise<boolean> {
+    if (this.cache?.watches(ref)) {
+      const { synced, obj } = this.cache.peek(ref, namespace, name);
+      if (synced && (obj === undefined || obj.metadata.deletionTimestamp !== undefined)) {
+        this.stats.skipped++;
+        return false;
+      }
+    }
+    try {
+      await this.rest.request('DELETE', resourcePath(ref, namespace, name), {
+        body: { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: opts.propagationPolicy ?? 'Background', ...(opts.uid ? { preconditions: { uid: opts.uid } } : {}) },
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+  }
+
+  /** Reads from the cache when it watches the kind (a list of the cache is free). */
+  async listCached(ref: ResourceRef, namespace = '', selector?: LabelSelector): Promise<KubeObject[]> {
+    if (!this.cache) throw new Error('client has no cache');
+    return this.cache.list(ref, namespace, selector);
+  }
+
+  private async readModifyWrite(ref: ResourceRef, namespace: string, name: string, mutate: (draft: KubeObject) => void, sub: 'status' | undefined, signal?: AbortSignal): Promise<WriteResult> {
+    for (let attempt = 0; ; attempt++) {
+      const live = await this.current(ref, namespace, name, attempt > 0, signal);
+      if (live === undefined) return { obj: undefined, changed: false };
+      const draft = structuredClone(live);
+      mutate(draft);
+      if (deepEqual(draft, live)) {
+        this.stats.skipped++;
+        return { obj: live, changed: false };
+      }
+      try {
+        const obj = await this.rest.request<KubeObject>('PUT', resourcePath(ref, namespace, name, sub), {
+          body: draft,
+          query: { fieldManager: this.fieldManager },
+          ...(signal ? { signal } : {}),
+        });
+        this.stats.applied++;
+        return { obj, changed: true };
+      } catch (err) {
+        if (isNotFound(err)) return { obj: undefined, changed: false };
+        if (!this.retryable(err, attempt)) throw wrapConflict(err);
+      }
+    }
+  }
+
+  /** The cached object when the cache watches the kind and has synced (and this is not a retry
+   * after a conflict, which needs the server's latest version); otherwise a GET. */
+  private async current(ref: ResourceRef, namespace: string, name: string, fresh: boolean, signal?: AbortSignal): Promise<KubeObject | undefined> {
+    if (!fresh && this.cache?.watches(ref)) {
+      const { synced, obj } = this.cache.peek(ref, namespace, name);
+      if (synced) return obj;
+    }
+    return this.get(ref, namespace, name, signal);
+  }
+
+  private retryable(err: unknown, attempt: number): boolean {
+    if (!(isConflict(err) || isAlreadyExists(err))) return false;
+    this.stats.conflicts++;
+    return attempt < this.retries;
+  }
+
+  private withHash(desired: KubeObject): KubeObject {
+    if (this.hashAnnotation === '') return desired;
+    const hash = createHash('sha256').update(stableStringify(desired)).digest('hex').slice(0, 16);
+    return { ...desired, metadata: { ...desired.metadata, annotations: { ...desired.metadata.annotations, [this.hashAnnotation]: hash } } };
+  }
+}
+
+function nameOf(obj: KubeObject): { name: string; namespace: string } {
+  const name = obj.metadata.name;
+  if (!name) throw new Error(`object of kind ${String(obj.kind)} has no metadata.name`);
+  return { name, namespace: obj.metadata.namespace ?? '' };
+}
+
+function wrapConflict(err: unknown): unknown {
+  if (err instanceof ApiError && err.statusCode === 409) return new ConflictError(err.message, { cause: err });
+  return err;
+}
+
+/** Keys that identify an element of a list-map in the Kubernetes API (containers, env, ports,
+ * volumes by name; conditions by type). */
+const listMapKeys = ['name', 'type'] as const;
+
+/**
+ * Whether `live` already holds every field of `desired`: maps compare key by key (live may have
+ * more keys, defaulted by the server or set by others); lists must have the same length, and
+ * their elements are matched by `name`/`type` when every element has one, else by position.
+ */
+export function isSubset(desired: unknown, live: unknown): boolean {
+  if (desired === live) return true;
+  if (desired === null || live === null || typeof desired !== 'object' || typeof live !== 'object') {
+    return desired === undefined ? true : desired === live;
+  }
+  if (Array.isArray(desired)) {
+    if (!Array.isArray(live) || live.length !== desired.length) return false;
+    const key = listMapKeys.find((k) => desired.every((d) => isRecord(d) && typeof d[k] === 'string'));
+    if (key !== undefined) {
+      return desired.every((d) => {
+        const match = live.find((l) => isRecord(l) && isRecord(d) && l[key] === d[key]);
+        return match !== undefined && isSubset(d, match);
+      });
+    }
+    return desired.every((d, i) => isSubset(d, live[i]));
+  }
+  if (Array.isArray(live)) return false;
+  const l = live as Record<string, unknown>;
+  for (const [k, v] of Object.entries(desired)) {
+    if (v === undefined) continue;
+    if (!isSubset(v, l[k])) return false;
+  }
+  return true;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+export function deepEqual(a: unknown, b: unknown): boolean {
+  return stableStringify(a) === stableStringify(b);
+}
+
+export function stableStringify(v: unknown): string {
+  return JSON.stringify(v, (_k, value: unknown) => {
+    if (isRecord(value)) {
+      const sorted: Record<string, unknown> = {};
+      for (const k of Object.keys(value).sort()) sorted[k] = value[k];
+      return sorted;
+    }
+    return value;
+  });
+}

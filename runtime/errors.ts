@@ -1,0 +1,107 @@
+// Errors as values with a kind, so callers branch on `kind`, never on message text.
+
+/** Returned or thrown by a reconciler for a failure that retrying cannot fix (bad input, a spec
+ * that can never converge). It is logged and counted, and the key is not requeued. */
+export class TerminalError extends Error {
+  readonly kind = 'terminal' as const;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TerminalError';
+  }
+}
+
+/** A 409 that survived the retries on a fresh read; the key goes back with backoff. */
+export class ConflictError extends Error {
+  readonly kind = 'conflict' as const;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ConflictError';
+  }
+}
+
+/** A failure worth retrying with backoff (the default for anything that is not terminal). */
+export class RetryableError extends Error {
+  readonly kind = 'retryable' as const;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'RetryableError';
+  }
+}
+
+/** A non-2xx answer from the API server, with the Status object's reason when it sent one. */
+export class ApiError extends Error {
+  readonly kind = 'api' as const;
+  readonly statusCode: number;
+  readonly reason: string;
+  readonly method: string;
+  readonly path: string;
+  constructor(statusCode: number, reason: string, message: string, method: string, path: string) {
+    super(`${method} ${path}: ${statusCode} ${reason}: ${message}`);
+    this.name = 'ApiError';
+    this.statusCode = statusCode;
+    this.reason = reason;
+    this.method = method;
+    this.path = path;
+  }
+}
+
+/** The watch went quiet for longer than the watchdog allows: the connection is presumed dead. */
+export class WatchStalledError extends Error {
+  readonly kind = 'stalled' as const;
+  constructor(ms: number) {
+    super(`no watch event or bookmark for ${ms} ms`);
+    this.name = 'WatchStalledError';
+  }
+}
+
+export type ErrorKind = 'terminal' | 'conflict' | 'retryable' | 'notFound' | 'gone' | 'invalid' | 'forbidden' | 'unknown';
+
+export function isApiError(err: unknown): err is ApiError {
+  return err instanceof ApiError;
+}
+
+export function isNotFound(err: unknown): boolean {
+  return err instanceof ApiError && err.statusCode === 404;
+}
+
+export function isConflict(err: unknown): boolean {
+  return err instanceof ConflictError || (err instanceof ApiError && err.statusCode === 409 && err.reason === 'Conflict');
+}
+
+export function isAlreadyExists(err: unknown): boolean {
+  return err instanceof ApiError && err.statusCode === 409 && err.reason === 'AlreadyExists';
+}
+
+export function isGone(err: unknown): boolean {
+  return err instanceof ApiError && (err.statusCode === 410 || err.reason === 'Expired' || err.reason === 'Gone');
+}
+
+export function isTerminal(err: unknown): err is TerminalError {
+  return err instanceof TerminalError;
+}
+
+/** Classifies any thrown value. 422 and 400 are input the server will keep refusing: terminal. */
+export function errorKind(err: unknown): ErrorKind {
+  if (err instanceof TerminalError) return 'terminal';
+  if (err instanceof ConflictError) return 'conflict';
+  if (err instanceof RetryableError) return 'retryable';
+  if (err instanceof ApiError) {
+    if (err.statusCode === 404) return 'notFound';
+    if (err.statusCode === 409) return err.reason === 'AlreadyExists' ? 'retryable' : 'conflict';
+    if (err.statusCode === 410) return 'gone';
+    if (err.statusCode === 400 || err.statusCode === 422) return 'invalid';
+    if (err.statusCode === 401 || err.statusCode === 403) return 'forbidden';
+    return 'retryable';
+  }
+  return 'unknown';
+}
+
+/** A thrown value that signals a bug in the reconciler rather than a failure of the world: the
+ * nearest thing JavaScript has to a Go panic, counted in controller_runtime_reconcile_panics_total. */
+export function isProgrammerError(err: unknown): boolean {
+  return !(err instanceof Error) || err instanceof TypeError || err instanceof ReferenceError || err instanceof RangeError || err instanceof SyntaxError;
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

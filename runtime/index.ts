@@ -1,0 +1,21 @@
+// The runtime's public surface: what controllers/, webhooks/ and cmd/ import.
+export { Client, defaultFieldManager, isSubset, type WriteResult } from './apply.ts';
+export { Backoff, type BackoffOptions } from './backoff.ts';
+export { Store, type StoreEvent } from './cache.ts';
+export { realClock, delay, type Clock } from './clock.ts';
+export { Controller, type ControllerSpec, type ReconcileContext, type Reconciler, type Result, type WatchSpec } from './controller.ts';
+export { ApiError, ConflictError, RetryableError, TerminalError, errorKind, isConflict, isGone, isNotFound, type ErrorKind } from './errors.ts';
+export { ApiEventRecorder, MemoryEventRecorder, type EventRecorder, type EventType } from './events.ts';
+export { defaultFlags, flagHelp, parseDuration, parseFlags, type ManagerFlags } from './flags.ts';
+export { enqueueMapped, enqueueObject, enqueueOwner, generationChanged, labelsChanged, or, ownerKeysOf, resourceVersionChanged, type Predicate, type Request } from './handlers.ts';
+export { parseBindAddress, type Check } from './health.ts';
+export { Informer, type EventHandler, type InformerTuning } from './informer.ts';
+export { InformerFactory, type CacheReader } from './informer-factory.ts';
+export { labelMatcher, type LabelSelector } from './labels.ts';
+export { LeaderElector, defaultIdentity } from './leader-election.ts';
+export { Manager, type ManagerOptions, type Runnable } from './manager.ts';
+export { RuntimeMetrics } from './metrics.ts';
+export { BucketRateLimiter, ItemExponentialFailureRateLimiter, MaxOfRateLimiter, defaultControllerRateLimiter, type RateLimiter } from './rate-limiter.ts';
+export { apiVersionOf, coreResources, keyOf, objectKey, resource, resourcePath, splitKey, type KubeObject, type ObjectMeta, type OwnerReference, type ResourceRef } from './resource.ts';
+export { RestClient } from './rest.ts';
+export { WorkQueue } from './workqueue.ts';

@@ -1,0 +1,224 @@
+// The manager: one per process. It owns the API client, the shared informers, metrics, probes,
+// leader election and the controllers, and runs them in the right order:
+// start:    metrics and probe servers → informers (every replica, so a standby is warm) →
+//           runnables that need no leadership (webhooks) → campaign → controllers once leading.
+// shutdown: (SIGTERM, abort of the signal) controllers take no new work and finish in-flight
+//           reconciles within the graceful deadline → leader runnables stop → the lease is
+//           released → informers stop → servers close.
+// Losing the lease stops everything and rejects start(), so the process exits and restarts
+// rather than keep running as a second leader.
+import { existsSync, readFileSync } from 'node:fs';
+import type { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { Client } from './apply.ts';
+import { Controller, type ControllerSpec } from './controller.ts';
+import { errorMessage } from './errors.ts';
+import { ApiEventRecorder, type EventRecorder } from './events.ts';
+import { defaultFlags, type ManagerFlags } from './flags.ts';
+import { metricsEndpoint, parseBindAddress, ProbeServer, type Check, type HttpEndpoint } from './health.ts';
+import type { InformerTuning } from './informer.ts';
+import { InformerFactory } from './informer-factory.ts';
+import { defaultIdentity, LeaderElector } from './leader-election.ts';
+import { RuntimeMetrics } from './metrics.ts';
+import { RestClient } from './rest.ts';
+
+export interface ManagerOptions {
+  kubeConfig: KubeConfig;
+  logger: Logger;
+  /** Flags as parsed by parseFlags (missing ones take the defaults). */
+  flags?: Partial<ManagerFlags>;
+  /** Field manager for server-side apply (default 'engula-operator'). */
+  fieldManager?: string;
+  /** `source.component` of recorded Events. */
+  eventComponent?: string;
+  /** Leader election identity (default hostname_uuid). */
+  identity?: string;
+  /** Informer tuning beyond the flags (tests use short backoffs). */
+  informerTuning?: InformerTuning;
+  metrics?: RuntimeMetrics;
+}
+
+/** Something the manager starts and stops: a webhook server, a cert rotator... */
+export interface Runnable {
+  name: string;
+  /** True: runs only on the leader. False: on every replica (webhooks). */
+  needLeaderElection: boolean;
+  /** Runs until the signal aborts; rejecting stops the manager. */
+  start(signal: AbortSignal): Promise<void>;
+}
+
+function podNamespace(): string {
+  const file = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() : 'default';
+}
+
+export class Manager {
+  readonly flags: ManagerFlags;
+  readonly rest: RestClient;
+  readonly informers: InformerFactory;
+  readonly client: Client;
+  readonly metrics: RuntimeMetrics;
+  readonly recorder: ApiEventRecorder;
+  readonly log: Logger;
+  readonly identity: string;
+  readonly probes: ProbeServer | undefined;
+  private readonly metricsServer: HttpEndpoint | undefined;
+  private readonly controllers: Controller[] = [];
+  private readonly runnables: Runnable[] = [];
+  private elector: LeaderElector | undefined;
+  private leading = false;
+  private started = false;
+
+  constructor(opts: ManagerOptions) {
+    this.flags = { ...defaultFlags, ...opts.flags };
+    this.log = opts.logger;
+    this.identity = opts.identity ?? defaultIdentity();
+    this.rest = new RestClient(opts.kubeConfig);
+    this.metrics = opts.metrics ?? new RuntimeMetrics();
+    this.rest.onResponse((method, code, host) => this.metrics.restRequests.inc({ method, code, host }));
+    this.informers = new InformerFactory({
+      rest: this.rest,
+      logger: this.log,
+      namespaces: this.flags.namespaces,
+      tuning: { watchdogMs: this.flags.watchWatchdogMs, resyncPeriodMs: this.flags.syncPeriodMs, ...opts.informerTuning },
+    });
+    this.client = new Client({ rest: this.rest, cache: this.informers, ...(opts.fieldManager ? { fieldManager: opts.fieldManager } : {}) });
+    this.recorder = new ApiEventRecorder({ rest: this.rest, component: opts.eventComponent ?? opts.fieldManager ?? 'operator', host: this.identity.split('_')[0] ?? '', logger: this.log });
+    const metricsBind = parseBindAddress(this.flags.metricsBindAddress);
+    this.metricsServer = metricsBind ? metricsEndpoint(metricsBind, this.metrics.registry) : undefined;
+    const probeBind = parseBindAddress(this.flags.healthProbeBindAddress);
+    this.probes = probeBind ? new ProbeServer(probeBind) : undefined;
+    this.probes?.addReadyzCheck('informers-synced', () => {
+      const pending = this.informers.all().filter((i) => !i.hasSynced);
+      if (pending.length > 0) throw new Error(`caches not synced: ${pending.map((i) => `${i.ref.plural}${i.namespace ? `@${i.namespace}` : ''}`).join(', ')}`);
+    });
+  }
+
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  get metricsPort(): number | undefined {
+    return this.metricsServer?.port;
+  }
+
+  get probePort(): number | undefined {
+    return this.probes?.endpoint.port;
+  }
+
+  get eventRecorder(): EventRecorder {
+    return this.recorder;
+  }
+
+  addController(spec: ControllerSpec): Controller {
+    if (this.started) throw new Error('add controllers before start()');
+    const c = new Controller(
+      { ...spec, maxConcurrentReconciles: spec.maxConcurrentReconciles ?? this.flags.maxConcurrentReconciles },
+      { informers: this.informers, client: this.client, recorder: this.recorder, metrics: this.metrics, logger: this.log, cacheSyncTimeoutMs: this.flags.cacheSyncTimeoutMs },
+    );
+    this.controllers.push(c);
+    return c;
+  }
+
+  add(runnable: Runnable): void {
+    if (this.started) throw new Error('add runnables before start()');
+    this.runnables.push(runnable);
+  }
+
+  addHealthzCheck(name: string, check: Check): void {
+    this.probes?.addHealthzCheck(name, check);
+  }
+
+  addReadyzCheck(name: string, check: Check): void {
+    this.probes?.addReadyzCheck(name, check);
+  }
+
+  /** Runs until `signal` aborts (then shuts down gracefully and resolves) or something fatal
+   * happens (leadership lost, a runnable failed, caches never synced: shuts down and rejects). */
+  async start(signal: AbortSignal): Promise<void> {
+    if (this.started) throw new Error('manager already started');
+    this.started = true;
+    const runnableAbort = new AbortController();
+    const running: Array<Promise<void>> = [];
+    let fatal: Error | undefined;
+    let wakeFatal: () => void = () => undefined;
+    const fatalSignal = new Promise<void>((resolve) => (wakeFatal = resolve));
+    const fail = (err: Error): void => {
+      fatal ??= err;
+      wakeFatal();
+    };
+    const startRunnable = (r: Runnable): void => {
+      running.push(
+        r.start(runnableAbort.signal).catch((err: unknown) => {
+          if (!runnableAbort.signal.aborted) fail(new Error(`runnable ${r.name} failed: ${errorMessage(err)}`, { cause: err }));
+        }),
+      );
+    };
+    const startControllers = (): void => {
+      for (const c of this.controllers) c.start(runnableAbort.signal).catch((err: unknown) => fail(err instanceof Error ? err : new Error(String(err))));
+      for (const r of this.runnables) if (r.needLeaderElection) startRunnable(r);
+    };
+
+    try {
+      if (this.metricsServer) this.log.info({ port: await this.metricsServer.listen() }, 'metrics server listening');
+      if (this.probes) this.log.info({ port: await this.probes.endpoint.listen() }, 'health probe server listening');
+    } catch (err) {
+      await this.closeServers();
+      throw err;
+    }
+    this.informers.start();
+    for (const r of this.runnables) if (!r.needLeaderElection) startRunnable(r);
+
+    if (this.flags.leaderElect) {
+      const elector = new LeaderElector({
+        rest: this.rest,
+        namespace: this.flags.leaderElectionNamespace || podNamespace(),
+        name: this.flags.leaderElectionId,
+        identity: this.identity,
+        leaseDurationMs: this.flags.leaseDurationMs,
+        renewDeadlineMs: this.flags.renewDeadlineMs,
+        retryPeriodMs: this.flags.retryPeriodMs,
+        logger: this.log,
+        onStatus: (leading) => this.metrics.leaderStatus.set({ name: this.flags.leaderElectionId }, leading ? 1 : 0),
+      });
+      this.elector = elector;
+      elector.onLost(() => fail(new Error('leader election lost')));
+      elector.start();
+      elector.whenLeading().then(
+        () => {
+          if (signal.aborted || fatal) return;
+          this.leading = true;
+          startControllers();
+        },
+        () => undefined,
+      );
+    } else {
+      this.leading = true;
+      startControllers();
+    }
+
+    await new Promise<void>((resolve) => {
+      if (signal.aborted) resolve();
+      signal.addEventListener('abort', () => resolve(), { once: true });
+      void fatalSignal.then(resolve);
+    });
+    this.log.info({ reason: fatal ? fatal.message : 'signal' }, 'shutting down');
+    const deadline = this.flags.gracefulShutdownTimeoutMs;
+    const drained = await Promise.all(this.controllers.map((c) => c.stop(deadline)));
+    runnableAbort.abort(new Error('manager stopping'));
+    await Promise.race([Promise.all(running), new Promise((r) => setTimeout(r, deadline).unref())]);
+    // Release the lease only once no reconcile of ours can still write.
+    await this.elector?.stop();
+    this.leading = false;
+    await this.informers.stop();
+    await this.recorder.flush();
+    await this.closeServers();
+    this.rest.close();
+    this.log.info({ drained: drained.every(Boolean) }, 'manager stopped');
+    if (fatal) throw fatal;
+  }
+
+  private async closeServers(): Promise<void> {
+    await Promise.all([this.metricsServer?.close(), this.probes?.endpoint.close()]);
+  }
+}

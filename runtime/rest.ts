@@ -1,0 +1,220 @@
+// A small REST client for any resource, over node:http(s) so the runtime owns every socket: a
+// request is destroyed on abort or stall, and close() destroys the pool. Authentication and TLS
+// material come from the KubeConfig on every request, so rotated tokens and exec credentials work.
+import http from 'node:http';
+import https from 'node:https';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { ApiError, WatchStalledError } from './errors.ts';
+
+export type Query = Record<string, string | number | boolean | undefined>;
+
+export interface RequestOptions {
+  query?: Query;
+  body?: unknown;
+  contentType?: string;
+  signal?: AbortSignal;
+  /** Whole-request deadline for ordinary calls (default 60 s). */
+  timeoutMs?: number;
+}
+
+export interface StreamOptions {
+  signal?: AbortSignal;
+  /** Destroy the request when no byte has arrived for this long (the watch watchdog). */
+  inactivityMs?: number;
+  /** Called once the server answered 200, before the first line. */
+  onOpen?: () => void;
+}
+
+/** Called after every answer (or transport failure, code '<error>'): feeds rest_client_requests_total. */
+export type ResponseObserver = (method: string, code: string, host: string) => void;
+
+const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+export class RestClient {
+  readonly kubeConfig: KubeConfig;
+  /** Requests sent, by method: tests assert "no write" with `writes`. */
+  readonly counts = new Map<string, number>();
+  private readonly observers: ResponseObserver[] = [];
+  private readonly agents = new Map<string, http.Agent>();
+  private closed = false;
+
+  constructor(kubeConfig: KubeConfig) {
+    this.kubeConfig = kubeConfig;
+  }
+
+  get writes(): number {
+    let n = 0;
+    for (const [m, c] of this.counts) if (WRITE_METHODS.has(m)) n += c;
+    return n;
+  }
+
+  get total(): number {
+    let n = 0;
+    for (const c of this.counts.values()) n += c;
+    return n;
+  }
+
+  onResponse(observer: ResponseObserver): void {
+    this.observers.push(observer);
+  }
+
+  /** Destroys every pooled socket; requests still in flight fail. */
+  close(): void {
+    this.closed = true;
+    for (const agent of this.agents.values()) agent.destroy();
+    this.agents.clear();
+  }
+
+  async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+    const { req, url } = await this.open(method, path, opts.query, opts.signal);
+    const payload = opts.body === undefined ? undefined : Buffer.from(typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body));
+    if (payload !== undefined) {
+      req.setHeader('Content-Type', opts.contentType ?? 'application/json');
+      req.setHeader('Content-Length', payload.length);
+    }
+    const timeoutMs = opts.timeoutMs ?? 60_000;
+    const timer = setTimeout(() => req.destroy(new Error(`${method} ${path}: no answer within ${timeoutMs} ms`)), timeoutMs);
+    try {
+      const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+        req.once('response', resolve);
+        req.once('error', reject);
+        req.end(payload);
+      });
+      const body = await readAll(res);
+      this.observe(method, String(res.statusCode ?? 0), url.host);
+      const status = res.statusCode ?? 0;
+      if (status < 200 || status > 299) throw apiErrorFrom(status, body, method, path);
+      if (body.length === 0) return undefined as T;
+      return JSON.parse(body.toString('utf8')) as T;
+    } catch (err) {
+      if (!(err instanceof ApiError)) this.observe(method, '<error>', url.host);
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * GETs a streaming endpoint (a watch) and calls onLine for each newline-terminated line.
+   * Resolves when the server ends the stream, rejects on any failure (ApiError for a non-200,
+   * WatchStalledError on inactivity, the abort reason on abort). The request is always destroyed
+   * before this settles, so a restarted watch never leaves the previous socket open.
+   */
+  async stream(path: string, query: Query, onLine: (line: string) => void, opts: StreamOptions = {}): Promise<void> {
+    const { req, url } = await this.open('GET', path, query, opts.signal);
+    let timer: NodeJS.Timeout | undefined;
+    const inactivityMs = opts.inactivityMs;
+    const arm = (): void => {
+      if (inactivityMs === undefined) return;
+      if (timer !== undefined) timer.refresh();
+      else timer = setTimeout(() => req.destroy(new WatchStalledError(inactivityMs)), inactivityMs);
+    };
+    try {
+      arm();
+      const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+        req.once('response', resolve);
+        req.once('error', reject);
+        req.end();
+      });
+      const status = res.statusCode ?? 0;
+      this.observe('GET', String(status), url.host);
+      if (status !== 200) throw apiErrorFrom(status, await readAll(res), 'GET', path);
+      opts.onOpen?.();
+      await new Promise<void>((resolve, reject) => {
+        let rest = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          arm();
+          rest += chunk;
+          let nl = rest.indexOf('\n');
+          while (nl >= 0) {
+            const line = rest.slice(0, nl);
+            rest = rest.slice(nl + 1);
+            if (line.trim() !== '') onLine(line);
+            nl = rest.indexOf('\n');
+          }
+        });
+        res.once('end', resolve);
+        // 'aborted'/'error' cover a reset connection; req errors cover our own destroy().
+        res.once('error', reject);
+        req.once('error', reject);
+        res.once('close', () => {
+          if (!res.complete) reject(req.destroyed && opts.signal?.aborted ? opts.signal.reason : new Error(`${path}: watch connection closed before the end of the stream`));
+        });
+      });
+    } catch (err) {
+      if (!(err instanceof ApiError)) this.observe('GET', '<error>', url.host);
+      throw err;
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+      req.destroy();
+    }
+  }
+
+  private async open(method: string, path: string, query: Query | undefined, signal: AbortSignal | undefined): Promise<{ req: http.ClientRequest; url: URL }> {
+    if (this.closed) throw new Error('RestClient is closed');
+    signal?.throwIfAborted();
+    const cluster = this.kubeConfig.getCurrentCluster();
+    if (!cluster) throw new Error('kubeconfig has no current cluster');
+    const url = new URL(cluster.server.replace(/\/+$/, '') + path);
+    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const tlsOpts: https.RequestOptions = {};
+    await this.kubeConfig.applyToHTTPSOptions(tlsOpts);
+    const secure = url.protocol === 'https:';
+    const agent = this.agentFor(secure, tlsOpts);
+    const headers: http.OutgoingHttpHeaders = { Accept: 'application/json', 'User-Agent': 'engula-operator', ...(tlsOpts.headers as http.OutgoingHttpHeaders | undefined) };
+    const options: https.RequestOptions = { method, headers, agent, ...(signal ? { signal } : {}) };
+    if (tlsOpts.auth !== undefined) options.auth = tlsOpts.auth;
+    const req = secure ? https.request(url, options) : http.request(url, options);
+    this.counts.set(method, (this.counts.get(method) ?? 0) + 1);
+    return { req, url };
+  }
+
+  /** One keep-alive pool per TLS identity; SO_KEEPALIVE lets the kernel notice a vanished peer. */
+  private agentFor(secure: boolean, o: https.RequestOptions): http.Agent {
+    const key = secure ? JSON.stringify([String(o.ca ?? ''), String(o.cert ?? ''), String(o.key ?? ''), o.rejectUnauthorized, o.servername]) : 'http';
+    let agent = this.agents.get(key);
+    if (agent === undefined) {
+      const common = { keepAlive: true, keepAliveMsecs: 30_000, maxFreeSockets: 4 };
+      agent = secure
+        ? new https.Agent({
+            ...common,
+            ...(o.ca !== undefined ? { ca: o.ca } : {}),
+            ...(o.cert !== undefined ? { cert: o.cert } : {}),
+            ...(o.key !== undefined ? { key: o.key } : {}),
+            ...(o.rejectUnauthorized !== undefined ? { rejectUnauthorized: o.rejectUnauthorized } : {}),
+            ...(o.servername !== undefined ? { servername: o.servername } : {}),
+          })
+        : new http.Agent(common);
+      this.agents.set(key, agent);
+    }
+    return agent;
+  }
+
+  private observe(method: string, code: string, host: string): void {
+    for (const o of this.observers) o(method, code, host);
+  }
+}
+
+function readAll(res: http.IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.once('end', () => resolve(Buffer.concat(chunks)));
+    res.once('error', reject);
+  });
+}
+
+function apiErrorFrom(status: number, body: Buffer, method: string, path: string): ApiError {
+  let reason = http.STATUS_CODES[status] ?? 'Unknown';
+  const text = body.toString('utf8');
+  let message = text.slice(0, 500);
+  try {
+    const parsed = JSON.parse(text) as { reason?: unknown; message?: unknown };
+    if (typeof parsed.reason === 'string') reason = parsed.reason;
+    if (typeof parsed.message === 'string') message = parsed.message;
+  } catch {
+    // A non-Status body (a proxy's HTML page): keep the raw text.
+  }
+  return new ApiError(status, reason, message, method, path);
+}

@@ -1,0 +1,42 @@
+// What the API integration tests share: installing the CRDs (idempotent, safe when test files run
+// side by side) and a kubectl with its own discovery cache, so a cache filled before the CRDs
+// existed never hides the new kinds from `kubectl get engula`.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { KINDS, KIND_NAMES } from '../../../api/v1alpha1/index.ts';
+import { kubectl, kubectlOk, waitFor, type CommandResult } from '../../support/kube.ts';
+
+export const ROOT = resolve(import.meta.dirname, '../../..');
+const cacheDir = mkdtempSync(join(tmpdir(), 'engula-api-kubectl-'));
+
+export function k(args: string[], input?: string): Promise<CommandResult> {
+  return kubectl(['--cache-dir', cacheDir, ...args], input === undefined ? {} : { input });
+}
+
+export function kOk(args: string[], input?: string): Promise<string> {
+  return kubectlOk(['--cache-dir', cacheDir, ...args], input === undefined ? {} : { input });
+}
+
+export const CRD_NAMES = KIND_NAMES.map((kind) => `${KINDS[kind].plural}.cluster.engula.io`);
+
+/** Applies config/crd/bases and waits until every CRD is Established and its kinds are served. */
+export async function installCrds(): Promise<void> {
+  await kOk(['apply', '--server-side', '-f', join(ROOT, 'config/crd/bases')]);
+  for (const name of CRD_NAMES) {
+    await waitFor(`CRD ${name} to be Established`, async () => {
+      const status = await kOk(['get', 'crd', name, '-o', 'jsonpath={.status.conditions[?(@.type=="Established")].status}']);
+      return status === 'True';
+    });
+  }
+  await waitFor('the engula kinds to be served', async () => (await k(['get', 'engula', '-A'])).code === 0);
+}
+
+export function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** True when kube-apiserver's error text names `field` as the field of one of its errors. */
+export function namesField(stderr: string, field: string): boolean {
+  return new RegExp(`(^|[\\s*:])${escapeRegExp(field)}: `, 'm').test(stderr);
+}

@@ -1,0 +1,97 @@
+// Fixtures for webhook tests and the admission benchmark: Engula objects, AdmissionReview
+// envelopes, and an in-memory CA with a serving certificate for 127.0.0.1.
+import { randomUUID } from 'node:crypto';
+import { pino, type Logger } from 'pino';
+import { API_VERSION, KINDS, type ChildKindName, type ComponentName } from '../../api/v1alpha1/kinds.ts';
+import type { JsonObject } from '../../webhooks/admission/rules.ts';
+import { createCertificateAuthority, issueServingCertificate } from '../../webhooks/tls/authority.ts';
+import type { ServingMaterial } from '../../webhooks/tls/source.ts';
+
+export function clusterObject(name = 'demo', namespace = 'ns', spec: JsonObject = {}): JsonObject {
+  return {
+    apiVersion: API_VERSION,
+    kind: 'Cluster',
+    metadata: { name, namespace, uid: `uid-${name}` },
+    spec: {
+      name,
+      image: { name: 'engula/engula:v0.3' },
+      journal: { replicas: 3 },
+      storage: { replicas: 3 },
+      kernel: { replicas: 1 },
+      engine: { replicas: 2 },
+      ...spec,
+    },
+  };
+}
+
+/** The child a ClusterController would write for `component` of `cluster`. */
+export function childOf(cluster: JsonObject, component: ComponentName): JsonObject {
+  const meta = cluster.metadata as JsonObject;
+  const spec = cluster.spec as JsonObject;
+  const kind = (Object.keys(KINDS) as (keyof typeof KINDS)[]).find((k) => 'component' in KINDS[k] && (KINDS[k] as { component: string }).component === component)!;
+  return {
+    apiVersion: API_VERSION,
+    kind,
+    metadata: {
+      name: `${String(meta.name)}-${component}`,
+      namespace: meta.namespace,
+      ownerReferences: [{ apiVersion: API_VERSION, kind: 'Cluster', name: meta.name, uid: meta.uid, controller: true, blockOwnerDeletion: true }],
+    },
+    spec: { ...structuredClone(spec[component] as JsonObject), clusterName: meta.name },
+  };
+}
+
+export function standaloneChild(kind: ChildKindName, name = 'solo', namespace = 'ns', spec: JsonObject = {}): JsonObject {
+  return { apiVersion: API_VERSION, kind, metadata: { name, namespace }, spec: { replicas: 1, clusterName: 'solo', ...spec } };
+}
+
+export interface ReviewInput {
+  operation?: 'CREATE' | 'UPDATE' | 'DELETE';
+  resource: string;
+  subResource?: string;
+  object?: JsonObject;
+  oldObject?: JsonObject;
+  namespace?: string;
+  name?: string;
+  uid?: string;
+}
+
+export function admissionReview(input: ReviewInput): JsonObject {
+  const meta = (input.object?.metadata ?? input.oldObject?.metadata ?? {}) as JsonObject;
+  return {
+    apiVersion: 'admission.k8s.io/v1',
+    kind: 'AdmissionReview',
+    request: {
+      uid: input.uid ?? randomUUID(),
+      kind: { group: 'cluster.engula.io', version: 'v1alpha1', kind: String(input.object?.kind ?? '') },
+      resource: { group: 'cluster.engula.io', version: 'v1alpha1', resource: input.resource },
+      ...(input.subResource ? { subResource: input.subResource } : {}),
+      operation: input.operation ?? 'CREATE',
+      namespace: input.namespace ?? meta.namespace ?? 'ns',
+      name: input.name ?? meta.name ?? '',
+      userInfo: { username: 'tester' },
+      object: input.object ?? null,
+      oldObject: input.oldObject ?? null,
+      dryRun: false,
+    },
+  };
+}
+
+export function scaleObject(name: string, namespace: string, replicas: number): JsonObject {
+  return { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name, namespace }, spec: { replicas }, status: { replicas } };
+}
+
+export interface TestCertificates extends ServingMaterial {
+  caPem: string;
+}
+
+export async function loopbackCertificates(validityMs = 3600_000): Promise<TestCertificates> {
+  const ca = await createCertificateAuthority({ commonName: 'test-ca', validityMs: 24 * 3600_000 });
+  const serving = await issueServingCertificate(ca, { dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'], validityMs });
+  return { ...serving, caBundlePem: ca.certPem, caPem: ca.certPem };
+}
+
+/** A logger that writes nothing unless LOG_LEVEL asks for it. */
+export function quietLogger(): Logger {
+  return pino({ level: process.env.LOG_LEVEL ?? 'silent' });
+}

@@ -1,0 +1,129 @@
+// The two admission decisions, as functions from a parsed request to an AdmissionReview answer.
+// They never throw: an unexpected failure becomes a refusal that says what went wrong, because with
+// failurePolicy Fail a refusal is what the apiserver would do anyway, and it keeps the message.
+import { GROUP, KINDS, VERSION, type ChildKindName, type KindName } from '../../api/v1alpha1/kinds.ts';
+import { diffJson } from './jsonpatch.ts';
+import { allowed, denied, deniedRequest, type AdmissionRequest, type AdmissionReviewResponse, type Refusal } from './review.ts';
+import { childRules, clusterRules, controllingCluster, isObject, kindOfResource, scaleRules, type JsonObject, type RuleOptions } from './rules.ts';
+import type { ObjectReader } from './state.ts';
+
+export interface ValidationIssue {
+  /** Dotted path, e.g. spec.journal.replicas. */
+  field: string;
+  value?: unknown;
+  message: string;
+}
+
+/** What the webhook needs from the generated API: the ajv validators and the schema defaults. */
+export interface KindSchemas {
+  validate(kind: KindName, obj: unknown, oldObj?: unknown): ValidationIssue[];
+  /** Returns the object with schema defaults filled in; does not change its argument. */
+  applyDefaults(kind: KindName, obj: unknown): unknown;
+}
+
+export interface AdmissionDeps extends RuleOptions {
+  schemas: KindSchemas;
+  reader: ObjectReader;
+}
+
+type Target =
+  | { ok: true; kind: KindName; scale: boolean }
+  | { ok: false; response: AdmissionReviewResponse };
+
+/** Which of our kinds (and main resource or /scale) a request is for; anything else is refused. */
+function targetOf(req: AdmissionRequest): Target {
+  const { group, version, resource } = req.resource;
+  const kind = group === GROUP && version === VERSION ? kindOfResource(resource) : undefined;
+  const refuse = (message: string): Target => ({ ok: false, response: deniedRequest(req.uid, 400, message) });
+  if (kind === undefined) return refuse(`this webhook serves ${GROUP}/${VERSION} only, not ${group}/${version} ${resource}`);
+  if (req.subResource !== '' && !(req.subResource === 'scale' && kind !== 'Cluster')) {
+    return refuse(`this webhook does not serve the ${resource}/${req.subResource} subresource`);
+  }
+  const scale = req.subResource === 'scale';
+  if (req.object !== undefined && !scale) {
+    const apiVersion = req.object.apiVersion;
+    if (req.object.kind !== kind || apiVersion !== `${GROUP}/${VERSION}`) {
+      return refuse(`request.object is ${JSON.stringify(apiVersion)} ${JSON.stringify(req.object.kind)}, but the request is for ${GROUP}/${VERSION} ${kind}`);
+    }
+  }
+  return { ok: true, kind, scale };
+}
+
+function subjectOf(req: AdmissionRequest, kind: KindName, scale: boolean): string {
+  const name = req.name || String((req.object?.metadata as JsonObject | undefined)?.name ?? '');
+  return `${kind}${scale ? ' scale' : ''} ${JSON.stringify(name)}`;
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Only CREATE and UPDATE are registered; anything else is let through untouched. */
+function isWrite(req: AdmissionRequest): boolean {
+  return req.operation === 'CREATE' || req.operation === 'UPDATE';
+}
+
+export function mutate(req: AdmissionRequest, deps: Pick<AdmissionDeps, 'schemas'>): AdmissionReviewResponse {
+  const target = targetOf(req);
+  if (!target.ok) return target.response;
+  if (!isWrite(req) || target.scale || req.object === undefined) return allowed(req.uid);
+  try {
+    const defaulted = deps.schemas.applyDefaults(target.kind, req.object);
+    return allowed(req.uid, diffJson(req.object, defaulted));
+  } catch (err) {
+    return deniedRequest(req.uid, 500, `defaulting ${target.kind} failed: ${errorMessage(err)}`);
+  }
+}
+
+function schemaRefusals(issues: ValidationIssue[]): Refusal[] {
+  return issues.map((i) => ({ field: i.field, value: i.value, rule: i.message, kind: 'invalid' as const }));
+}
+
+/** A rule's refusal for a field the schema already refused would only repeat it. */
+function merge(schema: Refusal[], rules: Refusal[]): Refusal[] {
+  const seen = new Set(schema.map((r) => r.field));
+  return [...schema, ...rules.filter((r) => !seen.has(r.field))];
+}
+
+/** The child's controlling Cluster, when it still exists (same uid: not a namesake made later). */
+async function owningCluster(child: JsonObject | undefined, namespace: string, reader: ObjectReader): Promise<JsonObject | undefined> {
+  const ref = controllingCluster(child);
+  if (ref === undefined) return undefined;
+  const cluster = await reader.get('Cluster', namespace, ref.name);
+  const uid = (cluster?.metadata as JsonObject | undefined)?.uid;
+  if (cluster === undefined || (ref.uid !== '' && uid !== undefined && uid !== ref.uid)) return undefined;
+  return cluster;
+}
+
+export async function validate(req: AdmissionRequest, deps: AdmissionDeps): Promise<AdmissionReviewResponse> {
+  const target = targetOf(req);
+  if (!target.ok) return target.response;
+  if (!isWrite(req)) return allowed(req.uid);
+  const { kind, scale } = target;
+  const obj = req.object;
+  if (obj === undefined) return deniedRequest(req.uid, 400, `${req.operation} of ${kind} without request.object`);
+  const old = req.operation === 'UPDATE' ? req.oldObject : undefined;
+  if (req.operation === 'UPDATE' && old === undefined) return deniedRequest(req.uid, 400, `UPDATE of ${kind} without request.oldObject`);
+  // An object on its way out only loses finalizers; refusing would block its deletion.
+  if (!scale && isObject(obj.metadata) && obj.metadata.deletionTimestamp !== undefined) return allowed(req.uid);
+  try {
+    let refusals: Refusal[];
+    if (scale) {
+      const child = await deps.reader.get(kind, req.namespace, req.name);
+      const cluster = await owningCluster(child, req.namespace, deps.reader);
+      refusals = scaleRules(kind as ChildKindName, obj, old, child, cluster, deps);
+    } else if (kind === 'Cluster') {
+      refusals = merge(schemaRefusals(deps.schemas.validate(kind, obj, old)), clusterRules(obj, old, deps));
+    } else {
+      const cluster = await owningCluster(obj, req.namespace, deps.reader);
+      refusals = merge(schemaRefusals(deps.schemas.validate(kind, obj, old)), childRules(kind, obj, old, cluster, deps));
+    }
+    return refusals.length === 0 ? allowed(req.uid) : denied(req.uid, refusals, subjectOf(req, kind, scale));
+  } catch (err) {
+    return deniedRequest(req.uid, 500, `could not check ${subjectOf(req, kind, scale)}: ${errorMessage(err)}`);
+  }
+}
+
+/** Resources and the /scale subresources the webhooks are registered for. */
+export const ADMITTED_RESOURCES = Object.values(KINDS).map((k) => k.plural);
+export const SCALED_RESOURCES = Object.values(KINDS).flatMap((k) => ('component' in k ? [`${k.plural}/scale`] : []));

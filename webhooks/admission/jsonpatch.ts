@@ -1,0 +1,51 @@
+// The smallest RFC 6902 patch that turns one JSON value into another. The mutating webhook must
+// answer with a patch, not the defaulted object; a patch that only adds what defaulting added
+// also cannot undo a concurrent change made by another mutating webhook.
+import { isDeepStrictEqual } from 'node:util';
+import type { JsonPatchOperation } from './review.ts';
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+export function escapePointerToken(token: string): string {
+  return token.replaceAll('~', '~0').replaceAll('/', '~1');
+}
+
+/** Arrays are replaced whole: element-wise patches of lists are fragile and defaults rarely touch them. */
+export function diffJson(from: unknown, to: unknown, path = ''): JsonPatchOperation[] {
+  if (isDeepStrictEqual(from, to)) return [];
+  if (!isPlainObject(from) || !isPlainObject(to)) {
+    return path === '' && to === undefined ? [{ op: 'remove', path }] : [{ op: 'replace', path, value: to }];
+  }
+  const ops: JsonPatchOperation[] = [];
+  for (const key of Object.keys(from)) {
+    if (!(key in to)) ops.push({ op: 'remove', path: `${path}/${escapePointerToken(key)}` });
+  }
+  for (const [key, value] of Object.entries(to)) {
+    const child = `${path}/${escapePointerToken(key)}`;
+    if (!(key in from)) ops.push({ op: 'add', path: child, value });
+    else ops.push(...diffJson(from[key], value, child));
+  }
+  return ops;
+}
+
+/** Applies a patch made by diffJson (add/remove/replace on objects); used to check patches in tests. */
+export function applyJsonPatch(doc: unknown, ops: JsonPatchOperation[]): unknown {
+  let root = structuredClone(doc);
+  for (const op of ops) {
+    if (op.path === '') {
+      root = structuredClone(op.value);
+      continue;
+    }
+    const tokens = op.path.slice(1).split('/').map((t) => t.replaceAll('~1', '/').replaceAll('~0', '~'));
+    const last = tokens.pop()!;
+    let parent: unknown = root;
+    for (const t of tokens) parent = (parent as Record<string, unknown>)[t];
+    if (!isPlainObject(parent) && !Array.isArray(parent)) throw new Error(`patch path ${op.path} has no parent`);
+    const target = parent as Record<string, unknown>;
+    if (op.op === 'remove') delete target[last];
+    else if (op.op === 'add' || op.op === 'replace') target[last] = structuredClone(op.value);
+  }
+  return root;
+}

@@ -1,0 +1,104 @@
+// The Validating/MutatingWebhookConfiguration objects, as pure functions: by URL for a local run
+// (the apiserver calls https://127.0.0.1:<port>), or by Service for a deployment. The kustomize
+// manifests in config/webhook are generated from these, so the two cannot drift.
+import type * as k8s from '@kubernetes/client-node';
+import { GROUP, KINDS, VERSION } from '../api/v1alpha1/kinds.ts';
+import { MUTATE_PATH, VALIDATE_PATH } from './admission/routes.ts';
+
+export type WebhookTarget =
+  /** Base URL without a trailing slash, e.g. https://127.0.0.1:9443. */
+  | { url: string }
+  | { service: { namespace: string; name: string; port: number } };
+
+export interface WebhookConfigurationOptions {
+  /** metadata.name of both objects. */
+  name: string;
+  target: WebhookTarget;
+  /** PEM of the CA bundle; left out when something else injects it (cert-manager's cainjector). */
+  caBundlePem?: string;
+  /** Limits the webhooks to some namespaces (tests scope theirs to their own namespace). */
+  namespaceSelector?: k8s.V1LabelSelector;
+  /** Short, so a stuck operator fails a write quickly instead of holding kubectl for 10 s. */
+  timeoutSeconds?: number;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+/** Webhook names must be fully qualified; one per configuration is enough for all five kinds. */
+export const VALIDATING_WEBHOOK_NAME = `validate.${GROUP}`;
+export const MUTATING_WEBHOOK_NAME = `default.${GROUP}`;
+export const DEFAULT_TIMEOUT_SECONDS = 5;
+
+const plurals = Object.values(KINDS).map((k) => k.plural);
+const scalePlurals = Object.values(KINDS).flatMap((k) => ('component' in k ? [`${k.plural}/scale`] : []));
+
+function clientConfig(target: WebhookTarget, path: string, caBundlePem: string | undefined): k8s.AdmissionregistrationV1WebhookClientConfig {
+  const caBundle = caBundlePem === undefined ? {} : { caBundle: Buffer.from(caBundlePem).toString('base64') };
+  if ('url' in target) return { url: `${target.url}${path}`, ...caBundle };
+  return { service: { namespace: target.service.namespace, name: target.service.name, port: target.service.port, path }, ...caBundle };
+}
+
+function rule(resources: string[]): k8s.V1RuleWithOperations {
+  // DELETE is left out on purpose: a stopped operator must never block clean-up.
+  return { apiGroups: [GROUP], apiVersions: [VERSION], operations: ['CREATE', 'UPDATE'], resources, scope: 'Namespaced' };
+}
+
+function metadata(opts: WebhookConfigurationOptions): k8s.V1ObjectMeta {
+  return {
+    name: opts.name,
+    labels: { 'app.kubernetes.io/name': 'engula-operator', 'app.kubernetes.io/component': 'webhook', ...opts.labels },
+    ...(opts.annotations ? { annotations: opts.annotations } : {}),
+  };
+}
+
+type CommonFields = 'admissionReviewVersions' | 'sideEffects' | 'failurePolicy' | 'matchPolicy' | 'timeoutSeconds' | 'namespaceSelector';
+
+function common(opts: WebhookConfigurationOptions): Pick<k8s.V1ValidatingWebhook, CommonFields> {
+  return {
+    admissionReviewVersions: ['v1'],
+    sideEffects: 'None',
+    failurePolicy: 'Fail',
+    matchPolicy: 'Equivalent',
+    timeoutSeconds: opts.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
+    ...(opts.namespaceSelector ? { namespaceSelector: opts.namespaceSelector } : {}),
+  };
+}
+
+export function validatingWebhookConfiguration(opts: WebhookConfigurationOptions): k8s.V1ValidatingWebhookConfiguration {
+  return {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'ValidatingWebhookConfiguration',
+    metadata: metadata(opts),
+    webhooks: [
+      {
+        name: VALIDATING_WEBHOOK_NAME,
+        clientConfig: clientConfig(opts.target, VALIDATE_PATH, opts.caBundlePem),
+        rules: [rule([...plurals, ...scalePlurals])],
+        ...common(opts),
+      },
+    ],
+  };
+}
+
+export function mutatingWebhookConfiguration(opts: WebhookConfigurationOptions): k8s.V1MutatingWebhookConfiguration {
+  return {
+    apiVersion: 'admissionregistration.k8s.io/v1',
+    kind: 'MutatingWebhookConfiguration',
+    metadata: metadata(opts),
+    webhooks: [
+      {
+        name: MUTATING_WEBHOOK_NAME,
+        clientConfig: clientConfig(opts.target, MUTATE_PATH, opts.caBundlePem),
+        rules: [rule(plurals)],
+        reinvocationPolicy: 'Never',
+        ...common(opts),
+      },
+    ],
+  };
+}
+
+/** DNS names a Service is reached by from inside the cluster: the serving certificate's SANs. */
+export function serviceDnsNames(service: { namespace: string; name: string }, clusterDomain = 'cluster.local'): string[] {
+  const { name, namespace } = service;
+  return [name, `${name}.${namespace}`, `${name}.${namespace}.svc`, `${name}.${namespace}.svc.${clusterDomain}`];
+}

@@ -1,0 +1,111 @@
+// The webhook's CA and serving certificate, kept in one Secret so that a restart and every replica
+// of the operator serve certificates from the same CA. Writes carry the resourceVersion they read:
+// when two replicas renew at once, one write wins and the other adopts it.
+import * as k8s from '@kubernetes/client-node';
+
+export interface StoredCertificates {
+  caCertPem: string;
+  caKeyPem: string;
+  /** Every CA clients should trust: the current one, then older ones not yet expired. */
+  caBundlePem: string;
+  certPem: string;
+  keyPem: string;
+}
+
+export interface Versioned<T> {
+  value: T;
+  /** Opaque version to pass back to write(); undefined when nothing is stored. */
+  version: string | undefined;
+}
+
+export type WriteResult = 'written' | 'conflict';
+
+export interface CertificateStore {
+  /** What is stored (value undefined when there is nothing, or it is incomplete). */
+  read(): Promise<Versioned<StoredCertificates | undefined>>;
+  /** Writes if the stored version is still `version` (undefined: only if nothing exists yet). */
+  write(value: StoredCertificates, version: string | undefined): Promise<WriteResult>;
+}
+
+const KEYS = { caCert: 'ca.crt', caKey: 'ca.key', caBundle: 'ca-bundle.crt', cert: 'tls.crt', key: 'tls.key' } as const;
+
+function decode(data: Record<string, string> | undefined, key: string): string | undefined {
+  const b64 = data?.[key];
+  return b64 === undefined ? undefined : Buffer.from(b64, 'base64').toString('utf8');
+}
+
+function encode(s: string): string {
+  return Buffer.from(s, 'utf8').toString('base64');
+}
+
+export function secretCertificateStore(kc: k8s.KubeConfig, namespace: string, name: string): CertificateStore {
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const toData = (v: StoredCertificates): Record<string, string> => ({
+    [KEYS.caCert]: encode(v.caCertPem),
+    [KEYS.caKey]: encode(v.caKeyPem),
+    [KEYS.caBundle]: encode(v.caBundlePem),
+    [KEYS.cert]: encode(v.certPem),
+    [KEYS.key]: encode(v.keyPem),
+  });
+  return {
+    async read() {
+      let secret: k8s.V1Secret;
+      try {
+        secret = await core.readNamespacedSecret({ name, namespace });
+      } catch (err) {
+        if (err instanceof k8s.ApiException && err.code === 404) return { value: undefined, version: undefined };
+        throw err;
+      }
+      const d = secret.data;
+      const caCertPem = decode(d, KEYS.caCert);
+      const caKeyPem = decode(d, KEYS.caKey);
+      const certPem = decode(d, KEYS.cert);
+      const keyPem = decode(d, KEYS.key);
+      const version = secret.metadata?.resourceVersion;
+      if (!caCertPem || !caKeyPem || !certPem || !keyPem) return { value: undefined, version };
+      return { value: { caCertPem, caKeyPem, caBundlePem: decode(d, KEYS.caBundle) || caCertPem, certPem, keyPem }, version };
+    },
+    async write(value, version) {
+      const body: k8s.V1Secret = {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        type: 'kubernetes.io/tls',
+        metadata: {
+          name,
+          namespace,
+          ...(version === undefined ? {} : { resourceVersion: version }),
+          labels: { 'app.kubernetes.io/name': 'engula-operator', 'app.kubernetes.io/component': 'webhook' },
+        },
+        data: toData(value),
+      };
+      try {
+        if (version === undefined) await core.createNamespacedSecret({ namespace, body });
+        else await core.replaceNamespacedSecret({ name, namespace, body });
+        return 'written';
+      } catch (err) {
+        if (err instanceof k8s.ApiException && err.code === 409) return 'conflict';
+        throw err;
+      }
+    },
+  };
+}
+
+/** A store in memory, for unit tests: the same versioning as the Secret. */
+export function memoryCertificateStore(): CertificateStore & { writes: number } {
+  let stored: StoredCertificates | undefined;
+  let version = 0;
+  const store = {
+    writes: 0,
+    async read(): Promise<Versioned<StoredCertificates | undefined>> {
+      return { value: stored && { ...stored }, version: stored ? String(version) : undefined };
+    },
+    async write(value: StoredCertificates, v: string | undefined): Promise<WriteResult> {
+      if ((v === undefined) !== (stored === undefined) || (v !== undefined && v !== String(version))) return 'conflict';
+      stored = { ...value };
+      version++;
+      store.writes++;
+      return 'written';
+    },
+  };
+  return store;
+}
