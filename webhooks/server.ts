@@ -3,7 +3,7 @@
 // that turns every failure into a 4xx/5xx JSON answer instead of an exception.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { admissionRoutes, type AdmissionRoutesOptions } from './admission/routes.ts';
 import { webhookHealth } from './health.ts';
@@ -41,7 +41,7 @@ export async function buildWebhookServer(opts: WebhookServerOptions): Promise<We
     https: tlsOptions(opts.certificates.current()),
     loggerInstance: opts.logger,
     // One log line per request would drown the decisions; routes log what matters.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT,
     requestTimeout: opts.requestTimeoutMs ?? 10_000,
     connectionTimeout: opts.connectionTimeoutMs ?? 60_000,
@@ -63,6 +63,8 @@ export async function buildWebhookServer(opts: WebhookServerOptions): Promise<We
     // Parser and limit errors explain the problem in their message; internal ones must not leak details.
     return reply.code(status).send({ message: status >= 500 ? 'internal error' : err.message, code: err.code });
   });
+  // JSON is the only body an AdmissionReview comes in; anything else is 415, not a parse attempt.
+  app.removeContentTypeParser('text/plain');
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ message: `no route ${request.method} ${request.url}` }));
 
   await app.register(webhookHealth, { certificates: opts.certificates });

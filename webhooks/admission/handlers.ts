@@ -1,9 +1,9 @@
 // The two admission decisions, as functions from a parsed request to an AdmissionReview answer.
 // They never throw: an unexpected failure becomes a refusal that says what went wrong, because with
 // failurePolicy Fail a refusal is what the apiserver would do anyway, and it keeps the message.
-import { GROUP, KINDS, VERSION, type ChildKindName, type KindName } from '../../api/v1alpha1/kinds.ts';
+import { GROUP, VERSION, type ChildKindName, type KindName } from '../../api/v1alpha1/kinds.ts';
 import { diffJson } from './jsonpatch.ts';
-import { allowed, denied, deniedRequest, type AdmissionRequest, type AdmissionReviewResponse, type Refusal } from './review.ts';
+import { allowed, denied, deniedRequest, type AdmissionRequest, type AdmissionReviewResponse, type Refusal, type Subject } from './review.ts';
 import { childRules, clusterRules, controllingCluster, isObject, kindOfResource, scaleRules, type JsonObject, type RuleOptions } from './rules.ts';
 import type { ObjectReader } from './state.ts';
 
@@ -49,9 +49,12 @@ function targetOf(req: AdmissionRequest): Target {
   return { ok: true, kind, scale };
 }
 
-function subjectOf(req: AdmissionRequest, kind: KindName, scale: boolean): string {
-  const name = req.name || String((req.object?.metadata as JsonObject | undefined)?.name ?? '');
-  return `${kind}${scale ? ' scale' : ''} ${JSON.stringify(name)}`;
+function subjectOf(req: AdmissionRequest, kind: KindName): Subject {
+  return { group: GROUP, kind, name: req.name || String((req.object?.metadata as JsonObject | undefined)?.name ?? '') };
+}
+
+function describeSubject(s: Subject): string {
+  return `${s.kind} ${JSON.stringify(s.name)}`;
 }
 
 function errorMessage(err: unknown): string {
@@ -118,12 +121,8 @@ export async function validate(req: AdmissionRequest, deps: AdmissionDeps): Prom
       const cluster = await owningCluster(obj, req.namespace, deps.reader);
       refusals = merge(schemaRefusals(deps.schemas.validate(kind, obj, old)), childRules(kind, obj, old, cluster, deps));
     }
-    return refusals.length === 0 ? allowed(req.uid) : denied(req.uid, refusals, subjectOf(req, kind, scale));
+    return refusals.length === 0 ? allowed(req.uid) : denied(req.uid, refusals, subjectOf(req, kind));
   } catch (err) {
-    return deniedRequest(req.uid, 500, `could not check ${subjectOf(req, kind, scale)}: ${errorMessage(err)}`);
+    return deniedRequest(req.uid, 500, `could not check ${describeSubject(subjectOf(req, kind))}: ${errorMessage(err)}`);
   }
 }
-
-/** Resources and the /scale subresources the webhooks are registered for. */
-export const ADMITTED_RESOURCES = Object.values(KINDS).map((k) => k.plural);
-export const SCALED_RESOURCES = Object.values(KINDS).flatMap((k) => ('component' in k ? [`${k.plural}/scale`] : []));

@@ -47,7 +47,7 @@ export interface AdmissionResponse {
     code: number;
     reason: string;
     message: string;
-    details?: { causes: StatusCause[] };
+    details?: { group?: string; kind?: string; name?: string; causes: StatusCause[] };
   };
   patchType?: 'JSONPatch';
   /** base64 of the JSON Patch document. */
@@ -171,10 +171,14 @@ export interface Refusal {
   kind: 'invalid' | 'forbidden';
 }
 
-/** `spec.x: Invalid value: 3: must be ...`, the apiserver's own wording, so kubectl users recognise it. */
-export function formatRefusal(r: Refusal): string {
-  const head = r.kind === 'forbidden' ? `${r.field}: Forbidden` : `${r.field}: Invalid value`;
+/** `Invalid value: 3: must be ...`, the apiserver's own wording, so kubectl users recognise it. */
+function causeMessage(r: Refusal): string {
+  const head = r.kind === 'forbidden' ? 'Forbidden' : 'Invalid value';
   return r.value === undefined ? `${head}: ${r.rule}` : `${head}: ${describeValue(r.value)}: ${r.rule}`;
+}
+
+export function formatRefusal(r: Refusal): string {
+  return `${r.field}: ${causeMessage(r)}`;
 }
 
 function describeValue(v: unknown): string {
@@ -182,9 +186,19 @@ function describeValue(v: unknown): string {
   return s.length > 120 ? `${s.slice(0, 117)}...` : s;
 }
 
-export function denied(uid: string, refusals: Refusal[], subject: string): AdmissionReviewResponse {
+export interface Subject {
+  group: string;
+  kind: string;
+  name: string;
+}
+
+/**
+ * kubectl prints an Invalid (422) answer as `The <Kind> "<name>" is invalid: <field>: <cause>` from
+ * the details, and a Forbidden one by its message, so both carry the whole story.
+ */
+export function denied(uid: string, refusals: Refusal[], subject: Subject): AdmissionReviewResponse {
   const forbidden = refusals.some((r) => r.kind === 'forbidden');
-  const message = `${subject} is ${forbidden ? 'forbidden' : 'invalid'}: ${refusals.map(formatRefusal).join('; ')}`;
+  const message = `${subject.kind} ${JSON.stringify(subject.name)} is ${forbidden ? 'forbidden' : 'invalid'}: ${refusals.map(formatRefusal).join('; ')}`;
   return reviewResponse({
     uid,
     allowed: false,
@@ -193,9 +207,10 @@ export function denied(uid: string, refusals: Refusal[], subject: string): Admis
       reason: forbidden ? 'Forbidden' : 'Invalid',
       message,
       details: {
+        ...subject,
         causes: refusals.map((r) => ({
           field: r.field,
-          message: r.rule,
+          message: causeMessage(r),
           reason: r.kind === 'forbidden' ? 'FieldValueForbidden' : 'FieldValueInvalid',
         })),
       },

@@ -34,7 +34,8 @@ function serialNumber(): string {
 const CLOCK_SKEW_MS = 60_000;
 
 function validity(cert: forge.pki.Certificate, now: number, validityMs: number, notAfterCap?: Date): void {
-  cert.validity.notBefore = new Date(now - CLOCK_SKEW_MS);
+  // Bounded by a tenth of the lifetime, so a short-lived certificate does not start life half used.
+  cert.validity.notBefore = new Date(now - Math.min(CLOCK_SKEW_MS, validityMs / 10));
   const notAfter = new Date(now + validityMs);
   cert.validity.notAfter = notAfterCap !== undefined && notAfterCap < notAfter ? notAfterCap : notAfter;
 }
@@ -54,7 +55,7 @@ export async function createCertificateAuthority(opts: { commonName: string; val
     { name: 'subjectKeyIdentifier' },
   ]);
   cert.sign(keys.privateKey, forge.md.sha256.create());
-  return { certPem: forge.pki.certificateToPem(cert), keyPem: keys.keyPem };
+  return { certPem: normalizePem(forge.pki.certificateToPem(cert)), keyPem: keys.keyPem };
 }
 
 export interface ServingCertificateRequest {
@@ -85,7 +86,7 @@ export async function issueServingCertificate(ca: PemPair, req: ServingCertifica
     { name: 'authorityKeyIdentifier', keyIdentifier: caCert.generateSubjectKeyIdentifier().getBytes() },
   ]);
   cert.sign(caKey, forge.md.sha256.create());
-  return { certPem: forge.pki.certificateToPem(cert), keyPem: keys.keyPem };
+  return { certPem: normalizePem(forge.pki.certificateToPem(cert)), keyPem: keys.keyPem };
 }
 
 export interface CertificateFacts {
@@ -100,9 +101,14 @@ export function certificateFacts(pem: string): CertificateFacts {
   return { serial: x.serialNumber, notBefore: new Date(x.validFrom), notAfter: new Date(x.validTo), isCA: x.ca };
 }
 
-/** Splits a PEM bundle into its certificates. */
+/** forge writes CRLF; one spelling of each PEM lets bundles be compared and deduplicated as text. */
+function normalizePem(pem: string): string {
+  return `${pem.replaceAll('\r\n', '\n').trimEnd()}\n`;
+}
+
+/** Splits a PEM bundle into its certificates, each in the form the functions here return. */
 export function splitPemBundle(bundle: string): string[] {
-  return bundle.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)?.map((p) => `${p}\n`) ?? [];
+  return bundle.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g)?.map(normalizePem) ?? [];
 }
 
 /** Why a serving certificate cannot be used as it is, or undefined when it can. */

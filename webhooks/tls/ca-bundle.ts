@@ -37,7 +37,7 @@ export class CaBundleInjector {
   readonly #opts: CaBundleInjectorOptions;
   readonly #api: k8s.AdmissionregistrationV1Api;
   #timer: NodeJS.Timeout | undefined;
-  #watches: AbortController[] = [];
+  readonly #watches = new Map<string, AbortController>();
   #stopped = false;
   #pending: Promise<void> | undefined;
   #again = false;
@@ -60,7 +60,7 @@ export class CaBundleInjector {
   stop(): void {
     this.#stopped = true;
     if (this.#timer) clearInterval(this.#timer);
-    for (const w of this.#watches) w.abort();
+    for (const w of this.#watches.values()) w.abort();
   }
 
   /** Brings both configurations in line; concurrent calls coalesce into one more pass. */
@@ -145,7 +145,7 @@ export class CaBundleInjector {
         )
         .then((ac) => {
           if (this.#stopped) ac.abort();
-          else this.#watches.push(ac);
+          else this.#watches.set(resource, ac);
         })
         .catch(() => {
           const t = setTimeout(begin, backoff);

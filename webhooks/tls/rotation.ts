@@ -119,7 +119,7 @@ export class ManagedCertificates implements CertificateSource {
     const caProblem = renewalProblem(s.caCertPem, now, this.#opts.renewFraction);
     if (caProblem) return `CA ${caProblem}`;
     const trusted = splitPemBundle(s.caBundlePem);
-    if (!trusted.includes(s.caCertPem)) return 'the CA bundle lacks the current CA';
+    if (!trusted.includes(splitPemBundle(s.caCertPem)[0] ?? '')) return 'the CA bundle lacks the current CA';
     const certProblem = servingCertificateProblem({ certPem: s.certPem, keyPem: s.keyPem }, trusted, {
       dnsNames: this.#opts.dnsNames,
       ipAddresses: this.#opts.ipAddresses,
@@ -136,7 +136,8 @@ export class ManagedCertificates implements CertificateSource {
     if (ca === undefined || renewalProblem(ca.certPem, now, this.#opts.renewFraction) !== undefined || problem.startsWith('unreadable')) {
       ca = await createCertificateAuthority({ commonName: 'engula-operator-webhook-ca', validityMs: this.#opts.caValidityMs, now });
     }
-    bundle = [ca.certPem, ...bundle.filter((pem) => pem !== ca!.certPem)];
+    const caPem = splitPemBundle(ca.certPem)[0] ?? ca.certPem;
+    bundle = [caPem, ...bundle.filter((pem) => pem !== caPem)];
     const serving = await issueServingCertificate(ca, {
       dnsNames: this.#opts.dnsNames,
       ipAddresses: this.#opts.ipAddresses,

@@ -21,7 +21,7 @@ let agent: Agent;
 
 before(async () => {
   const node = process.execPath;
-  server = spawn(node, [join(import.meta.dirname, 'fixtures', 'webhook-server.ts')], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BODY_LIMIT: String(BODY_LIMIT) } });
+  server = spawn(node, ['--expose-gc', join(import.meta.dirname, 'fixtures', 'webhook-server.ts')], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BODY_LIMIT: String(BODY_LIMIT) } });
   const line = await new Promise<string>((resolve, reject) => {
     server.once('exit', (code) => reject(new Error(`webhook server exited ${code}`)));
     createInterface({ input: server.stdout! }).once('line', resolve);
@@ -68,7 +68,7 @@ const SHAPES: ((i: number) => Malformed)[] = [
   (i) => ({ shape: 'uid not a string', body: envelope({ ...valid(), uid: i }) }),
   () => ({ shape: 'oversized uid', body: envelope({ ...valid(), uid: 'u'.repeat(500) }) }),
   (i) => ({ shape: 'body over the limit', body: `{"pad":"${'x'.repeat(BODY_LIMIT + (i % 1000))}"}` }),
-  () => ({ shape: 'deep nesting (top level)', body: nested(100_000, '[', ']', '1') }),
+  () => ({ shape: 'deep nesting (top level)', body: nested(30_000, '[', ']', '1') }),
   (i) => {
     const uid = `deep-${i}`;
     return { shape: 'deep nesting (object)', uid, body: envelope({ ...valid(), uid, object: JSON.parse(nested(2_000, '{"a":', '}', '1')) as unknown }) };
@@ -168,6 +168,12 @@ function rssMiB(pid: number): number {
   return Math.round(Number(line.split(/\s+/)[1]) / 1024);
 }
 
+/** The server's V8 heap after a full collection: what it keeps, unlike RSS, which also holds free pages. */
+async function heapMiB(): Promise<number> {
+  const o = await send({ shape: 'memory', method: 'GET', path: '/debug/memory' }, 0);
+  return Math.round((JSON.parse(o.body) as { heapUsed: number }).heapUsed / 1024 / 1024);
+}
+
 async function run(count: number, offset: number, failures: string[], byShape: Map<string, Map<number, number>>): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -191,9 +197,14 @@ test(`${TOTAL} malformed requests each get a 4xx or a refusal; the server stays 
   // Warm-up: JIT, TLS sessions, pools; RSS is measured from here on.
   await run(600, 0, failures, byShape);
   const before = rssMiB(server.pid!);
-  await run(TOTAL, 600, failures, byShape);
+  const heapBefore = await heapMiB();
+  await run(TOTAL / 2, 600, failures, byShape);
+  const half = rssMiB(server.pid!);
+  await run(TOTAL / 2, 600 + TOTAL / 2, failures, byShape);
   const afterRss = rssMiB(server.pid!);
-  t.diagnostic(`server RSS before: ${before} MiB, after ${TOTAL} malformed requests: ${afterRss} MiB (${afterRss - before >= 0 ? '+' : ''}${afterRss - before} MiB)`);
+  const heapAfter = await heapMiB();
+  t.diagnostic(`server RSS before: ${before} MiB, after ${TOTAL / 2}: ${half} MiB, after ${TOTAL} malformed requests: ${afterRss} MiB`);
+  t.diagnostic(`server heap after a full GC: before ${heapBefore} MiB, after ${heapAfter} MiB`);
   for (const [shape, counts] of byShape) t.diagnostic(`${shape}: ${[...counts].map(([s, n]) => `${s}×${n}`).join(' ')}`);
   assert.deepEqual(failures.slice(0, 5), [], `${failures.length} requests got neither a 4xx nor a refusal`);
   assert.equal(server.exitCode, null, 'the server process is still running');
@@ -202,6 +213,7 @@ test(`${TOTAL} malformed requests each get a 4xx or a refusal; the server stays 
   const ok = await send({ shape: 'valid', body: JSON.stringify(admissionReview({ resource: 'clusters', object: clusterObject() })) }, 0);
   assert.equal(ok.status, 200);
   assert.equal((JSON.parse(ok.body) as { response: { allowed: boolean } }).response.allowed, true, 'a valid request still passes');
-  // Generous: a leak of even 1 KiB per request would add ~10 MiB; RSS noise stays well below this.
-  assert.ok(afterRss - before < 64, `RSS grew by ${afterRss - before} MiB`);
+  // What the server keeps after a full GC: a leak of 1 KiB per request would add ~10 MiB. RSS is
+  // reported, not asserted: it includes pages V8 and malloc keep for reuse, and moves with load.
+  assert.ok(heapAfter - heapBefore < 8, `the heap grew from ${heapBefore} to ${heapAfter} MiB`);
 });

@@ -1,0 +1,69 @@
+// The operator's webhook server, started in the test process against the test control plane and
+// registered by URL the way `make run` registers it, but named after the test's namespace and
+// limited to it, so test files running side by side never see each other's webhooks.
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { Registry } from 'prom-client';
+import { startWebhooks, type RunningWebhooks, type WebhookOptions } from '../../webhooks/index.ts';
+import { quietLogger } from './admission.ts';
+import { kubeConfig, kubectl, kubectlOk, testNamespace, waitFor } from './kube.ts';
+
+const repo = join(import.meta.dirname, '..', '..');
+
+/** Installs (or updates) the CRDs, idempotently, and waits until they serve. */
+export async function installCrds(): Promise<void> {
+  await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', join(repo, 'config', 'crd', 'bases')]);
+  await kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', ...['clusters', 'journals', 'storages', 'kernels', 'engines'].map((p) => `crd/${p}.cluster.engula.io`)]);
+}
+
+export interface TestWebhooks {
+  namespace: string;
+  running: RunningWebhooks;
+  metrics: Registry;
+}
+
+type After = { after: (fn: () => Promise<void>) => void };
+
+export async function startTestWebhooks(t: After, prefix: string, opts: Partial<WebhookOptions> = {}): Promise<TestWebhooks> {
+  const token = randomBytes(4).toString('hex');
+  const namespace = await testNamespace(t, prefix, { 'webhooks.engula.io/test': token });
+  const metrics = new Registry();
+  const running = await startWebhooks({
+    kc: kubeConfig(),
+    log: quietLogger(),
+    namespace,
+    host: '127.0.0.1',
+    port: 0,
+    registerByUrl: true,
+    configurationName: `engula-webhook-${namespace}`,
+    namespaceSelector: { matchLabels: { 'webhooks.engula.io/test': token } },
+    metrics,
+    resyncMs: 1_000,
+    ...opts,
+  });
+  t.after(async () => {
+    await running.unregister();
+    await running.stop();
+  });
+  return { namespace, running, metrics };
+}
+
+/** The apiserver picks up new webhook configurations a moment later: wait until it calls ours. */
+export async function waitUntilWebhookCalled(w: TestWebhooks): Promise<void> {
+  const probe = JSON.stringify({
+    apiVersion: 'cluster.engula.io/v1alpha1',
+    kind: 'Engine',
+    metadata: { name: 'webhook-probe', namespace: w.namespace },
+    spec: { replicas: 100_000, clusterName: 'probe' },
+  });
+  await waitFor('the apiserver to call the webhook', async () => {
+    const r = await kubectl(['create', '--dry-run=server', '-f', '-'], { input: probe });
+    return r.code !== 0 && r.stderr.includes('max-replicas');
+  }, { timeoutMs: 30_000 });
+}
+
+/** How many admission requests a route has answered, from the webhook metrics. */
+export async function requestCount(metrics: Registry, path: string): Promise<number> {
+  const m = await metrics.getSingleMetric('controller_runtime_webhook_requests_total')?.get();
+  return (m?.values ?? []).filter((v) => v.labels.webhook === path).reduce((n, v) => n + v.value, 0);
+}
