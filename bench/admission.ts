@@ -114,12 +114,20 @@ async function load(port: number, caPem: string, ms: number): Promise<Result> {
   return { requests: latencies.length, errors, p50: at(0.5), p99: at(0.99), rps: latencies.length / elapsed };
 }
 
+/** Progress goes to stderr as JSON lines, so stdout holds only the results. */
+function progress(msg: string): void {
+  process.stderr.write(`${JSON.stringify({ time: Date.now(), name: 'bench-admission', msg })}\n`);
+}
+
 const results: Record<string, Result> = {};
 for (const mode of ['bare', 'admission']) {
   const s = await startServer(mode);
   try {
+    progress(`${mode}: server up on 127.0.0.1:${s.port}; warming up for 2 s`);
     await load(s.port, s.caPem, 2_000); // warm-up: JIT, TLS handshakes, pools
+    progress(`${mode}: measuring for ${seconds} s`);
     results[mode] = await load(s.port, s.caPem, seconds * 1000);
+    progress(`${mode}: ${results[mode]!.requests} requests done`);
   } finally {
     s.child.kill('SIGTERM');
   }
