@@ -140,11 +140,11 @@ export class Client {
 
   /** Read fresh, let `mutate` change a copy, PUT it with the read resourceVersion; a 409 starts
    * over from a new read. No request when `mutate` changed nothing or the object is absent. */
-  update(ref: ResourceRef, namespace: string, name: string, mutate: (draft: KubeObject) => void, signal?: AbortSignal): Promise<WriteResult> {
+  update(ref: ResourceRef, namespace: string, name: string, mutate: (draft: KubeObject) => void | Promise<void>, signal?: AbortSignal): Promise<WriteResult> {
     return this.readModifyWrite(ref, namespace, name, mutate, undefined, signal);
   }
 
-  updateStatus(ref: ResourceRef, namespace: string, name: string, mutate: (draft: KubeObject) => void, signal?: AbortSignal): Promise<WriteResult> {
+  updateStatus(ref: ResourceRef, namespace: string, name: string, mutate: (draft: KubeObject) => void | Promise<void>, signal?: AbortSignal): Promise<WriteResult> {
     return this.readModifyWrite(ref, namespace, name, mutate, 'status', signal);
   }
 
@@ -175,12 +175,12 @@ export class Client {
     return this.cache.list(ref, namespace, selector);
   }
 
-  private async readModifyWrite(ref: ResourceRef, namespace: string, name: string, mutate: (draft: KubeObject) => void, sub: 'status' | undefined, signal?: AbortSignal): Promise<WriteResult> {
+  private async readModifyWrite(ref: ResourceRef, namespace: string, name: string, mutate: (draft: KubeObject) => void | Promise<void>, sub: 'status' | undefined, signal?: AbortSignal): Promise<WriteResult> {
     for (let attempt = 0; ; attempt++) {
       const live = await this.current(ref, namespace, name, attempt > 0, signal);
       if (live === undefined) return { obj: undefined, changed: false };
       const draft = structuredClone(live);
-      mutate(draft);
+      await mutate(draft);
       if (deepEqual(draft, live)) {
         this.stats.skipped++;
         return { obj: live, changed: false };

@@ -13,7 +13,8 @@ import { realClock, type Clock } from './clock.ts';
 import { errorMessage, isProgrammerError, isTerminal } from './errors.ts';
 import type { EventRecorder } from './events.ts';
 import { enqueueMapped, enqueueObject, enqueueOwner, type Predicate, type Request } from './handlers.ts';
-import type { CacheReader, InformerFactory } from './informer-factory.ts';
+import type { CacheReader } from './informer-factory.ts';
+import type { EventHandler } from './informer.ts';
 import type { RuntimeMetrics, ReconcileResult } from './metrics.ts';
 import type { RateLimiter } from './rate-limiter.ts';
 import { splitKey, type KubeObject, type ResourceRef } from './resource.ts';
@@ -60,8 +61,14 @@ export interface ControllerSpec {
   rateLimiter?: RateLimiter;
 }
 
+/** Where a controller's events and reads come from: the InformerFactory, or a fake in unit tests. */
+export interface EventSource extends CacheReader {
+  informersFor(ref: ResourceRef): Array<{ waitForSync(signal?: AbortSignal): Promise<void> }>;
+  addEventHandler(ref: ResourceRef, handler: EventHandler): void;
+}
+
 export interface ControllerDeps {
-  informers: InformerFactory;
+  informers: EventSource;
   client: Client;
   recorder: EventRecorder;
   metrics: RuntimeMetrics;

@@ -168,6 +168,7 @@ export class Informer {
         }
         if (err instanceof WatchStalledError) {
           this.stats.watchdogFired++;
+          this.opts.rest.dropIdleConnections();
           this.log.warn({ watchdogMs: this.opts.watchdogMs }, 'watch silent for the whole watchdog period; re-listing');
           needList = true;
           continue;

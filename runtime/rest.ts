@@ -58,6 +58,14 @@ export class RestClient {
     this.observers.push(observer);
   }
 
+  /** Destroys idle pooled sockets. After a stall the path to the server may be dead, and an idle
+   * socket on it would hang the next request until its timeout. */
+  dropIdleConnections(): void {
+    for (const agent of this.agents.values()) {
+      for (const sockets of Object.values(agent.freeSockets)) for (const s of sockets ?? []) s.destroy();
+    }
+  }
+
   /** Destroys every pooled socket; requests still in flight fail. */
   close(): void {
     this.closed = true;

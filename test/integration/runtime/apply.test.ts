@@ -1,0 +1,90 @@
+// The writer: server-side apply that sends nothing when nothing would change, puts back a
+// hand edit, notices a removed field, and retries a 409 on a fresh read.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import pino from 'pino';
+import { Client } from '../../../runtime/apply.ts';
+import { InformerFactory } from '../../../runtime/informer-factory.ts';
+import { coreResources, resourcePath, type KubeObject } from '../../../runtime/resource.ts';
+import { RestClient } from '../../../runtime/rest.ts';
+import { kubeConfig, testNamespace, waitFor } from '../../support/kube.ts';
+
+const log = pino({ level: process.env.LOG_LEVEL ?? 'warn' }, pino.destination(2));
+const cms = coreResources.configMaps;
+
+describe('Client (apply and update)', { timeout: 60_000 }, () => {
+  it('writes only when the desired fields differ from the live object', async (t) => {
+    const ns = await testNamespace(t, 'rt-apply');
+    const rest = new RestClient(kubeConfig());
+    const other = new RestClient(kubeConfig());
+    const informers = new InformerFactory({ rest, logger: log, namespaces: [ns] });
+    informers.informersFor(cms);
+    informers.start();
+    t.after(async () => {
+      await informers.stop();
+      rest.close();
+      other.close();
+    });
+    await informers.waitForSync();
+    const client = new Client({ rest, cache: informers });
+    const desired = (data: Record<string, string>): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: ns, labels: { app: 'x' } }, data });
+    const cached = (pred: (o: KubeObject | undefined) => boolean) => waitFor('the cache to catch up', () => pred(informers.peek(cms, ns, 'cfg').obj));
+
+    assert.equal((await client.apply(cms, desired({ a: '1', b: '2' }))).changed, true);
+    await cached((o) => o !== undefined);
+    const writes = rest.writes;
+    for (let i = 0; i < 5; i++) assert.equal((await client.apply(cms, desired({ a: '1', b: '2' }))).changed, false);
+    assert.equal(rest.writes, writes, 'no request at all when nothing would change');
+
+    // Someone else adds a field the operator does not own: still nothing to do.
+    await other.request('PATCH', resourcePath(cms, ns, 'cfg'), { body: { data: { extra: 'theirs' } }, contentType: 'application/merge-patch+json' });
+    await cached((o) => (o?.data as Record<string, string> | undefined)?.extra === 'theirs');
+    assert.equal((await client.apply(cms, desired({ a: '1', b: '2' }))).changed, false);
+
+    // A hand edit of an owned field is put back.
+    await other.request('PATCH', resourcePath(cms, ns, 'cfg'), { body: { data: { a: 'hand-edit' } }, contentType: 'application/merge-patch+json' });
+    await cached((o) => (o?.data as Record<string, string> | undefined)?.a === 'hand-edit');
+    const restored = await client.apply(cms, desired({ a: '1', b: '2' }));
+    assert.equal(restored.changed, true);
+    assert.equal((restored.obj?.data as Record<string, string>).a, '1');
+    await cached((o) => (o?.data as Record<string, string> | undefined)?.a === '1');
+
+    // A field dropped from the desired object is removed (the hash annotation notices it).
+    const dropped = await client.apply(cms, desired({ a: '1' }));
+    assert.equal(dropped.changed, true);
+    assert.deepEqual(dropped.obj?.data, { a: '1', extra: 'theirs' });
+  });
+
+  it('retries a 409 on a fresh read, and sends nothing when the mutation changes nothing', async (t) => {
+    const ns = await testNamespace(t, 'rt-update');
+    const rest = new RestClient(kubeConfig());
+    const other = new RestClient(kubeConfig());
+    t.after(() => {
+      rest.close();
+      other.close();
+    });
+    const client = new Client({ rest });
+    await rest.request('POST', resourcePath(cms, ns), { body: { metadata: { name: 'n' }, data: { count: '0' } } });
+    let interfered = false;
+    let attempts = 0;
+    const result = await client.update(cms, ns, 'n', async (draft) => {
+      attempts++;
+      const data = draft.data as Record<string, string>;
+      if (!interfered) {
+        interfered = true;
+        // Another writer changes the object between our read and our write.
+        await other.request('PATCH', resourcePath(cms, ns, 'n'), { body: { data: { other: 'yes' } }, contentType: 'application/merge-patch+json' });
+      }
+      data.count = String(Number(data.count) + 1);
+    });
+    assert.equal(result.changed, true);
+    assert.equal(client.stats.conflicts, 1, 'the first PUT met a 409');
+    assert.equal(attempts, 2, 'the mutation ran again on a fresh read');
+    const live = (await client.get(cms, ns, 'n'))?.data as Record<string, string>;
+    assert.equal(live.count, '1');
+    assert.equal(live.other, 'yes', 'the other writer\'s change survived');
+    const writes = rest.writes;
+    assert.equal((await client.update(cms, ns, 'n', () => undefined)).changed, false);
+    assert.equal(rest.writes, writes);
+  });
+});
