@@ -16,7 +16,9 @@ all: test
 
 ##@ Development
 
-node_modules/.installed: package.json package-lock.json
+# The lockfile alone decides what npm ci installs (a change to scripts in package.json must not
+# reinstall node_modules under running tests).
+node_modules/.installed: package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
