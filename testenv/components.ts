@@ -65,7 +65,8 @@ export function apiServerArgs(l: Layout, mode: 'full' | 'apiserver'): string[] {
   ];
 }
 
-export function controllerManagerArgs(l: Layout): string[] {
+/** Flags that kube-controller-manager and kube-scheduler share: admin access, loopback serving, no election. */
+function clientComponentArgs(l: Layout, port: number): string[] {
   const f = files(l.dir);
   return [
     `--kubeconfig=${f.kubeconfig}`,
@@ -73,28 +74,25 @@ export function controllerManagerArgs(l: Layout): string[] {
     `--authorization-kubeconfig=${f.kubeconfig}`,
     '--leader-elect=false',
     '--bind-address=127.0.0.1',
-    `--secure-port=${l.ports.controllerManager}`,
+    `--secure-port=${port}`,
     '--authorization-always-allow-paths=/healthz,/readyz,/livez,/metrics',
-    `--service-account-private-key-file=${f.saKey}`,
-    `--root-ca-file=${f.caCert}`,
-    '--use-service-account-credentials=true',
-    '--controllers=*',
     '--profiling=false',
   ];
 }
 
-export function schedulerArgs(l: Layout): string[] {
+export function controllerManagerArgs(l: Layout): string[] {
   const f = files(l.dir);
   return [
-    `--kubeconfig=${f.kubeconfig}`,
-    `--authentication-kubeconfig=${f.kubeconfig}`,
-    `--authorization-kubeconfig=${f.kubeconfig}`,
-    '--leader-elect=false',
-    '--bind-address=127.0.0.1',
-    `--secure-port=${l.ports.scheduler}`,
-    '--authorization-always-allow-paths=/healthz,/readyz,/livez,/metrics',
-    '--profiling=false',
+    ...clientComponentArgs(l, l.ports.controllerManager),
+    `--service-account-private-key-file=${f.saKey}`,
+    `--root-ca-file=${f.caCert}`,
+    '--use-service-account-credentials=true',
+    '--controllers=*',
   ];
+}
+
+export function schedulerArgs(l: Layout): string[] {
+  return clientComponentArgs(l, l.ports.scheduler);
 }
 
 export function kwokArgs(l: Layout, stagesFile: string): string[] {

@@ -4,18 +4,24 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { run, testEnv } from '../../support/kube.ts';
 
 const script = resolve(import.meta.dirname, '../../../hack/testenv-bins.sh');
 
-test('a KUBEBUILDER_ASSETS folder with every binary is used, and nothing is built', async (t) => {
+/** An assets folder and an empty cache, removed after the test. */
+function folders(t: TestContext): { assets: string; emptyCache: string } {
   const assets = mkdtempSync(join(tmpdir(), 'engula-assets-'));
   const emptyCache = mkdtempSync(join(tmpdir(), 'engula-cache-'));
   t.after(() => {
     rmSync(assets, { recursive: true, force: true });
     rmSync(emptyCache, { recursive: true, force: true });
   });
+  return { assets, emptyCache };
+}
+
+test('a KUBEBUILDER_ASSETS folder with every binary is used, and nothing is built', async (t) => {
+  const { assets, emptyCache } = folders(t);
   for (const name of readdirSync(testEnv().binDir)) symlinkSync(join(testEnv().binDir, name), join(assets, name));
   // No Go on PATH and an empty cache: a build would fail, so success means nothing was built.
   const env = { PATH: '/usr/bin:/bin', HOME: process.env.HOME, KUBEBUILDER_ASSETS: assets, ENGULA_CACHE_DIR: emptyCache };
@@ -26,12 +32,7 @@ test('a KUBEBUILDER_ASSETS folder with every binary is used, and nothing is buil
 });
 
 test('a KUBEBUILDER_ASSETS folder that lacks a binary is not used', async (t) => {
-  const assets = mkdtempSync(join(tmpdir(), 'engula-assets-'));
-  const emptyCache = mkdtempSync(join(tmpdir(), 'engula-cache-'));
-  t.after(() => {
-    rmSync(assets, { recursive: true, force: true });
-    rmSync(emptyCache, { recursive: true, force: true });
-  });
+  const { assets, emptyCache } = folders(t);
   symlinkSync(join(testEnv().binDir, 'etcd'), join(assets, 'etcd'));
   const r = await run(script, [], { env: { PATH: '/usr/bin:/bin', HOME: process.env.HOME, KUBEBUILDER_ASSETS: assets, ENGULA_CACHE_DIR: emptyCache } });
   assert.notEqual(r.code, 0);
