@@ -1,0 +1,162 @@
+// The operator's entry point: flags → Manager → controllers (+ the webhook server on every replica)
+// → run until SIGTERM/SIGINT, then shut down gracefully. Logs are pino JSON on stdout.
+//
+// Besides the runtime's flags (runtime/flags.ts) it takes:
+//   --webhooks=false          run without the webhook server (controller tests, or a cluster where
+//                             another replica serves them)
+//   --local-webhooks          out-of-cluster run (`make run`): serve on 127.0.0.1 and register the
+//                             webhook configurations by URL
+//   --webhook-cert-dir DIR    serve a certificate from DIR (cert-manager) instead of making one
+//   --operator-namespace NS   where the webhook certificate Secret lives (default: the pod's
+//                             namespace, else engula-system; for --local-webhooks, default)
+//   --cluster-domain DOMAIN   DNS domain of the cluster, used in addresses given to pods (cluster.local)
+import { existsSync, readFileSync } from 'node:fs';
+import { KubeConfig } from '@kubernetes/client-node';
+import { pino, type Logger } from 'pino';
+import { setupControllers } from '../controllers/setup.ts';
+import { flagHelp, Manager, parseFlags, type Runnable } from '../runtime/index.ts';
+import { startWebhooks, WEBHOOK_DEFAULTS } from '../webhooks/index.ts';
+
+export interface OperatorFlags {
+  webhooks: boolean;
+  localWebhooks: boolean;
+  webhookCertDir: string;
+  operatorNamespace: string;
+  clusterDomain: string;
+}
+
+const operatorHelp = `Operator flags:
+  --webhooks=false                      do not run the webhook server
+  --local-webhooks                      serve webhooks on 127.0.0.1 and register them by URL (out-of-cluster runs)
+  --webhook-cert-dir string             folder with tls.crt and tls.key (cert-manager) instead of a managed certificate
+  --operator-namespace string           namespace of the webhook certificate Secret (default: the pod's namespace)
+  --cluster-domain string               DNS domain of the cluster (default "cluster.local")
+`;
+
+function parseBool(name: string, v: string): boolean {
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  throw new Error(`--${name} takes true or false, got ${JSON.stringify(v)}`);
+}
+
+/** Takes the operator's own flags out of argv; the rest goes to the runtime's strict parser. */
+export function splitOperatorFlags(argv: string[]): { operator: OperatorFlags; rest: string[] } {
+  const operator: OperatorFlags = { webhooks: true, localWebhooks: false, webhookCertDir: '', operatorNamespace: '', clusterDomain: 'cluster.local' };
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
+    const name = m?.[1];
+    const inline = m?.[2];
+    const value = (): string => {
+      if (inline !== undefined) return inline;
+      const next = argv[++i];
+      if (next === undefined) throw new Error(`--${name} needs a value`);
+      return next;
+    };
+    switch (name) {
+      case 'webhooks':
+        operator.webhooks = inline === undefined ? true : parseBool(name, inline);
+        break;
+      case 'local-webhooks':
+        operator.localWebhooks = inline === undefined ? true : parseBool(name, inline);
+        break;
+      case 'webhook-cert-dir':
+        operator.webhookCertDir = value();
+        break;
+      case 'operator-namespace':
+        operator.operatorNamespace = value();
+        break;
+      case 'cluster-domain':
+        operator.clusterDomain = value();
+        break;
+      case 'leader-elect':
+        // Go flags accept --leader-elect=false; the runtime's parser only knows the bare switch.
+        if (inline === undefined || parseBool(name, inline)) rest.push('--leader-elect');
+        break;
+      default:
+        rest.push(arg);
+    }
+  }
+  return { operator, rest };
+}
+
+function inClusterNamespace(): string | undefined {
+  const file = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
+}
+
+function webhookRunnable(kc: KubeConfig, log: Logger, port: number, op: OperatorFlags, manager: Manager): Runnable {
+  const namespace = op.operatorNamespace || process.env.POD_NAMESPACE || inClusterNamespace() || (op.localWebhooks ? 'default' : 'engula-system');
+  return {
+    name: 'webhooks',
+    // Every replica serves admission requests, so a rollout or a standby never leaves the webhook without a backend.
+    needLeaderElection: false,
+    async start(signal) {
+      const running = await startWebhooks({
+        kc,
+        log,
+        namespace,
+        port,
+        ...(op.localWebhooks ? { host: '127.0.0.1', registerByUrl: true } : {}),
+        ...(op.webhookCertDir ? { certDir: op.webhookCertDir } : {}),
+        metrics: manager.metrics.registry,
+      });
+      await new Promise<void>((resolve) => {
+        if (signal.aborted) resolve();
+        signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+      await running.stop();
+      // A configuration registered by URL would refuse every Engula write (failurePolicy Fail)
+      // once this process is gone.
+      if (op.localWebhooks) await running.unregister();
+    },
+  };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { operator, rest } = splitOperatorFlags(argv);
+  const flags = parseFlags(rest, { leaderElectionId: 'engula-operator-leader', webhookPort: WEBHOOK_DEFAULTS.port });
+  if (flags.help) {
+    process.stdout.write(`${flagHelp}\n${operatorHelp}`);
+    return 0;
+  }
+  const log = pino({ level: flags.logLevel, base: { app: 'engula-operator' } });
+  const kc = new KubeConfig();
+  if (flags.kubeconfig) kc.loadFromFile(flags.kubeconfig);
+  else kc.loadFromDefault();
+
+  const manager = new Manager({ kubeConfig: kc, logger: log, flags, fieldManager: 'engula-operator', eventComponent: 'engula-operator' });
+  setupControllers(manager, { clusterDomain: operator.clusterDomain });
+  if (operator.webhooks) manager.add(webhookRunnable(kc, log, flags.webhookPort, operator, manager));
+
+  const stop = new AbortController();
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (stop.signal.aborted) {
+      log.warn({ signal: sig }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    log.info({ signal: sig }, 'shutting down');
+    stop.abort();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  log.info({ namespaces: flags.namespaces.length ? flags.namespaces : 'all', leaderElect: flags.leaderElect, webhooks: operator.webhooks, localWebhooks: operator.localWebhooks }, 'starting engula-operator');
+  try {
+    await manager.start(stop.signal);
+    return 0;
+  } catch (err) {
+    log.error({ err: err instanceof Error ? err.message : String(err) }, 'manager stopped with an error');
+    return 1;
+  }
+}
+
+if (import.meta.main) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`engula-operator: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(2);
+    },
+  );
+}

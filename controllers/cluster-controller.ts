@@ -1,0 +1,73 @@
+// A Cluster fans out to one child object per component in its spec, named <cluster>-<component>
+// and controlled by the Cluster, plus the <cluster>-config topology ConfigMap; the child of a
+// component removed from the spec is deleted (the garbage collector takes what it owns). The
+// Cluster's status is rolled up from its children. A paused Cluster gets its status written and
+// nothing else.
+import { COMPONENT_KINDS, COMPONENTS, type ChildObject, type Cluster, type ComponentName } from '../api/v1alpha1/index.ts';
+import { coreResources, generationChanged, type ControllerSpec, type KubeObject, type ReconcileContext, type Reconciler, type Request } from '../runtime/index.ts';
+import { aggregateClusterStatus, childName, desiredChild, desiredTopologyConfigMap } from './desired/index.ts';
+import { engulaResources } from './resources.ts';
+
+export interface ClusterControllerOptions {
+  clusterDomain: string;
+  now?: () => Date;
+}
+
+function controlledBy(obj: { metadata?: { ownerReferences?: Array<{ uid: string; controller?: boolean }> } }, uid: string | undefined): boolean {
+  return uid !== undefined && (obj.metadata?.ownerReferences ?? []).some((r) => r.controller === true && r.uid === uid);
+}
+
+export function clusterReconciler(opts: ClusterControllerOptions): Reconciler {
+  const now = opts.now ?? (() => new Date());
+  return async (req: Request, ctx: ReconcileContext): Promise<void> => {
+    const cluster = (await ctx.cache.get(engulaResources.Cluster, req.namespace, req.name)) as Cluster | undefined;
+    if (!cluster || cluster.metadata?.deletionTimestamp) return;
+    const uid = cluster.metadata?.uid;
+    const paused = cluster.spec.paused === true;
+    const children: Partial<Record<ComponentName, ChildObject>> = {};
+
+    for (const component of COMPONENTS) {
+      const ref = engulaResources[COMPONENT_KINDS[component]];
+      const name = childName(req.name, component);
+      const live = (await ctx.cache.get(ref, req.namespace, name)) as ChildObject | undefined;
+      const desired = desiredChild(cluster, component);
+      if (live && !controlledBy(live, uid)) {
+        // Someone else's object under our name: taking it over could wreck a standalone component.
+        if (desired && !paused) ctx.recorder.event(cluster as unknown as KubeObject, 'Warning', 'NameTaken', `${COMPONENT_KINDS[component]} ${name} exists and is not controlled by this Cluster; rename or delete it`);
+        continue;
+      }
+      if (paused) {
+        if (live) children[component] = live;
+        continue;
+      }
+      if (desired) {
+        const result = await ctx.client.apply(ref, desired as unknown as KubeObject, ctx.signal);
+        if (result.changed) ctx.recorder.event(cluster as unknown as KubeObject, 'Normal', live ? 'Updated' : 'Created', `${live ? 'Updated' : 'Created'} ${desired.kind} ${name}`);
+        children[component] = result.obj as unknown as ChildObject | undefined;
+      } else if (live && live.metadata?.deletionTimestamp === undefined) {
+        // Background propagation: the child goes at once, the garbage collector follows with
+        // what it owns (PersistentVolumeClaims stay, by the StatefulSet's Retain policy).
+        if (await ctx.client.delete(ref, req.namespace, name, { propagationPolicy: 'Background', ...(live.metadata?.uid ? { uid: live.metadata.uid } : {}), signal: ctx.signal })) {
+          ctx.recorder.event(cluster as unknown as KubeObject, 'Normal', 'Deleted', `Deleted ${live.kind} ${name}: ${component} is no longer in the spec`);
+        }
+      }
+    }
+    if (!paused) await ctx.client.apply(coreResources.configMaps, desiredTopologyConfigMap(cluster, opts.clusterDomain), ctx.signal);
+
+    const status = aggregateClusterStatus(cluster, children, now().toISOString().replace(/\.\d+Z$/, 'Z'));
+    await ctx.client.updateStatus(engulaResources.Cluster, req.namespace, req.name, (draft) => {
+      draft.status = status;
+    }, ctx.signal);
+  };
+}
+
+export function clusterController(opts: ClusterControllerOptions): ControllerSpec {
+  return {
+    name: 'cluster',
+    for: engulaResources.Cluster,
+    predicates: [generationChanged],
+    // Children's status changes roll up; a child or the ConfigMap changed by hand is put back.
+    owns: [engulaResources.Journal, engulaResources.Storage, engulaResources.Kernel, engulaResources.Engine, coreResources.configMaps],
+    reconcile: clusterReconciler(opts),
+  };
+}

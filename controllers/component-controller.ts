@@ -1,0 +1,162 @@
+// One reconciler for Journal, Storage, Kernel and Engine, configured by the component's traits.
+// A child object becomes ServiceAccount, headless Service, PodDisruptionBudget and StatefulSet
+// (and for the kernel its Role, RoleBinding and status ConfigMap). Its StatefulSet is created only
+// once every component it depends on has a ready pod; until then the child says so in its Ready
+// condition (reason WaitingForDependencies). Reads come from the cache, writes are skipped when
+// the live object already matches, and a paused owner Cluster stops every write but the status.
+import { COMPONENT_KINDS, type ChildObject, type Cluster, type ComponentName, type ImageSpec } from '../api/v1alpha1/index.ts';
+import {
+  coreResources, generationChanged, type ControllerSpec, type InformerFactory, type KubeObject, type ReconcileContext, type Reconciler, type Request, type ResourceRef,
+} from '../runtime/index.ts';
+import { COMPONENT_TRAITS, type ComponentTraits } from './components.ts';
+import {
+  childName, childStatusFrom, desiredHeadlessService, desiredKernelRole, desiredKernelRoleBinding, desiredKernelStatusConfigMap, desiredPodDisruptionBudget,
+  desiredServiceAccount, desiredStatefulSet, owningClusterName, selectorLabels, type PeerAddress, type WorkloadInput,
+} from './desired/index.ts';
+import { childOwnedResources, engulaResources } from './resources.ts';
+
+export interface ComponentControllerOptions {
+  component: ComponentName;
+  /** Used by event mapping, which must answer synchronously from the caches. */
+  informers: InformerFactory;
+  clusterDomain: string;
+  now?: () => Date;
+}
+
+interface Dependencies {
+  waitingFor: Array<{ component: ComponentName; name: string }>;
+  peers: Partial<Record<ComponentName, PeerAddress>>;
+}
+
+function childRef(component: ComponentName): ResourceRef {
+  return engulaResources[COMPONENT_KINDS[component]];
+}
+
+/**
+ * Where each dependency is and whether it has a ready pod. Under a Cluster, the Cluster's spec says
+ * which components exist (a component it lists but whose child is not there yet is waited for).
+ * A standalone child depends on the siblings that share its clusterName, when there are any.
+ */
+async function dependenciesOf(child: ChildObject, traits: ComponentTraits, owner: Cluster | undefined, clusterName: string | undefined, ctx: ReconcileContext): Promise<Dependencies> {
+  const namespace = child.metadata?.namespace ?? '';
+  const out: Dependencies = { waitingFor: [], peers: {} };
+  for (const dep of traits.dependsOn) {
+    const traitsOfDep = COMPONENT_TRAITS[dep];
+    let siblings: ChildObject[];
+    if (owner) {
+      const spec = owner.spec[dep];
+      if (!spec) continue;
+      const name = childName(owner.metadata?.name ?? '', dep);
+      out.peers[dep] = { service: name, port: spec.port ?? traitsOfDep.defaultPort };
+      const sibling = (await ctx.cache.get(childRef(dep), namespace, name)) as ChildObject | undefined;
+      siblings = sibling ? [sibling] : [];
+      if (!siblings.some(hasReadyPod)) out.waitingFor.push({ component: dep, name });
+      continue;
+    }
+    if (!clusterName) continue;
+    siblings = ((await ctx.cache.list(childRef(dep), namespace)) as unknown as ChildObject[]).filter((s) => s.spec.clusterName === clusterName && s.metadata?.deletionTimestamp === undefined);
+    siblings.sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
+    const first = siblings[0];
+    if (!first) continue;
+    out.peers[dep] = { service: first.metadata?.name ?? '', port: first.spec.port ?? traitsOfDep.defaultPort };
+    if (!siblings.some(hasReadyPod)) out.waitingFor.push({ component: dep, name: first.metadata?.name ?? '' });
+  }
+  return out;
+}
+
+function hasReadyPod(child: ChildObject): boolean {
+  return (child.status?.readyReplicas ?? 0) > 0;
+}
+
+export function componentReconciler(opts: ComponentControllerOptions): Reconciler {
+  const traits = COMPONENT_TRAITS[opts.component];
+  const ref = childRef(opts.component);
+  const now = opts.now ?? (() => new Date());
+  return async (req: Request, ctx: ReconcileContext): Promise<void> => {
+    const child = (await ctx.cache.get(ref, req.namespace, req.name)) as ChildObject | undefined;
+    // Deletion is the garbage collector's job: everything below carries an owner reference.
+    if (!child || child.metadata?.deletionTimestamp) return;
+    const ownerName = owningClusterName(child);
+    const owner = ownerName ? ((await ctx.cache.get(engulaResources.Cluster, req.namespace, ownerName)) as Cluster | undefined) : undefined;
+    const clusterName = child.spec.clusterName ?? ownerName;
+    const paused = owner?.spec.paused === true;
+    const image: ImageSpec | undefined = child.spec.image ?? owner?.spec.image;
+    const deps = await dependenciesOf(child, traits, owner, clusterName, ctx);
+    let sts = await ctx.cache.get(coreResources.statefulSets, req.namespace, req.name);
+    const problem = image ? undefined : { reason: 'NoImage', message: 'spec.image is not set and no owner Cluster gives one' };
+
+    if (!paused && image) {
+      const input: WorkloadInput = { child, traits, clusterName, image, peers: deps.peers, clusterDomain: opts.clusterDomain };
+      const owned: Array<[ResourceRef, KubeObject]> = [[coreResources.serviceAccounts, desiredServiceAccount(input)]];
+      if (traits.apiAccess) {
+        owned.push([coreResources.roles, desiredKernelRole(input)], [coreResources.roleBindings, desiredKernelRoleBinding(input)], [coreResources.configMaps, desiredKernelStatusConfigMap(input)]);
+      }
+      owned.push([coreResources.services, desiredHeadlessService(input)], [coreResources.podDisruptionBudgets, desiredPodDisruptionBudget(input)]);
+      for (const [r, obj] of owned) await ctx.client.apply(r, obj, ctx.signal);
+      // Once created, the StatefulSet is kept in step even if a dependency later loses its pods:
+      // the order only matters for the first start.
+      if (sts || deps.waitingFor.length === 0) {
+        const created = sts === undefined;
+        const result = await ctx.client.apply(coreResources.statefulSets, desiredStatefulSet(input), ctx.signal);
+        if (result.changed) {
+          ctx.recorder.event(child as unknown as KubeObject, 'Normal', created ? 'Created' : 'Updated', `${created ? 'Created' : 'Updated'} StatefulSet ${req.name}`);
+          ctx.log.info({ statefulset: req.name, created }, 'applied StatefulSet');
+        }
+        sts = result.obj;
+      }
+    }
+
+    const status = childStatusFrom(child, sts, {
+      waitingFor: deps.waitingFor,
+      paused,
+      ...(problem ? { problem } : {}),
+      selector: selectorLabels(req.name, traits.component),
+      now: now().toISOString().replace(/\.\d+Z$/, 'Z'),
+    });
+    await ctx.client.updateStatus(ref, req.namespace, req.name, (draft) => {
+      draft.status = status;
+    }, ctx.signal);
+  };
+}
+
+/** Children of `component` that a change of `obj` (a dependency, or the owner Cluster) may unblock or reconfigure. */
+function dependentsKeys(informers: InformerFactory, component: ComponentName, obj: KubeObject): Request[] {
+  const namespace = obj.metadata.namespace ?? '';
+  const ownerName = owningClusterName(obj as unknown as ChildObject);
+  if (ownerName) return [{ namespace, name: childName(ownerName, component) }];
+  const clusterName = (obj as unknown as ChildObject).spec?.clusterName;
+  if (!clusterName) return [];
+  return informers
+    .informersFor(childRef(component))
+    .flatMap((i) => i.store.list(namespace))
+    .filter((o) => (o as unknown as ChildObject).spec?.clusterName === clusterName)
+    .map((o) => ({ namespace, name: o.metadata.name ?? '' }));
+}
+
+export function componentController(opts: ComponentControllerOptions): ControllerSpec {
+  const kind = COMPONENT_KINDS[opts.component];
+  const dependencies = COMPONENT_TRAITS[opts.component].dependsOn;
+  return {
+    name: kind.toLowerCase(),
+    for: engulaResources[kind],
+    // Our own status writes bump no generation, so they do not come back as work.
+    predicates: [generationChanged],
+    owns: [...childOwnedResources],
+    watches: [
+      // A dependency's status (its first ready pod) or port decides this child's StatefulSet.
+      ...dependencies.map((dep) => ({ resource: childRef(dep), map: (obj: KubeObject) => dependentsKeys(opts.informers, opts.component, obj) })),
+      {
+        // Pausing or resuming a Cluster changes what its children may write.
+        resource: engulaResources.Cluster,
+        predicates: [generationChanged],
+        map: (obj: KubeObject): Request[] => {
+          const cluster = obj as unknown as Cluster;
+          if (!cluster.spec?.[opts.component] || !obj.metadata.name) return [];
+          return [{ namespace: obj.metadata.namespace ?? '', name: childName(obj.metadata.name, opts.component) }];
+        },
+      },
+    ],
+    reconcile: componentReconciler(opts),
+  };
+}
+

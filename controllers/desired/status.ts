@@ -1,0 +1,194 @@
+// Status as pure functions: a child's from its StatefulSet, a Cluster's from its children.
+// Conditions keep their lastTransitionTime while their status holds, so recomputing an unchanged
+// status gives an identical object and the reconciler writes nothing.
+import { COMPONENTS, type ChildObject, type ChildStatus, type Cluster, type ClusterStatus, type ComponentName, type ComponentSummary, type Condition, type Phase } from '../../api/v1alpha1/index.ts';
+import type { KubeObject } from '../../runtime/index.ts';
+
+export const REASONS = {
+  waitingForDependencies: 'WaitingForDependencies',
+  creating: 'Creating',
+  scaling: 'Scaling',
+  rollingUpdate: 'RollingUpdate',
+  podsStarting: 'PodsStarting',
+  podsNotReady: 'PodsNotReady',
+  allPodsReady: 'AllPodsReady',
+  stable: 'Stable',
+  paused: 'Paused',
+  asExpected: 'AsExpected',
+  allComponentsReady: 'AllComponentsReady',
+  componentsNotReady: 'ComponentsNotReady',
+  componentsProgressing: 'ComponentsProgressing',
+  componentsDegraded: 'ComponentsDegraded',
+} as const;
+
+type ConditionInput = Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>;
+
+/** The next conditions: a condition keeps its lastTransitionTime unless its status changed. */
+export function mergeConditions(previous: Condition[] | undefined, next: ConditionInput[], generation: number | undefined, now: string): Condition[] {
+  return next.map((c) => {
+    const old = previous?.find((p) => p.type === c.type);
+    return {
+      type: c.type,
+      status: c.status,
+      ...(generation !== undefined ? { observedGeneration: generation } : {}),
+      lastTransitionTime: old && old.status === c.status ? old.lastTransitionTime : now,
+      reason: c.reason,
+      message: c.message,
+    };
+  });
+}
+
+export function selectorString(labels: Record<string, string>): string {
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+}
+
+export interface ChildSituation {
+  /** Components (with the child that runs each) this child waits for before its StatefulSet is created. */
+  waitingFor: Array<{ component: ComponentName; name: string }>;
+  paused: boolean;
+  /** A problem the operator cannot fix by retrying (e.g. no image anywhere). */
+  problem?: { reason: string; message: string };
+  /** The pod selector, reported for the scale subresource. */
+  selector: Record<string, string>;
+  now: string;
+}
+
+interface StatefulSetLike {
+  metadata: { generation?: number };
+  spec?: { replicas?: number };
+  status?: { observedGeneration?: number; replicas?: number; readyReplicas?: number; updatedReplicas?: number; currentRevision?: string; updateRevision?: string };
+}
+
+function asStatefulSet(obj: KubeObject): StatefulSetLike {
+  return obj as unknown as StatefulSetLike;
+}
+
+function conditions(ready: [boolean, string, string], progressing: [boolean, string, string], degraded: [boolean, string, string]): ConditionInput[] {
+  const c = (type: string, [on, reason, message]: [boolean, string, string]): ConditionInput => ({ type, status: on ? 'True' : 'False', reason, message });
+  return [c('Ready', ready), c('Progressing', progressing), c('Degraded', degraded)];
+}
+
+export function childStatusFrom(child: ChildObject, sts: KubeObject | undefined, situation: ChildSituation): ChildStatus {
+  const desired = child.spec.replicas;
+  const s = sts ? asStatefulSet(sts) : undefined;
+  const replicas = s?.status?.replicas ?? 0;
+  const ready = s?.status?.readyReplicas ?? 0;
+  const updated = s?.status?.updatedReplicas ?? 0;
+  let phase: Phase;
+  let conds: ConditionInput[];
+  const fine: [boolean, string, string] = [false, REASONS.asExpected, 'No problem seen'];
+  if (situation.problem) {
+    const { reason, message } = situation.problem;
+    phase = 'Degraded';
+    conds = conditions([false, reason, message], [false, reason, message], [true, reason, message]);
+  } else if (!s) {
+    if (situation.waitingFor.length > 0) {
+      const list = situation.waitingFor.map((w) => `${w.component} (${w.name})`).join(', ');
+      const message = `Waiting for a ready pod of ${list} before creating the StatefulSet`;
+      conds = conditions([false, REASONS.waitingForDependencies, message], [true, REASONS.waitingForDependencies, message], fine);
+    } else {
+      const message = 'The StatefulSet is being created';
+      conds = conditions([false, REASONS.creating, message], [true, REASONS.creating, message], fine);
+    }
+    phase = 'Pending';
+  } else {
+    const current = (s.status?.observedGeneration ?? 0) >= (s.metadata.generation ?? 0) && s.spec?.replicas === desired;
+    const counts = `${ready}/${desired} pods ready`;
+    if (current && replicas === desired && updated >= desired && ready >= desired) {
+      phase = 'Ready';
+      conds = conditions([true, REASONS.allPodsReady, counts], [false, REASONS.stable, 'The StatefulSet matches the spec'], fine);
+    } else {
+      const previously = child.status?.phase;
+      const settled = current && replicas === desired && updated >= desired;
+      if (settled && (previously === 'Ready' || previously === 'Degraded')) {
+        // Nothing is being changed, yet pods that were ready are not: something broke.
+        phase = 'Degraded';
+        const message = `${counts}; pods that were ready are not`;
+        conds = conditions([false, REASONS.podsNotReady, message], [false, REASONS.stable, 'The StatefulSet matches the spec'], [true, REASONS.podsNotReady, message]);
+      } else {
+        const reason = !current || replicas !== desired ? REASONS.scaling : updated < desired ? REASONS.rollingUpdate : REASONS.podsStarting;
+        const message = `${counts}, ${updated} updated, ${replicas} exist`;
+        phase = ready === 0 && desired > 0 ? 'Pending' : 'Progressing';
+        conds = conditions([false, reason, message], [true, reason, message], fine);
+      }
+    }
+  }
+  if (situation.paused) phase = 'Paused';
+  return {
+    ...(child.metadata?.generation !== undefined ? { observedGeneration: child.metadata.generation } : {}),
+    replicas,
+    readyReplicas: ready,
+    updatedReplicas: updated,
+    selector: selectorString(situation.selector),
+    phase,
+    conditions: mergeConditions(child.status?.conditions, conds, child.metadata?.generation, situation.now),
+  };
+}
+
+/** The summary of one component: the child's own phase, unless the child has not caught up with the Cluster yet. */
+export function componentSummary(cluster: Cluster, component: ComponentName, child: ChildObject | undefined): ComponentSummary | undefined {
+  const spec = cluster.spec[component];
+  if (!spec) return undefined;
+  if (!child) return { desired: spec.replicas, ready: 0, phase: 'Pending' };
+  const caughtUp = child.spec.replicas === spec.replicas && child.status?.observedGeneration === child.metadata?.generation;
+  const childPhase = child.status?.phase ?? 'Pending';
+  return {
+    ...(child.metadata?.name ? { name: child.metadata.name } : {}),
+    desired: spec.replicas,
+    ready: child.status?.readyReplicas ?? 0,
+    phase: caughtUp || childPhase === 'Degraded' ? childPhase : 'Progressing',
+  };
+}
+
+function readyMessageOf(child: ChildObject | undefined): string | undefined {
+  return child?.status?.conditions?.find((c) => c.type === 'Ready')?.message;
+}
+
+export function aggregateClusterStatus(cluster: Cluster, children: Partial<Record<ComponentName, ChildObject>>, now: string): ClusterStatus {
+  const components: NonNullable<ClusterStatus['components']> = {};
+  const present: ComponentName[] = [];
+  for (const c of COMPONENTS) {
+    const summary = componentSummary(cluster, c, children[c]);
+    if (!summary) continue;
+    components[c] = summary;
+    present.push(c);
+  }
+  const phaseOf = (c: ComponentName): Phase => components[c]?.phase ?? 'Pending';
+  // A paused child reports Paused whatever its pods do; readiness is read from its counts then.
+  const isReady = (c: ComponentName): boolean => phaseOf(c) === 'Ready' || (phaseOf(c) === 'Paused' && (components[c]?.ready ?? 0) >= (components[c]?.desired ?? 0));
+  const ready = present.filter(isReady);
+  const degraded = present.filter((c) => phaseOf(c) === 'Degraded');
+  const notReady = present.filter((c) => !isReady(c));
+  const describe = (list: ComponentName[]): string =>
+    list.map((c) => `${c} (${phaseOf(c)}${readyMessageOf(children[c]) ? `: ${readyMessageOf(children[c])}` : ''})`).join('; ');
+  const allReady = notReady.length === 0;
+  const paused = cluster.spec.paused === true;
+  let phase: Phase;
+  if (paused) phase = 'Paused';
+  else if (degraded.length > 0) phase = 'Degraded';
+  else if (allReady) phase = 'Ready';
+  else if (present.every((c) => phaseOf(c) === 'Pending')) phase = 'Pending';
+  else phase = 'Progressing';
+  const conds: ConditionInput[] = [
+    allReady
+      ? { type: 'Ready', status: 'True', reason: REASONS.allComponentsReady, message: `${ready.length}/${present.length} components ready` }
+      : { type: 'Ready', status: 'False', reason: REASONS.componentsNotReady, message: `Not ready: ${describe(notReady)}` },
+    paused
+      ? { type: 'Progressing', status: 'False', reason: REASONS.paused, message: 'spec.paused is true: the operator changes nothing for this cluster' }
+      : notReady.length > degraded.length
+        ? { type: 'Progressing', status: 'True', reason: REASONS.componentsProgressing, message: `In progress: ${describe(notReady.filter((c) => !degraded.includes(c)))}` }
+        : { type: 'Progressing', status: 'False', reason: REASONS.stable, message: 'Every component matches the spec' },
+    degraded.length > 0
+      ? { type: 'Degraded', status: 'True', reason: REASONS.componentsDegraded, message: `Degraded: ${describe(degraded)}` }
+      : { type: 'Degraded', status: 'False', reason: REASONS.asExpected, message: 'No component is degraded' },
+  ];
+  return {
+    ...(cluster.metadata?.generation !== undefined ? { observedGeneration: cluster.metadata.generation } : {}),
+    phase,
+    readySummary: `${ready.length}/${present.length}`,
+    components,
+    conditions: mergeConditions(cluster.status?.conditions, conds, cluster.metadata?.generation, now),
+  };
+}

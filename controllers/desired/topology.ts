@@ -1,0 +1,65 @@
+// The `<cluster>-config` ConfigMap: where every component listens and the stable DNS name of every
+// pod, so a component can find all its peers from one file. It follows the Cluster's spec (the
+// replicas asked for), not the pods that happen to exist: a pod's name is known before it starts.
+import { stringify } from 'yaml';
+import { COMPONENTS, DEFAULT_METRICS_PORT, type Cluster } from '../../api/v1alpha1/index.ts';
+import type { KubeObject } from '../../runtime/index.ts';
+import { COMPONENT_TRAITS } from '../components.ts';
+import { CLUSTER_LABEL, childName, controllerRef, MANAGED_BY, nameOf, namespaceOf, topologyConfigMapName } from './meta.ts';
+import { serviceHost, TOPOLOGY_FILE } from './workload.ts';
+
+export interface ComponentTopology {
+  service: string;
+  port: number;
+  metricsPort: number;
+  replicas: number;
+  pods: string[];
+}
+
+export interface Topology {
+  cluster: string;
+  namespace: string;
+  components: Record<string, ComponentTopology>;
+}
+
+export function topologyOf(cluster: Cluster, clusterDomain: string): Topology {
+  const namespace = namespaceOf(cluster);
+  const components: Record<string, ComponentTopology> = {};
+  for (const c of COMPONENTS) {
+    const spec = cluster.spec[c];
+    if (!spec) continue;
+    const name = childName(nameOf(cluster), c);
+    const host = serviceHost(name, namespace, clusterDomain);
+    components[c] = {
+      service: host,
+      port: spec.port ?? COMPONENT_TRAITS[c].defaultPort,
+      metricsPort: spec.metricsPort ?? DEFAULT_METRICS_PORT,
+      replicas: spec.replicas,
+      // A StatefulSet pod's stable name: <sts>-<ordinal>.<headless service>.
+      pods: Array.from({ length: spec.replicas }, (_, i) => `${name}-${i}.${host}`),
+    };
+  }
+  return { cluster: cluster.spec.name, namespace, components };
+}
+
+export function desiredTopologyConfigMap(cluster: Cluster, clusterDomain: string): KubeObject {
+  const name = nameOf(cluster);
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: topologyConfigMapName(name),
+      namespace: namespaceOf(cluster),
+      labels: {
+        'app.kubernetes.io/name': 'engula',
+        'app.kubernetes.io/instance': name,
+        'app.kubernetes.io/component': 'topology',
+        'app.kubernetes.io/part-of': 'engula',
+        'app.kubernetes.io/managed-by': MANAGED_BY,
+        [CLUSTER_LABEL]: name,
+      },
+      ownerReferences: [controllerRef(cluster)],
+    },
+    data: { [TOPOLOGY_FILE]: stringify(topologyOf(cluster, clusterDomain)) },
+  };
+}

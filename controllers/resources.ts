@@ -1,0 +1,22 @@
+// The kinds the controllers read and write, addressed as the runtime addresses them.
+import { API_VERSION, KINDS, type KindName } from '../api/v1alpha1/index.ts';
+import { coreResources, resource, type ResourceRef } from '../runtime/index.ts';
+
+export const engulaResources: Readonly<Record<KindName, ResourceRef>> = {
+  Cluster: resource(API_VERSION, 'Cluster', KINDS.Cluster.plural),
+  Journal: resource(API_VERSION, 'Journal', KINDS.Journal.plural),
+  Storage: resource(API_VERSION, 'Storage', KINDS.Storage.plural),
+  Kernel: resource(API_VERSION, 'Kernel', KINDS.Kernel.plural),
+  Engine: resource(API_VERSION, 'Engine', KINDS.Engine.plural),
+};
+
+/** Everything a child object owns, in the order it is written (the ServiceAccount before the pods that use it). */
+export const childOwnedResources: readonly ResourceRef[] = [
+  coreResources.serviceAccounts,
+  coreResources.roles,
+  coreResources.roleBindings,
+  coreResources.configMaps,
+  coreResources.services,
+  coreResources.podDisruptionBudgets,
+  coreResources.statefulSets,
+];

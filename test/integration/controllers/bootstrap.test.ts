@@ -1,0 +1,106 @@
+// Must-show 2: the ordered bootstrap. The journal is held back (its pods select a node label no
+// node has), so the kernel waits, says so in its Ready condition, and gets no StatefulSet; the
+// engine waits for the kernel. Once the journal can schedule, the kernel and then the engine
+// start, and each StatefulSet is created after its dependencies had a ready pod. Also: a
+// standalone child with its own image runs without any Cluster.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { kubectlOk, testNamespace, waitFor } from '../../support/kube.ts';
+import { conditionOf, getJson, installCrds, listJson, startOperator, type ConditionLike } from '../../support/operator.ts';
+
+const cluster = (ns: string): string => `
+apiVersion: cluster.engula.io/v1alpha1
+kind: Cluster
+metadata: { name: order, namespace: ${ns} }
+spec:
+  name: order
+  image: { name: engula/engula:v0.3 }
+  journal:
+    replicas: 1
+    nodeSelector: { engula-test/no-such-node: "true" }
+  storage: { replicas: 2 }
+  kernel: { replicas: 1 }
+  engine: { replicas: 1 }
+`;
+
+interface Obj {
+  metadata: { creationTimestamp: string };
+  status?: { conditions?: ConditionLike[]; readyReplicas?: number; phase?: string };
+}
+
+/** When the first pod of a component became Ready (the Ready condition's transition time). */
+async function firstReadyAt(ns: string, instance: string): Promise<number> {
+  const pods = await listJson<{ status: { conditions?: Array<ConditionLike & { lastTransitionTime: string }> } }>(ns, 'pods', `app.kubernetes.io/instance=${instance}`);
+  const times = pods.map((p) => p.status.conditions?.find((c) => c.type === 'Ready' && c.status === 'True')?.lastTransitionTime).filter((t): t is string => t !== undefined).map((t) => Date.parse(t));
+  assert.ok(times.length > 0, `${instance} has a ready pod`);
+  return Math.min(...times);
+}
+
+describe('ordered bootstrap', () => {
+  const cleanup: Array<() => Promise<void>> = [];
+  let ns = '';
+  before(async () => {
+    await installCrds();
+    ns = await testNamespace({ after: (fn: () => Promise<void>) => void cleanup.push(fn) }, 'ctrl-order');
+    await startOperator({ after: (fn: () => Promise<void>) => void cleanup.push(fn) }, [ns]);
+  });
+  after(async () => {
+    for (const fn of cleanup.reverse()) await fn();
+  });
+
+  it('the kernel waits for journal and storage, the engine for the kernel', async (t) => {
+    await kubectlOk(['apply', '-f', '-'], { input: cluster(ns) });
+    await waitFor('storage ready while the journal cannot schedule', async () => (await getJson<Obj>(ns, 'storage', 'order-storage'))?.status?.readyReplicas === 2, { timeoutMs: 60_000 });
+    const kernel = await waitFor('the kernel says it waits', async () => {
+      const k = await getJson<Obj>(ns, 'kernel', 'order-kernel');
+      return conditionOf(k, 'Ready')?.reason === 'WaitingForDependencies' ? k : undefined;
+    });
+    const ready = conditionOf(kernel, 'Ready');
+    t.diagnostic(`kernel Ready condition while waiting: ${ready?.status} ${ready?.reason}: ${ready?.message}`);
+    assert.equal(ready?.status, 'False');
+    assert.match(ready?.message ?? '', /journal \(order-journal\)/);
+    assert.doesNotMatch(ready?.message ?? '', /storage/, 'storage has a ready pod already');
+    assert.equal(kernel.status?.phase, 'Pending');
+    const engine = await getJson<Obj>(ns, 'engine', 'order-engine');
+    assert.equal(conditionOf(engine, 'Ready')?.reason, 'WaitingForDependencies');
+    assert.match(conditionOf(engine, 'Ready')?.message ?? '', /kernel \(order-kernel\)/);
+    // The Service, ServiceAccount and RBAC exist already (they need nothing); the StatefulSets do not.
+    assert.ok(await getJson(ns, 'service', 'order-kernel'));
+    assert.equal(await getJson(ns, 'statefulset', 'order-kernel'), undefined);
+    assert.equal(await getJson(ns, 'statefulset', 'order-engine'), undefined);
+    const clusterObj = await getJson<Obj>(ns, 'cluster', 'order');
+    assert.match(conditionOf(clusterObj, 'Ready')?.message ?? '', /kernel \(Pending: Waiting for a ready pod of journal/);
+
+    await kubectlOk(['-n', ns, 'patch', 'cluster', 'order', '--type=json', '-p', '[{"op":"remove","path":"/spec/journal/nodeSelector"}]']);
+    await waitFor('Cluster Ready', async () => conditionOf(await getJson<Obj>(ns, 'cluster', 'order'), 'Ready')?.status === 'True', { timeoutMs: 90_000 });
+
+    const kernelSts = Date.parse((await getJson<Obj>(ns, 'statefulset', 'order-kernel'))!.metadata.creationTimestamp);
+    const engineSts = Date.parse((await getJson<Obj>(ns, 'statefulset', 'order-engine'))!.metadata.creationTimestamp);
+    const journalReady = await firstReadyAt(ns, 'order-journal');
+    const storageReady = await firstReadyAt(ns, 'order-storage');
+    const kernelReady = await firstReadyAt(ns, 'order-kernel');
+    t.diagnostic(`first ready pod: journal ${new Date(journalReady).toISOString()}, storage ${new Date(storageReady).toISOString()}; kernel StatefulSet created ${new Date(kernelSts).toISOString()}; kernel ready ${new Date(kernelReady).toISOString()}; engine StatefulSet created ${new Date(engineSts).toISOString()}`);
+    // Timestamps have one-second resolution, so "not before" is the strongest check they allow.
+    assert.ok(kernelSts >= journalReady && kernelSts >= storageReady, 'kernel StatefulSet after journal and storage had ready pods');
+    assert.ok(engineSts >= kernelReady, 'engine StatefulSet after the kernel had a ready pod');
+  });
+
+  it('a standalone child with its own image runs without a Cluster', async () => {
+    await kubectlOk(['-n', ns, 'apply', '-f', '-'], {
+      input: `apiVersion: cluster.engula.io/v1alpha1
+kind: Journal
+metadata: { name: lone-journal }
+spec:
+  replicas: 1
+  image: { name: engula/engula:v0.3 }
+`,
+    });
+    await waitFor('standalone journal Ready', async () => conditionOf(await getJson<Obj>(ns, 'journal', 'lone-journal'), 'Ready')?.status === 'True', { timeoutMs: 60_000 });
+    const sts = await getJson<{ metadata: { ownerReferences: Array<{ kind: string }> }; spec: { template: { spec: { volumes: Array<{ configMap?: { name: string; optional: boolean } }> } } } }>(ns, 'statefulset', 'lone-journal');
+    assert.equal(sts?.metadata.ownerReferences[0]?.kind, 'Journal');
+    const topology = sts?.spec.template.spec.volumes.find((v) => v.configMap)?.configMap;
+    // No Cluster, so no topology ConfigMap: the mount is optional and the pod starts without it.
+    assert.equal(topology?.name, 'lone-journal-config');
+    assert.equal(topology?.optional, true);
+  });
+});
