@@ -6,6 +6,7 @@ import { DEFAULT_METRICS_PORT, type ChildObject, type ComponentName, type ImageS
 import type { KubeObject } from '../../runtime/index.ts';
 import type { ComponentTraits } from '../components.ts';
 import { mergePullSecrets } from './child.ts';
+import { canonicalQuantity } from './quantity.ts';
 import { controllerRef, kernelStatusConfigMapName, labelsFor, nameOf, namespaceOf, selectorLabels, topologyConfigMapName } from './meta.ts';
 
 /** Where another component of the same Engula cluster is reached. */
@@ -123,12 +124,12 @@ export function desiredKernelStatusConfigMap(input: WorkloadInput): KubeObject {
   return { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(input, kernelStatusConfigMapName(nameOf(input.child))) };
 }
 
-/** The apiserver stores quantities as strings, so a number in the spec (`cpu: 1`) would never
- * match the live object and be re-applied forever. */
-function quantitiesAsStrings(r: V1ResourceRequirements | undefined): V1ResourceRequirements | undefined {
+/** Quantities as the apiserver stores them: a number (`cpu: 1`) or another spelling (`0.5`,
+ * `1024Mi`) would never match the live object and be re-applied forever. */
+function canonicalQuantities(r: V1ResourceRequirements | undefined): V1ResourceRequirements | undefined {
   if (r === undefined) return undefined;
   const fix = (m: Record<string, unknown> | undefined): Record<string, string> | undefined =>
-    m === undefined ? undefined : Object.fromEntries(Object.entries(m).map(([k, v]) => [k, String(v)]));
+    m === undefined ? undefined : Object.fromEntries(Object.entries(m).map(([k, v]) => [k, typeof v === 'number' || typeof v === 'string' ? canonicalQuantity(v) : String(v)]));
   const out: V1ResourceRequirements = {};
   const limits = fix(r.limits as Record<string, unknown> | undefined);
   const requests = fix(r.requests as Record<string, unknown> | undefined);
@@ -191,7 +192,7 @@ export function desiredStatefulSet(input: WorkloadInput): KubeObject {
     volumes.push({ name: DATA_VOLUME, persistentVolumeClaim: structuredClone(spec.volume.source) });
     mounts.push({ name: DATA_VOLUME, mountPath: DATA_PATH });
   }
-  const resources = quantitiesAsStrings(spec.resource);
+  const resources = canonicalQuantities(spec.resource);
   const container: Record<string, unknown> = {
     name: traits.component,
     image: input.image.name,
@@ -242,7 +243,7 @@ export function desiredStatefulSet(input: WorkloadInput): KubeObject {
 
 function quantitiesInClaim(spec: NonNullable<NonNullable<ChildObject['spec']['volume']>['spec']>): Record<string, unknown> {
   const copy = structuredClone(spec) as Record<string, unknown>;
-  const resources = quantitiesAsStrings(spec.resources as V1ResourceRequirements | undefined);
+  const resources = canonicalQuantities(spec.resources as V1ResourceRequirements | undefined);
   if (resources) copy.resources = resources;
   return copy;
 }

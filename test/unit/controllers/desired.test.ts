@@ -144,11 +144,13 @@ describe('workload builders', () => {
     assert.equal(env.find((e) => e.name === 'ENGULA_KERNEL_ADDR'), undefined);
   });
 
-  it('StatefulSet: numeric quantities become strings, as the apiserver stores them', () => {
+  it('StatefulSet: quantities are written as the apiserver stores them, so an idle operator finds nothing to change', () => {
     const input = kernelInput();
-    input.child.spec.resource = { requests: { cpu: 1 as unknown as string } };
+    input.child.spec.resource = { requests: { cpu: 1 as unknown as string, memory: '1024Mi' }, limits: { cpu: '0.5' } };
+    input.child.spec.volume = { spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '0.5Gi' } } } };
     const sts = desiredStatefulSet(input);
-    assert.deepEqual(get(sts, 'spec.template.spec.containers.0.resources'), { requests: { cpu: '1' } });
+    assert.deepEqual(get(sts, 'spec.template.spec.containers.0.resources'), { requests: { cpu: '1', memory: '1Gi' }, limits: { cpu: '500m' } });
+    assert.deepEqual(get(sts, 'spec.volumeClaimTemplates.0.spec.resources'), { requests: { storage: '512Mi' } });
   });
 
   it('engine is told the kernel\'s address only', () => {
