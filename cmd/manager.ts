@@ -70,10 +70,6 @@ export function splitOperatorFlags(argv: string[]): { operator: OperatorFlags; r
       case 'cluster-domain':
         operator.clusterDomain = value();
         break;
-      case 'leader-elect':
-        // Go flags accept --leader-elect=false; the runtime's parser only knows the bare switch.
-        if (inline === undefined || parseBool(name, inline)) rest.push('--leader-elect');
-        break;
       default:
         rest.push(arg);
     }

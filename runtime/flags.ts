@@ -47,7 +47,7 @@ export const flagHelp = `Flags:
   --metrics-bind-address string         address the metrics endpoint binds to; "0" disables it (default ":8080")
   --health-probe-bind-address string    address the probe endpoint binds to (default ":8081")
   --webhook-port int                    port the webhook server listens on (default 9443)
-  --leader-elect                        enable leader election, so only one replica reconciles
+  --leader-elect[=false]                enable leader election, so only one replica reconciles
   --leader-election-id string           name of the Lease used for leader election
   --leader-election-namespace string    namespace of the Lease (default: the pod's namespace)
   --lease-duration duration             (default 15s)
@@ -83,12 +83,20 @@ function positiveInt(name: string, v: string): number {
   return n;
 }
 
+/** Go's flag package takes `--leader-elect=false`; node's parseArgs spells it `--no-leader-elect`. */
+function goStyleBoolean(arg: string): string {
+  const m = /^--(leader-elect)=(true|false)$/.exec(arg);
+  if (!m) return arg;
+  return m[2] === 'true' ? `--${m[1]}` : `--no-${m[1]}`;
+}
+
 /** Parses argv (without the node and script paths). Unknown flags are an error, so a typo is not silently ignored. */
 export function parseFlags(argv: string[], defaults: Partial<ManagerFlags> = {}): ManagerFlags & { help: boolean } {
   const d = { ...defaultFlags, ...defaults };
   const { values } = parseArgs({
-    args: argv,
+    args: argv.map(goStyleBoolean),
     strict: true,
+    allowNegative: true,
     allowPositionals: false,
     options: {
       'metrics-bind-address': { type: 'string' },

@@ -95,6 +95,9 @@ describe('flags and addresses', () => {
     assert.deepEqual(f.namespaces, ['a', 'b', 'c']);
     assert.equal(f.maxConcurrentReconciles, 4);
     assert.equal(f.gracefulShutdownTimeoutMs, 90_000);
+    assert.equal(parseFlags(['--leader-elect=false'], { leaderElect: true }).leaderElect, false, 'Go-style --flag=false');
+    assert.equal(parseFlags(['--leader-elect=true']).leaderElect, true);
+    assert.equal(parseFlags(['--no-leader-elect'], { leaderElect: true }).leaderElect, false);
     assert.throws(() => parseFlags(['--metrics-addr=:1']));
     assert.throws(() => parseFlags(['--max-concurrent-reconciles=0']), /positive integer/);
   });
