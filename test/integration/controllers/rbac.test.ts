@@ -1,7 +1,8 @@
 // The operator needs no more than config/rbac grants it: run under a ServiceAccount token bound by
 // exactly those manifests (not the admin certificate), with leader election on, it converges the
 // full sample, including the kernel's Role, which RBAC lets it create only because it holds every
-// permission in it.
+// permission in it. It also records Events on the Cluster, as a person reading `kubectl describe`
+// expects.
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -55,5 +56,11 @@ test('the operator converges a Cluster with only the permissions config/rbac giv
   assert.ok(await getJson(ns, 'role', 'full-kernel'), 'the kernel\'s Role was granted');
   const lease = await getJson<{ spec?: { holderIdentity?: string } }>(ns, 'lease', 'engula-operator-leader');
   assert.ok(lease?.spec?.holderIdentity, 'the operator holds its leader election Lease');
+  // Events are what `kubectl describe cluster` shows a person; the recorder may write them too.
+  const events = await waitFor('the Created events on the Cluster', async () => {
+    const out = await kubectlOk(['-n', ns, 'get', 'events', '--field-selector', 'involvedObject.kind=Cluster,involvedObject.name=full,reason=Created', '-o', 'jsonpath={.items[*].message}']);
+    return out.includes('Journal full-journal') && out.includes('Engine full-engine') ? out : undefined;
+  }, { timeoutMs: 30_000 });
+  assert.match(events, /Created Kernel full-kernel/);
   assert.doesNotMatch(operator.log(), /forbidden/i, 'no request was refused for lack of permission');
 });
