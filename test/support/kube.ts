@@ -40,8 +40,27 @@ export function kubeConfig(): k8s.KubeConfig {
   return kc;
 }
 
+/** Something that takes clean-ups the way a TestContext does. */
+export interface CleanupScope {
+  after(fn: () => Promise<void>): void;
+}
+
+/**
+ * Clean-ups for setup done in a suite's before() hook, where node:test gives no TestContext:
+ * registered like t.after(), run newest first by the suite's `after(() => cleanup.run())`.
+ */
+export function suiteCleanup(): CleanupScope & { run(): Promise<void> } {
+  const fns: (() => Promise<void>)[] = [];
+  return {
+    after: (fn) => void fns.push(fn),
+    async run() {
+      for (let fn = fns.pop(); fn; fn = fns.pop()) await fn();
+    },
+  };
+}
+
 /** Creates a namespace named `<prefix>-<random>`, deleted (without waiting) when the test ends. */
-export async function testNamespace(t: TestContext | { after: (fn: () => Promise<void>) => void }, prefix: string, labels: Record<string, string> = {}): Promise<string> {
+export async function testNamespace(t: TestContext | CleanupScope, prefix: string, labels: Record<string, string> = {}): Promise<string> {
   const core = kubeConfig().makeApiClient(k8s.CoreV1Api);
   const name = `${prefix}-${randomBytes(3).toString('hex')}`.toLowerCase();
   await core.createNamespace({ body: { metadata: { name, labels: { 'engula-test': 'true', ...labels } } } });

@@ -21,13 +21,7 @@ export interface OperatorProcess {
   stop(): Promise<number | null>;
 }
 
-/** The CRDs, applied idempotently: every controller test file may run first. */
-export async function installCrds(): Promise<void> {
-  await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', resolve(root, 'config/crd/bases')]);
-  for (const plural of ['clusters', 'journals', 'storages', 'kernels', 'engines']) {
-    await kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', `crd/${plural}.cluster.engula.io`]);
-  }
-}
+export { installCrds } from './crds.ts';
 
 export async function startOperator(t: { after: (fn: () => Promise<void>) => void }, namespaces: string[], extraArgs: string[] = []): Promise<OperatorProcess> {
   const env = testEnv();

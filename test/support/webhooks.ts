@@ -2,19 +2,12 @@
 // registered by URL the way `make run` registers it, but named after the test's namespace and
 // limited to it, so test files running side by side never see each other's webhooks.
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { startWebhooks, type RunningWebhooks, type WebhookOptions } from '../../webhooks/index.ts';
 import { quietLogger } from './admission.ts';
-import { kubeConfig, kubectl, kubectlOk, testNamespace, waitFor } from './kube.ts';
+import { kubeConfig, kubectl, testNamespace, waitFor } from './kube.ts';
 
-const repo = join(import.meta.dirname, '..', '..');
-
-/** Installs (or updates) the CRDs, idempotently, and waits until they serve. */
-export async function installCrds(): Promise<void> {
-  await kubectlOk(['apply', '--server-side', '--force-conflicts', '-f', join(repo, 'config', 'crd', 'bases')]);
-  await kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', ...['clusters', 'journals', 'storages', 'kernels', 'engines'].map((p) => `crd/${p}.cluster.engula.io`)]);
-}
+export { installCrds } from './crds.ts';
 
 export interface TestWebhooks {
   namespace: string;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildCrd } from '../../../api/v1alpha1/crds.ts';
 import { applyDefaults } from '../../../api/v1alpha1/index.ts';
-import { testNamespace } from '../../support/kube.ts';
+import { suiteCleanup, testNamespace } from '../../support/kube.ts';
 import { samples } from '../../unit/api/fixtures/objects.ts';
 import { CRD_NAMES, installCrds, k, kOk, ROOT } from './kubectl-api.ts';
 
@@ -11,13 +11,13 @@ const flat = (s: string) => s.replace(/\s+/g, ' ');
 
 describe('the CRDs on a real apiserver', () => {
   let ns = '';
-  const cleanup: (() => Promise<void>)[] = [];
+  const cleanup = suiteCleanup();
   after(async () => {
-    for (const fn of cleanup) await fn();
+    await cleanup.run();
   });
   before(async () => {
     await installCrds();
-    ns = await testNamespace({ after: (fn: () => Promise<void>) => void cleanup.push(fn) }, 'api-crds');
+    ns = await testNamespace(cleanup, 'api-crds');
     // --validate=strict: a field the schema does not know fails the apply instead of being dropped.
     await kOk(['apply', '--validate=strict', '-n', ns, '-f', join(ROOT, 'samples')]);
   });

@@ -4,7 +4,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { KINDS, KIND_NAMES } from '../../../api/v1alpha1/index.ts';
+import { CRD_NAMES, installCrds as installSharedCrds } from '../../support/crds.ts';
 import { kubectl, kubectlOk, waitFor, type CommandResult } from '../../support/kube.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../../..');
@@ -18,17 +18,11 @@ export function kOk(args: string[], input?: string): Promise<string> {
   return kubectlOk(['--cache-dir', cacheDir, ...args], input === undefined ? {} : { input });
 }
 
-export const CRD_NAMES = KIND_NAMES.map((kind) => `${KINDS[kind].plural}.cluster.engula.io`);
+export { CRD_NAMES };
 
 /** Applies config/crd/bases and waits until every CRD is Established and its kinds are served. */
 export async function installCrds(): Promise<void> {
-  await kOk(['apply', '--server-side', '-f', join(ROOT, 'config/crd/bases')]);
-  for (const name of CRD_NAMES) {
-    await waitFor(`CRD ${name} to be Established`, async () => {
-      const status = await kOk(['get', 'crd', name, '-o', 'jsonpath={.status.conditions[?(@.type=="Established")].status}']);
-      return status === 'True';
-    });
-  }
+  await installSharedCrds();
   await waitFor('the engula kinds to be served', async () => (await k(['get', 'engula', '-A'])).code === 0);
 }
 

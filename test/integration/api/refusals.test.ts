@@ -2,7 +2,7 @@
 // and names the same field that validate() names for the same object.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { testNamespace } from '../../support/kube.ts';
+import { suiteCleanup, testNamespace } from '../../support/kube.ts';
 import { INVALID, UPDATES } from '../../unit/api/fixtures/objects.ts';
 import { installCrds, k, kOk, namesField } from './kubectl-api.ts';
 
@@ -10,13 +10,13 @@ const nameOf = (o: Record<string, unknown>) => (o.metadata as { name: string }).
 
 describe('the apiserver refuses invalid Engula objects by itself', () => {
   let ns = '';
-  const cleanup: (() => Promise<void>)[] = [];
+  const cleanup = suiteCleanup();
   after(async () => {
-    for (const fn of cleanup) await fn();
+    await cleanup.run();
   });
   before(async () => {
     await installCrds();
-    ns = await testNamespace({ after: (fn: () => Promise<void>) => void cleanup.push(fn) }, 'api-refusals');
+    ns = await testNamespace(cleanup, 'api-refusals');
   });
 
   for (const c of INVALID) {

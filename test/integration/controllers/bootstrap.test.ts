@@ -5,7 +5,7 @@
 // standalone child with its own image runs without any Cluster.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { kubectlOk, testNamespace, waitFor } from '../../support/kube.ts';
+import { kubectlOk, suiteCleanup, testNamespace, waitFor } from '../../support/kube.ts';
 import { conditionOf, getJson, installCrds, listJson, startOperator, type ConditionLike } from '../../support/operator.ts';
 
 const cluster = (ns: string): string => `
@@ -37,15 +37,15 @@ async function firstReadyAt(ns: string, instance: string): Promise<number> {
 }
 
 describe('ordered bootstrap', () => {
-  const cleanup: Array<() => Promise<void>> = [];
+  const cleanup = suiteCleanup();
   let ns = '';
   before(async () => {
     await installCrds();
-    ns = await testNamespace({ after: (fn: () => Promise<void>) => void cleanup.push(fn) }, 'ctrl-order');
-    await startOperator({ after: (fn: () => Promise<void>) => void cleanup.push(fn) }, [ns]);
+    ns = await testNamespace(cleanup, 'ctrl-order');
+    await startOperator(cleanup, [ns]);
   });
   after(async () => {
-    for (const fn of cleanup.reverse()) await fn();
+    await cleanup.run();
   });
 
   it('the kernel waits for journal and storage, the engine for the kernel', async (t) => {

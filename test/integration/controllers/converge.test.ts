@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { kubectlOk, testNamespace, waitFor } from '../../support/kube.ts';
+import { kubectlOk, suiteCleanup, testNamespace, waitFor } from '../../support/kube.ts';
 import { conditionOf, getJson, installCrds, listJson, startOperator, type ConditionLike } from '../../support/operator.ts';
 
 const root = resolve(import.meta.dirname, '..', '..', '..');
@@ -22,15 +22,15 @@ interface Obj {
 }
 
 describe('a Cluster fans out and converges', () => {
-  const cleanup: Array<() => Promise<void>> = [];
+  const cleanup = suiteCleanup();
   let ns = '';
   before(async () => {
     await installCrds();
-    ns = await testNamespace({ after: (fn: () => Promise<void>) => void cleanup.push(fn) }, 'ctrl-converge');
-    await startOperator({ after: (fn: () => Promise<void>) => void cleanup.push(fn) }, [ns]);
+    ns = await testNamespace(cleanup, 'ctrl-converge');
+    await startOperator(cleanup, [ns]);
   });
   after(async () => {
-    for (const fn of cleanup.reverse()) await fn();
+    await cleanup.run();
   });
 
   it('the full sample converges: children, StatefulSets, Services, PDBs, ServiceAccounts, kernel RBAC, ConfigMap, Ready pods', async (t) => {

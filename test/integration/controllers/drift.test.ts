@@ -3,7 +3,7 @@
 // reports), and resuming puts everything right.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { kubectlOk, testNamespace, waitFor } from '../../support/kube.ts';
+import { kubectlOk, suiteCleanup, testNamespace, waitFor } from '../../support/kube.ts';
 import { conditionOf, getJson, installCrds, startOperator, type ConditionLike, type OperatorProcess } from '../../support/operator.ts';
 
 const cluster = (ns: string): string => `
@@ -29,18 +29,18 @@ interface Svc {
 }
 
 describe('drift is put back; pause stops writes', () => {
-  const cleanup: Array<() => Promise<void>> = [];
+  const cleanup = suiteCleanup();
   let ns = '';
   let operator: OperatorProcess;
   before(async () => {
     await installCrds();
-    ns = await testNamespace({ after: (fn: () => Promise<void>) => void cleanup.push(fn) }, 'ctrl-drift');
-    operator = await startOperator({ after: (fn: () => Promise<void>) => void cleanup.push(fn) }, [ns]);
+    ns = await testNamespace(cleanup, 'ctrl-drift');
+    operator = await startOperator(cleanup, [ns]);
     await kubectlOk(['apply', '-f', '-'], { input: cluster(ns) });
     await waitFor('Cluster Ready', async () => conditionOf(await getJson<{ status?: { conditions?: ConditionLike[] } }>(ns, 'cluster', 'drift'), 'Ready')?.status === 'True', { timeoutMs: 90_000 });
   });
   after(async () => {
-    for (const fn of cleanup.reverse()) await fn();
+    await cleanup.run();
   });
 
   it('a StatefulSet edited by hand is restored', async (t) => {

@@ -4,7 +4,7 @@
 // operator makes goes through that client (webhooks are off in this test).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { kubectlOk, testNamespace, waitFor } from '../../support/kube.ts';
+import { kubectlOk, suiteCleanup, testNamespace, waitFor } from '../../support/kube.ts';
 import { getJson, installCrds, startOperator, type OperatorProcess } from '../../support/operator.ts';
 
 const CLUSTERS = 20;
@@ -26,17 +26,17 @@ spec:
 }
 
 describe('an idle operator writes nothing', () => {
-  const cleanup: Array<() => Promise<void>> = [];
+  const cleanup = suiteCleanup();
   let namespaces: string[] = [];
   let operator: OperatorProcess;
   before(async () => {
     await installCrds();
     // Two namespaces, so the per-namespace informers of --namespaces are exercised too.
-    namespaces = [await testNamespace({ after: (fn: () => Promise<void>) => void cleanup.push(fn) }, 'ctrl-idle-a'), await testNamespace({ after: (fn: () => Promise<void>) => void cleanup.push(fn) }, 'ctrl-idle-b')];
-    operator = await startOperator({ after: (fn: () => Promise<void>) => void cleanup.push(fn) }, namespaces);
+    namespaces = [await testNamespace(cleanup, 'ctrl-idle-a'), await testNamespace(cleanup, 'ctrl-idle-b')];
+    operator = await startOperator(cleanup, namespaces);
   });
   after(async () => {
-    for (const fn of cleanup.reverse()) await fn();
+    await cleanup.run();
   });
 
   it(`${CLUSTERS} converged Clusters, ${IDLE_MS / 1000} s idle: zero writes`, { timeout: 8 * 60_000 }, async (t) => {

@@ -4,24 +4,24 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { MUTATE_PATH, VALIDATE_PATH } from '../../../webhooks/admission/routes.ts';
-import { kubeConfig, kubectl, kubectlOk, waitFor } from '../../support/kube.ts';
+import { kubeConfig, kubectl, kubectlOk, suiteCleanup, waitFor } from '../../support/kube.ts';
 import { installCrds, requestCount, startTestWebhooks, waitUntilWebhookCalled, type TestWebhooks } from '../../support/webhooks.ts';
 
 const API = 'cluster.engula.io/v1alpha1';
 
 let w: TestWebhooks;
 let ns = '';
-const cleanup: (() => Promise<void>)[] = [];
+const cleanup = suiteCleanup();
 
 before(async () => {
   await installCrds();
-  w = await startTestWebhooks({ after: (fn) => void cleanup.push(fn) }, 'webhook-admission', { maxReplicas: 10 });
+  w = await startTestWebhooks(cleanup, 'webhook-admission', { maxReplicas: 10 });
   ns = w.namespace;
   await waitUntilWebhookCalled(w);
 });
 
 after(async () => {
-  for (const fn of cleanup.reverse()) await fn();
+  await cleanup.run();
 });
 
 describe('admission through kube-apiserver', { concurrency: false }, () => {

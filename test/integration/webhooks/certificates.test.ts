@@ -10,19 +10,19 @@ import type { TLSSocket } from 'node:tls';
 import { after, before, test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { certificateFacts } from '../../../webhooks/tls/authority.ts';
-import { kubeConfig, waitFor } from '../../support/kube.ts';
+import { kubeConfig, suiteCleanup, waitFor } from '../../support/kube.ts';
 import { installCrds, startTestWebhooks, waitUntilWebhookCalled, type TestWebhooks } from '../../support/webhooks.ts';
 
-const cleanup: (() => Promise<void>)[] = [];
+const cleanup = suiteCleanup();
 let w: TestWebhooks;
 
 before(async () => {
   await installCrds();
-  w = await startTestWebhooks({ after: (fn) => void cleanup.push(fn) }, 'webhook-certs', { certValidityMs: 9_000, resyncMs: 500, maxReplicas: 10, keepAliveTimeoutMs: 2_000 });
+  w = await startTestWebhooks(cleanup, 'webhook-certs', { certValidityMs: 9_000, resyncMs: 500, maxReplicas: 10, keepAliveTimeoutMs: 2_000 });
   await waitUntilWebhookCalled(w);
 });
 after(async () => {
-  for (const fn of cleanup.reverse()) await fn();
+  await cleanup.run();
 });
 
 test('the certificate Secret holds a CA and a serving certificate for the local SANs', async () => {
