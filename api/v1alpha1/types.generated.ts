@@ -46,6 +46,22 @@ export interface VolumeSpec {
 }
 
 /**
+ * The persistentVolumeClaimRetentionPolicy of a component.
+ */
+export interface ClaimRetentionPolicy {
+  /**
+   * Retain (default): the claims stay when the component is deleted. Delete: they are deleted with
+   * it.
+   */
+  whenDeleted?: 'Retain' | 'Delete';
+  /**
+   * Retain (default): the claims of pods removed by a scale-down stay, and a later scale-up reuses
+   * them. Delete: they are deleted.
+   */
+  whenScaled?: 'Retain' | 'Delete';
+}
+
+/**
  * One component (journal, storage, kernel or engine) inside a Cluster spec.
  */
 export interface ComponentSpec {
@@ -78,6 +94,13 @@ export interface ComponentSpec {
    * a StatefulSet's volume claim templates are immutable.
    */
   volume?: VolumeSpec;
+  /**
+   * What happens to the PersistentVolumeClaims made from volume.spec when the component is deleted
+   * (also with its Cluster) or scaled down: the StatefulSet field of the same name. Default Retain
+   * for both, so data outlives a delete or a scale-down until a person removes the claims. It may
+   * be changed at any time.
+   */
+  persistentVolumeClaimRetentionPolicy?: ClaimRetentionPolicy;
   /**
    * Secrets with registry credentials used to pull images, set on the component's ServiceAccount.
    * Each names a kubernetes.io/dockerconfigjson Secret in the same namespace.
@@ -298,6 +321,13 @@ export interface ChildSpec {
    * a StatefulSet's volume claim templates are immutable.
    */
   volume?: VolumeSpec;
+  /**
+   * What happens to the PersistentVolumeClaims made from volume.spec when the component is deleted
+   * (also with its Cluster) or scaled down: the StatefulSet field of the same name. Default Retain
+   * for both, so data outlives a delete or a scale-down until a person removes the claims. It may
+   * be changed at any time.
+   */
+  persistentVolumeClaimRetentionPolicy?: ClaimRetentionPolicy;
   /**
    * Secrets with registry credentials used to pull images, set on the component's ServiceAccount.
    * Each names a kubernetes.io/dockerconfigjson Secret in the same namespace.

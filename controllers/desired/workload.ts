@@ -231,7 +231,11 @@ export function desiredStatefulSet(input: WorkloadInput): KubeObject {
       // Members of one component do not need each other to start, so pods start together.
       podManagementPolicy: 'Parallel',
       updateStrategy: { type: 'RollingUpdate' },
-      persistentVolumeClaimRetentionPolicy: { whenDeleted: 'Retain', whenScaled: 'Retain' },
+      // Retain unless the spec says otherwise: data outlives a delete or a scale-down by default.
+      persistentVolumeClaimRetentionPolicy: {
+        whenDeleted: spec.persistentVolumeClaimRetentionPolicy?.whenDeleted ?? 'Retain',
+        whenScaled: spec.persistentVolumeClaimRetentionPolicy?.whenScaled ?? 'Retain',
+      },
       template: {
         metadata: { labels: podLabels, ...(spec.podAnnotations ? { annotations: structuredClone(spec.podAnnotations) } : {}) },
         spec: podSpec,

@@ -48,6 +48,28 @@ const volumeSpec = named(
   ),
 );
 
+const RETENTION = ['Retain', 'Delete'] as const;
+
+const claimRetentionPolicy = named(
+  'ClaimRetentionPolicy',
+  obj(
+    "What happens to the PersistentVolumeClaims made from volume.spec when the component is deleted (also with its Cluster) " +
+      'or scaled down: the StatefulSet field of the same name. Default Retain for both, so data outlives a delete or a ' +
+      'scale-down until a person removes the claims. It may be changed at any time.',
+    {
+      whenDeleted: str('Retain (default): the claims stay when the component is deleted. Delete: they are deleted with it.', {
+        enum: RETENTION,
+        default: 'Retain',
+      }),
+      whenScaled: str(
+        'Retain (default): the claims of pods removed by a scale-down stay, and a later scale-up reuses them. Delete: they are deleted.',
+        { enum: RETENTION, default: 'Retain' },
+      ),
+    },
+  ),
+  'The persistentVolumeClaimRetentionPolicy of a component.',
+);
+
 const PORT_DESCRIPTION =
   'Default: journal 24570, storage 24569, kernel 24567, engine 24568.';
 
@@ -71,6 +93,7 @@ function componentProperties(component: ComponentName): Record<string, Schema> {
     }),
     resource: resourceRequirements,
     volume: volumeSpec,
+    persistentVolumeClaimRetentionPolicy: claimRetentionPolicy,
     imagePullSecrets: imagePullSecrets("the component's"),
     nodeSelector: stringMap('Node labels a node must have to run the pods.'),
     tolerations: list('Taints the pods tolerate.', toleration, { 'x-kubernetes-list-type': 'atomic' }),

@@ -142,4 +142,32 @@ describe('a Cluster fans out and converges', () => {
     assert.ok(claims.every((c) => /^data-full-(journal|storage|kernel)-\d+$/.test(c.metadata.name) && c.metadata.ownerReferences === undefined), JSON.stringify(claims.map((c) => c.metadata.name)));
     t.diagnostic(`delete → nothing left: ${((Date.now() - started) / 1000).toFixed(1)} s; ${claims.length} PersistentVolumeClaims kept by the Retain policy`);
   });
+
+  it('with persistentVolumeClaimRetentionPolicy whenDeleted Delete, deleting the Cluster leaves not even the claims', async (t) => {
+    const volume = '{volume: {spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}}, persistentVolumeClaimRetentionPolicy: {whenDeleted: Delete}}';
+    const manifest = `
+apiVersion: cluster.engula.io/v1alpha1
+kind: Cluster
+metadata: {name: gone}
+spec:
+  name: gone
+  image: {name: engula/engula:v0.3}
+  journal: {replicas: 2, ${volume.slice(1, -1)}}
+  storage: {replicas: 2, ${volume.slice(1, -1)}}
+  kernel: {replicas: 1}
+  engine: {replicas: 1}
+`;
+    await kubectlOk(['-n', ns, 'apply', '-f', '-'], { input: manifest });
+    await waitFor('Cluster gone Ready', async () => conditionOf(await getJson<Obj>(ns, 'cluster', 'gone'), 'Ready')?.status === 'True', { timeoutMs: 120_000, intervalMs: 250 });
+    const claimsOf = async () => (await listJson<{ metadata: { name: string } }>(ns, 'pvc')).map((c) => c.metadata.name).filter((n) => n.startsWith('data-gone-'));
+    assert.deepEqual((await claimsOf()).sort(), ['data-gone-journal-0', 'data-gone-journal-1', 'data-gone-storage-0', 'data-gone-storage-1']);
+
+    const started = Date.now();
+    await kubectlOk(['-n', ns, 'delete', 'cluster', 'gone', '--wait=false']);
+    await waitFor('the Cluster, everything under it and its claims gone', async () => {
+      const out = await kubectlOk(['-n', ns, 'get', 'all,pvc,configmaps,serviceaccounts,poddisruptionbudgets,roles,rolebindings,engula', '-o', 'name']);
+      return out.split('\n').every((l) => !l.includes('gone')) && (await claimsOf()).length === 0;
+    }, { timeoutMs: 90_000, intervalMs: 500 });
+    t.diagnostic(`delete → nothing left, claims included: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  });
 });

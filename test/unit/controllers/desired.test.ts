@@ -98,7 +98,9 @@ describe('workload builders', () => {
     assert.equal(get(sts, 'spec.serviceName'), 'full-kernel');
     assert.equal(get(sts, 'spec.replicas'), 1);
     assert.deepEqual(get(sts, 'spec.selector.matchLabels'), selectorLabels('full-kernel', 'kernel'));
-    assert.deepEqual(get(sts, 'spec.persistentVolumeClaimRetentionPolicy'), { whenDeleted: 'Retain', whenScaled: 'Retain' });
+    assert.deepEqual(get(sts, 'spec.persistentVolumeClaimRetentionPolicy'), { whenDeleted: 'Retain', whenScaled: 'Retain' }, 'data outlives a delete by default');
+    input.child.spec.persistentVolumeClaimRetentionPolicy = { whenDeleted: 'Delete' };
+    assert.deepEqual(get(desiredStatefulSet(input), 'spec.persistentVolumeClaimRetentionPolicy'), { whenDeleted: 'Delete', whenScaled: 'Retain' });
     const labels = get<Record<string, string>>(sts, 'spec.template.metadata.labels');
     assert.deepEqual(labels, labelsFor('full-kernel', 'kernel', 'full'));
     for (const k of ['name', 'instance', 'component', 'part-of', 'managed-by']) assert.ok(labels[`app.kubernetes.io/${k}`], k);
