@@ -4,18 +4,14 @@
 //
 //   node hack/run-tests.ts [path ...]     paths are test files or folders (default: test/)
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { resolveBinDir } from '../testenv/bins.ts';
-import { files as testenvFiles } from '../testenv/components.ts';
-import { startControlPlane, stopControlPlaneAt, type ControlPlane, type ControlPlaneState } from '../testenv/controlplane.ts';
+import { reapOrphanedControlPlanes, startControlPlane, tempControlPlaneDir, type ControlPlane } from '../testenv/controlplane.ts';
 import { testenvLogger } from '../testenv/logger.ts';
-import { isAlive } from '../testenv/process.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const log = testenvLogger('run-tests');
-const RUN_PREFIX = 'engula-testenv-';
 
 function testFiles(path: string): string[] {
   const abs = resolve(root, path);
@@ -25,23 +21,6 @@ function testFiles(path: string): string[] {
     if (e.isDirectory()) return e.name === 'fixtures' ? [] : testFiles(join(abs, e.name));
     return e.name.endsWith('.test.ts') ? [join(abs, e.name)] : [];
   });
-}
-
-/** Control planes left by a runner that was SIGKILLed: stop them before starting another. */
-async function reapOrphans(): Promise<void> {
-  for (const name of readdirSync(tmpdir()).filter((n) => n.startsWith(RUN_PREFIX))) {
-    const dir = join(tmpdir(), name);
-    const stateFile = testenvFiles(dir).state;
-    if (!existsSync(stateFile)) continue;
-    try {
-      const state = JSON.parse(readFileSync(stateFile, 'utf8')) as ControlPlaneState;
-      if (isAlive(state.ownerPid)) continue;
-      log.warn({ dir, ownerPid: state.ownerPid }, 'stopping a control plane whose test run is gone');
-      await stopControlPlaneAt(dir);
-    } catch (err) {
-      log.warn({ dir, err: (err as Error).message }, 'could not read an old control plane state');
-    }
-  }
 }
 
 const paths = process.argv.slice(2);
@@ -58,18 +37,22 @@ let stopping: Promise<void> | undefined;
 
 function teardown(): Promise<void> {
   stopping ??= (async () => {
-    // The test runner's own children (one per test file) are in its process group.
-    if (child?.pid !== undefined && child.exitCode === null) {
+    // The test runner's own children (one per test file, and what they spawned) are in its process group.
+    if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((r) => child?.once('close', r));
       try {
         process.kill(-child.pid, 'SIGTERM');
       } catch {
         // Already gone.
       }
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000).unref())]);
     }
     if (controlPlane) {
       log.info('stopping the control plane');
       await controlPlane.stop();
     }
+    // Control planes a test started for itself and could not stop, because it was killed.
+    if (needsCluster) await reapOrphanedControlPlanes(log);
   })();
   return stopping;
 }
@@ -89,10 +72,10 @@ try {
   // test runner below into a reporting child of that outer run.
   delete env.NODE_TEST_CONTEXT;
   if (needsCluster) {
-    await reapOrphans();
+    await reapOrphanedControlPlanes(log);
     const binDir = await resolveBinDir();
     const cpStarted = Date.now();
-    controlPlane = await startControlPlane({ dir: mkdtempSync(join(tmpdir(), RUN_PREFIX)), mode: 'full', binDir, logger: log });
+    controlPlane = await startControlPlane({ dir: tempControlPlaneDir(), mode: 'full', binDir, logger: log });
     log.info({ seconds: (Date.now() - cpStarted) / 1000 }, 'control plane started for this run');
     Object.assign(env, controlPlane.env());
   }

@@ -2,7 +2,8 @@
 // kube-apiserver; 'full' mode adds kube-controller-manager, kube-scheduler, kwok with fake nodes,
 // a default StorageClass and its provisioner, so StatefulSet pods get scheduled, become Running
 // and Ready, and their claims bind.
-import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as k8s from '@kubernetes/client-node';
@@ -16,6 +17,34 @@ import { waitHealthy } from './probe.ts';
 import { isAlive, startProcess, stopProcess, tailOf, type RunningProcess } from './process.ts';
 
 export type ControlPlaneMode = 'full' | 'apiserver';
+
+/** Folders of temporary control planes (a test run's, or a test's own) start with this in the temp folder. */
+export const TEMP_DIR_PREFIX = 'engula-testenv-';
+
+/** A new folder for a temporary control plane, where reapOrphanedControlPlanes() can find it. */
+export function tempControlPlaneDir(): string {
+  return mkdtempSync(join(tmpdir(), TEMP_DIR_PREFIX));
+}
+
+/**
+ * Stops temporary control planes whose owner process is gone: left by a test run or a test that
+ * was killed before it could stop them.
+ */
+export async function reapOrphanedControlPlanes(log: Logger): Promise<void> {
+  for (const name of readdirSync(tmpdir()).filter((n) => n.startsWith(TEMP_DIR_PREFIX))) {
+    const dir = join(tmpdir(), name);
+    const stateFile = files(dir).state;
+    if (!existsSync(stateFile)) continue;
+    try {
+      const state = JSON.parse(readFileSync(stateFile, 'utf8')) as ControlPlaneState;
+      if (isAlive(state.ownerPid)) continue;
+      log.warn({ dir, ownerPid: state.ownerPid }, 'stopping a control plane whose owner is gone');
+      await stopControlPlaneAt(dir);
+    } catch (err) {
+      log.warn({ dir, err: (err as Error).message }, 'could not stop an orphaned control plane');
+    }
+  }
+}
 
 export interface ControlPlaneOptions {
   /** Folder for certificates, etcd data, logs and the kubeconfig; removed by stop(). */

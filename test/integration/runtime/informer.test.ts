@@ -1,12 +1,9 @@
 // Must-show 1 and 2: an informer loses no event across cut connections, an outage and a
 // kube-apiserver restart, and a silently stalled watch is detected within the watchdog period.
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import pino from 'pino';
-import { startControlPlane, type ControlPlane } from '../../../testenv/controlplane.ts';
+import { startControlPlane, tempControlPlaneDir, type ControlPlane } from '../../../testenv/controlplane.ts';
 import { Informer } from '../../../runtime/informer.ts';
 import { coreResources, resourcePath, type KubeObject, type ObjectList } from '../../../runtime/resource.ts';
 import { RestClient } from '../../../runtime/rest.ts';
@@ -90,7 +87,7 @@ describe('informer: no lost event', { timeout: 300_000 }, () => {
 
   before(async () => {
     const binDir = testEnv().binDir;
-    cp = await startControlPlane({ dir: mkdtempSync(join(tmpdir(), 'engula-informer-')), mode: 'apiserver', binDir, logger: log });
+    cp = await startControlPlane({ dir: tempControlPlaneDir(), mode: 'apiserver', binDir, logger: log });
     proxy = await TcpProxy.start({ host: '127.0.0.1', port: apiServerPort(cp.kubeconfig) });
   });
   after(async () => {

@@ -51,7 +51,7 @@ test('the test runner tears its control plane down after a passing run', async (
   assert.equal(existsSync(dir), false, 'the folder is removed');
 });
 
-test('the test runner tears its control plane and tests down on Ctrl-C (SIGINT)', async () => {
+test('the test runner tears its control plane, its tests and what they started down on Ctrl-C (SIGINT)', async () => {
   const markerDir = mkdtempSync(join(tmpdir(), 'engula-fixture-'));
   const marker = join(markerDir, 'running');
   try {
@@ -64,14 +64,18 @@ test('the test runner tears its control plane and tests down on Ctrl-C (SIGINT)'
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
     await waitFor('the fixture test to start', () => existsSync(marker), { timeoutMs: 240_000 });
-    const fixturePid = Number(readFileSync(marker, 'utf8'));
+    const fixture = JSON.parse(readFileSync(marker, 'utf8')) as { pid: number; dir: string };
+    assert.ok(processesMentioning(fixture.dir).length >= 2, 'the fixture\'s own etcd and kube-apiserver run');
     child.kill('SIGINT');
     assert.equal(await exited, 130);
     const dir = controlPlaneDir(stderr);
     assert.deepEqual(processesMentioning(dir), []);
     assert.deepEqual(processesMentioning('wait-forever.test.ts'), []);
-    assert.equal(processesMentioning(String(fixturePid)).some((p) => p.pid === fixturePid), false);
+    assert.equal(processesMentioning(String(fixture.pid)).some((p) => p.pid === fixture.pid), false);
     assert.equal(existsSync(dir), false, 'the folder is removed');
+    // The control plane the killed test started for itself is stopped too.
+    assert.deepEqual(processesMentioning(fixture.dir), []);
+    assert.equal(existsSync(fixture.dir), false, 'the fixture\'s folder is removed');
   } finally {
     rmSync(markerDir, { recursive: true, force: true });
   }
