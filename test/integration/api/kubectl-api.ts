@@ -2,13 +2,13 @@
 // side by side) and a kubectl with its own discovery cache, so a cache filled before the CRDs
 // existed never hides the new kinds from `kubectl get engula`.
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { CRD_NAMES, installCrds as installSharedCrds } from '../../support/crds.ts';
-import { kubectl, kubectlOk, waitFor, type CommandResult } from '../../support/kube.ts';
+import { kubectl, kubectlOk, testEnv, waitFor, type CommandResult } from '../../support/kube.ts';
 
 export const ROOT = resolve(import.meta.dirname, '../../..');
-const cacheDir = mkdtempSync(join(tmpdir(), 'engula-api-kubectl-'));
+// Inside the control plane's folder, so it is removed with it.
+const cacheDir = mkdtempSync(join(dirname(testEnv().kubeconfig), 'kubectl-cache-'));
 
 export function k(args: string[], input?: string): Promise<CommandResult> {
   return kubectl(['--cache-dir', cacheDir, ...args], input === undefined ? {} : { input });
