@@ -57,22 +57,34 @@ testenv: deps ## Start a local control plane (etcd, kube-apiserver, controller-m
 testenv-down: deps ## Stop the local control plane and remove $(TESTENV_DIR).
 	$(NODE) hack/testenv.ts down
 
+##@ Image
+
+CONTAINER_TOOL ?= docker
+
+.PHONY: docker-build
+docker-build: ## Build the operator's image IMG (Dockerfile: compiled TypeScript on distroless Node 24).
+	$(CONTAINER_TOOL) build -t $(IMG) .
+
+.PHONY: docker-push
+docker-push: ## Push the image IMG.
+	$(CONTAINER_TOOL) push $(IMG)
+
 ##@ Running
 
 .PHONY: run
-run: deps install ## Run the operator out of cluster against $$KUBECONFIG (with webhooks registered by URL on 127.0.0.1).
+run: deps install ## Run the operator out of cluster against KUBECONFIG (with webhooks registered by URL on 127.0.0.1).
 	$(NODE) cmd/manager.ts --local-webhooks $(ARGS)
 
 .PHONY: install
-install: deps ## Install the CRDs into the cluster of $$KUBECONFIG.
+install: deps ## Install the CRDs into the cluster of KUBECONFIG.
 	$(KUBECTL) apply --server-side -f config/crd/bases
 
 .PHONY: uninstall
-uninstall: ## Remove the CRDs (and with them every Engula object) from the cluster of $$KUBECONFIG.
+uninstall: ## Remove the CRDs (and with them every Engula object) from the cluster of KUBECONFIG.
 	$(KUBECTL) delete --ignore-not-found -f config/crd/bases
 
 .PHONY: deploy
-deploy: deps ## Deploy the operator with image IMG into the cluster of $$KUBECONFIG.
+deploy: deps ## Deploy the operator with image IMG into the cluster of KUBECONFIG.
 	$(KUBECTL) kustomize config/default | sed 's|image: controller:latest|image: $(IMG)|' | $(KUBECTL) apply --server-side -f -
 
 .PHONY: undeploy
