@@ -28,6 +28,16 @@ function rsaKeys(): { privatePem: string; publicPem: string } {
 
 type Extension = Record<string, unknown>;
 
+/**
+ * A positive, DER-minimal serial (first byte 0x40–0x7f): OpenSSL refuses a certificate whose serial
+ * starts with a 0x00 byte it did not need ("illegal padding"), and such a serial once came up by chance.
+ */
+export function randomSerial(): string {
+  const serial = randomBytes(16);
+  serial[0] = (serial[0]! & 0x3f) | 0x40;
+  return serial.toString('hex');
+}
+
 function certificate(opts: {
   subject: forge.pki.CertificateField[];
   publicPem: string;
@@ -38,8 +48,7 @@ function certificate(opts: {
 }): string {
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(opts.publicPem);
-  // A positive serial: the high bit cleared, as RFC 5280 wants.
-  cert.serialNumber = '0' + randomBytes(15).toString('hex');
+  cert.serialNumber = randomSerial();
   const now = new Date();
   cert.validity.notBefore = new Date(now.getTime() - 60_000);
   cert.validity.notAfter = new Date(now.getTime() + opts.days * 24 * 3600_000);

@@ -23,10 +23,14 @@ async function newKeyPair(): Promise<{ privateKey: forge.pki.rsa.PrivateKey; pub
   return { privateKey: key, publicKey: forge.pki.setRsaPublicKey(key.n, key.e), keyPem: privateKey };
 }
 
-/** Positive, 128-bit: Go's crypto/x509 refuses negative serial numbers. */
-function serialNumber(): string {
+/**
+ * 126 random bits, DER-minimal and positive: the first byte is 0x40–0x7f. A clear high bit keeps it
+ * positive (Go's crypto/x509 refuses negative serials); a non-zero first byte keeps OpenSSL from
+ * refusing the encoding ("illegal padding"), which a 0x00 byte before one below 0x80 would be.
+ */
+export function serialNumber(): string {
   const bytes = randomBytes(16);
-  bytes[0] = bytes[0]! & 0x7f;
+  bytes[0] = (bytes[0]! & 0x3f) | 0x40;
   return bytes.toString('hex');
 }
 

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { apiServerArgs, etcdArgs, kwokArgs, type Layout } from '../../../testenv/components.ts';
+import { randomSerial } from '../../../testenv/pki.ts';
 import { volumeFor } from '../../../testenv/provisioner.ts';
+import { serialNumber } from '../../../webhooks/tls/authority.ts';
 
 const layout: Layout = { dir: '/tmp/x', ports: { etcdClient: 1, etcdPeer: 2, apiServer: 3, controllerManager: 4, scheduler: 5 } };
 
@@ -32,4 +34,11 @@ test('the provisioner pre-binds a volume of the requested size to the claim', ()
   assert.deepEqual(pv.spec?.claimRef, { apiVersion: 'v1', kind: 'PersistentVolumeClaim', namespace: 'ns', name: 'data-web-0', uid: 'u1' });
   assert.equal(pv.spec?.capacity?.storage, '5Gi');
   assert.equal(pv.spec?.storageClassName, 'standard');
+});
+
+test('certificate serials are positive and DER-minimal, which OpenSSL insists on', () => {
+  for (const serial of [...Array.from({ length: 5_000 }, randomSerial), ...Array.from({ length: 5_000 }, serialNumber)]) {
+    const first = parseInt(serial.slice(0, 2), 16);
+    assert.ok(serial.length === 32 && first >= 0x40 && first <= 0x7f, serial);
+  }
 });
