@@ -5,11 +5,14 @@
 // nothing else.
 import { COMPONENT_KINDS, COMPONENTS, type ChildObject, type Cluster, type ComponentName } from '../api/v1alpha1/index.ts';
 import { coreResources, generationChanged, type ControllerSpec, type KubeObject, type ReconcileContext, type Reconciler, type Request } from '../runtime/index.ts';
-import { aggregateClusterStatus, childName, desiredChild, desiredTopologyConfigMap } from './desired/index.ts';
+import type { ServedKind } from './component-controller.ts';
+import { aggregateClusterStatus, childName, desiredChild, desiredTopologyConfigMap, monitoringCondition, withClusterMonitoring } from './desired/index.ts';
 import { engulaResources } from './resources.ts';
 
 export interface ClusterControllerOptions {
   clusterDomain: string;
+  /** Whether ServiceMonitors are served, for the Cluster's MonitoringAvailable condition. */
+  serviceMonitors?: ServedKind;
   now?: () => Date;
 }
 
@@ -30,7 +33,8 @@ export function clusterReconciler(opts: ClusterControllerOptions): Reconciler {
       const ref = engulaResources[COMPONENT_KINDS[component]];
       const name = childName(req.name, component);
       const live = (await ctx.cache.get(ref, req.namespace, name)) as ChildObject | undefined;
-      const desired = desiredChild(cluster, component);
+      const bare = desiredChild(cluster, component);
+      const desired = bare && withClusterMonitoring(bare, cluster);
       if (live && !controlledBy(live, uid)) {
         // Someone else's object under our name: taking it over could wreck a standalone component.
         if (desired && !paused) ctx.recorder.event(cluster as unknown as KubeObject, 'Warning', 'NameTaken', `${COMPONENT_KINDS[component]} ${name} exists and is not controlled by this Cluster; rename or delete it`);
@@ -54,7 +58,9 @@ export function clusterReconciler(opts: ClusterControllerOptions): Reconciler {
     }
     if (!paused) await ctx.client.apply(coreResources.configMaps, desiredTopologyConfigMap(cluster, opts.clusterDomain), ctx.signal);
 
-    const status = aggregateClusterStatus(cluster, children, now().toISOString().replace(/\.\d+Z$/, 'Z'));
+    const requested = cluster.spec.monitoring?.enabled === true;
+    const served = requested && opts.serviceMonitors ? await opts.serviceMonitors.whenKnown(ctx.signal) : false;
+    const status = aggregateClusterStatus(cluster, children, now().toISOString().replace(/\.\d+Z$/, 'Z'), monitoringCondition(requested, served));
     await ctx.client.updateStatus(engulaResources.Cluster, req.namespace, req.name, (draft) => {
       draft.status = status;
     }, ctx.signal);

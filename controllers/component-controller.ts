@@ -11,16 +11,24 @@ import {
 import { COMPONENT_TRAITS, type ComponentTraits } from './components.ts';
 import {
   childName, childStatusFrom, desiredHeadlessService, desiredKernelRole, desiredKernelRoleBinding, desiredKernelStatusConfigMap, desiredPodDisruptionBudget,
-  desiredServiceAccount, desiredStatefulSet, owningClusterName, selectorLabels, type PeerAddress, type WorkloadInput,
+  desiredServiceAccount, desiredServiceMonitor, desiredStatefulSet, MONITORING_CONDITION, monitoringCondition, monitoringEnabled, owningClusterName, selectorLabels,
+  type ConditionInput, type PeerAddress, type WorkloadInput,
 } from './desired/index.ts';
-import { childOwnedResources, engulaResources } from './resources.ts';
+import { childOwnedResources, engulaResources, serviceMonitors } from './resources.ts';
 
 export interface ComponentControllerOptions {
   component: ComponentName;
   /** Used by event mapping, which must answer synchronously from the caches. */
   informers: InformerFactory;
   clusterDomain: string;
+  /** Whether ServiceMonitors are served; without it none are made (as if never served). */
+  serviceMonitors?: ServedKind;
   now?: () => Date;
+}
+
+/** What the reconcilers need of runtime's KindAvailability. */
+export interface ServedKind {
+  whenKnown(signal?: AbortSignal): Promise<boolean>;
 }
 
 interface Dependencies {
@@ -64,6 +72,27 @@ async function dependenciesOf(child: ChildObject, traits: ComponentTraits, owner
   return out;
 }
 
+/** MonitoringAvailable True in the status this operator wrote: it made the child's ServiceMonitor. */
+function madeServiceMonitor(child: ChildObject): boolean {
+  return child.status?.conditions?.some((c) => c.type === MONITORING_CONDITION && c.status === 'True') === true;
+}
+
+function previousMonitoringCondition(child: ChildObject): ConditionInput[] {
+  return (child.status?.conditions ?? []).filter((c) => c.type === MONITORING_CONDITION).map(({ type, status, reason, message }) => ({ type, status, reason, message }));
+}
+
+/** Monitoring turned off: the ServiceMonitor goes, if it is still the one this child controls. */
+async function deleteServiceMonitor(child: ChildObject, ctx: ReconcileContext): Promise<void> {
+  const namespace = child.metadata?.namespace ?? '';
+  const name = child.metadata?.name ?? '';
+  const live = await ctx.client.get(serviceMonitors, namespace, name, ctx.signal);
+  const uid = child.metadata?.uid;
+  if (!live || live.metadata.deletionTimestamp || !live.metadata.ownerReferences?.some((r) => r.controller === true && r.uid === uid)) return;
+  if (await ctx.client.delete(serviceMonitors, namespace, name, { ...(live.metadata.uid ? { uid: live.metadata.uid } : {}), signal: ctx.signal })) {
+    ctx.log.info({ servicemonitor: name }, 'deleted ServiceMonitor: monitoring is off');
+  }
+}
+
 function hasReadyPod(child: ChildObject): boolean {
   return (child.status?.readyReplicas ?? 0) > 0;
 }
@@ -85,8 +114,15 @@ export function componentReconciler(opts: ComponentControllerOptions): Reconcile
     let sts = await ctx.cache.get(coreResources.statefulSets, req.namespace, req.name);
     const problem = image ? undefined : { reason: 'NoImage', message: 'spec.image is not set and no owner Cluster gives one' };
 
+    const monitoringRequested = monitoringEnabled(child);
+    const served = opts.serviceMonitors ? await opts.serviceMonitors.whenKnown(ctx.signal) : false;
+    // Paused: the condition stays as it was, like everything else the operator would change.
+    const monitoring: ConditionInput[] = paused ? previousMonitoringCondition(child) : monitoringCondition(monitoringRequested, served);
+
     if (!paused && image) {
       const input: WorkloadInput = { child, traits, clusterName, image, peers: deps.peers, clusterDomain: opts.clusterDomain };
+      if (served && monitoringRequested) await ctx.client.apply(serviceMonitors, desiredServiceMonitor(input), ctx.signal);
+      else if (served && madeServiceMonitor(child)) await deleteServiceMonitor(child, ctx);
       const owned: Array<[ResourceRef, KubeObject]> = [[coreResources.serviceAccounts, desiredServiceAccount(input)]];
       if (traits.apiAccess) {
         owned.push([coreResources.roles, desiredKernelRole(input)], [coreResources.roleBindings, desiredKernelRoleBinding(input)], [coreResources.configMaps, desiredKernelStatusConfigMap(input)]);
@@ -112,6 +148,7 @@ export function componentReconciler(opts: ComponentControllerOptions): Reconcile
       ...(problem ? { problem } : {}),
       selector: selectorLabels(req.name, traits.component),
       now: now().toISOString().replace(/\.\d+Z$/, 'Z'),
+      extraConditions: monitoring,
     });
     await ctx.client.updateStatus(ref, req.namespace, req.name, (draft) => {
       draft.status = status;

@@ -10,6 +10,10 @@ export const engulaResources: Readonly<Record<KindName, ResourceRef>> = {
   Engine: resource(API_VERSION, 'Engine', KINDS.Engine.plural),
 };
 
+/** The Prometheus Operator's kind: served only where it is installed, so it is not in childOwnedResources
+ * (no informer for it) and is written only while runtime's KindAvailability says it is served. */
+export const serviceMonitors: ResourceRef = resource('monitoring.coreos.com/v1', 'ServiceMonitor', 'servicemonitors');
+
 /** Everything a child object owns, in the order it is written (the ServiceAccount before the pods that use it). */
 export const childOwnedResources: readonly ResourceRef[] = [
   coreResources.serviceAccounts,

@@ -1,8 +1,9 @@
 // Registers every Engula controller with a Manager.
 import { COMPONENTS } from '../api/v1alpha1/index.ts';
-import type { Manager } from '../runtime/index.ts';
+import { KindAvailability, keyOf, type Controller, type Manager } from '../runtime/index.ts';
 import { clusterController } from './cluster-controller.ts';
 import { componentController } from './component-controller.ts';
+import { serviceMonitors } from './resources.ts';
 
 export interface ControllerOptions {
   /** The cluster's DNS domain, used in the addresses handed to pods (default cluster.local). */
@@ -11,6 +12,25 @@ export interface ControllerOptions {
 
 export function setupControllers(manager: Manager, opts: ControllerOptions = {}): void {
   const clusterDomain = opts.clusterDomain ?? 'cluster.local';
-  manager.addController(clusterController({ clusterDomain }));
-  for (const component of COMPONENTS) manager.addController(componentController({ component, informers: manager.informers, clusterDomain }));
+  // ServiceMonitors are made only where the Prometheus Operator's CRD is served; it may be installed
+  // or removed while the operator runs.
+  const monitors = new KindAvailability({ rest: manager.rest, ref: serviceMonitors, logger: manager.log, tuning: { watchdogMs: manager.flags.watchWatchdogMs } });
+  manager.add(monitors);
+  const controllers = [manager.addController(clusterController({ clusterDomain, serviceMonitors: monitors }))];
+  for (const component of COMPONENTS) {
+    controllers.push(manager.addController(componentController({ component, informers: manager.informers, clusterDomain, serviceMonitors: monitors })));
+  }
+  monitors.onChange(() => {
+    for (const c of controllers) requeueMonitored(c, manager);
+  });
+}
+
+/** Everything of the controller's kind that asks for monitoring goes back in its queue. */
+function requeueMonitored(controller: Controller, manager: Manager): void {
+  for (const informer of manager.informers.informersFor(controller.spec.for)) {
+    for (const obj of informer.store.list()) {
+      const spec = obj.spec as { monitoring?: { enabled?: boolean } } | undefined;
+      if (spec?.monitoring?.enabled === true) controller.queue.add(keyOf(obj));
+    }
+  }
 }

@@ -27,6 +27,27 @@ export interface ImageSpec {
 }
 
 /**
+ * Prometheus monitoring of the component pods, which always serve metrics at /metrics on the port
+ * named "metrics" (metricsPort). On a Cluster it is given to every component; a standalone child
+ * sets its own.
+ */
+export interface MonitoringSpec {
+  /**
+   * Creates one ServiceMonitor (monitoring.coreos.com/v1) per component, named like the child, when
+   * the Prometheus Operator serves that kind. While it does not, the condition MonitoringAvailable
+   * is False and the ServiceMonitors appear by themselves once the kind is installed. Setting it
+   * back to false removes them.
+   */
+  enabled?: boolean;
+  /**
+   * Puts prometheus.io/scrape, prometheus.io/port and prometheus.io/path on every pod, for a
+   * Prometheus that discovers pods by annotation instead of ServiceMonitors. Changing it restarts
+   * the pods (a rolling update); an annotation of the same name in podAnnotations wins.
+   */
+  scrapeAnnotations?: boolean;
+}
+
+/**
  * The data volume mounted into every pod of the component. Set spec (a new claim per pod) or source
  * (one existing claim), not both. It cannot be changed once the component exists, because a
  * StatefulSet's volume claim templates are immutable.
@@ -162,6 +183,12 @@ export interface ClusterSpec {
    */
   allowScaleDown?: boolean;
   /**
+   * Prometheus monitoring of the component pods, which always serve metrics at /metrics on the port
+   * named "metrics" (metricsPort). On a Cluster it is given to every component; a standalone child
+   * sets its own.
+   */
+  monitoring?: MonitoringSpec;
+  /**
    * The journal component. Omit it to run no journal.
    */
   journal?: ComponentSpec;
@@ -225,12 +252,13 @@ export interface ClusterComponentsStatus {
 }
 
 /**
- * A metav1.Condition: one aspect of the object's state (Ready, Progressing or Degraded), when it
- * last changed and why.
+ * A metav1.Condition: one aspect of the object's state (Ready, Progressing, Degraded or
+ * MonitoringAvailable), when it last changed and why.
  */
 export interface Condition {
   /**
-   * Ready, Progressing or Degraded.
+   * Ready, Progressing, Degraded or MonitoringAvailable (present only while spec.monitoring.enabled
+   * is true).
    */
   type: string;
   /**
@@ -292,6 +320,12 @@ export interface ChildSpec {
    * standalone object the cluster name its pods join. Can be set once and never changed.
    */
   clusterName?: string;
+  /**
+   * Prometheus monitoring of the component pods, which always serve metrics at /metrics on the port
+   * named "metrics" (metricsPort). On a Cluster it is given to every component; a standalone child
+   * sets its own.
+   */
+  monitoring?: MonitoringSpec;
   /**
    * Number of pods. Minimum 0, and 1 for the kernel. Shrinking journal or storage on a Cluster
    * needs spec.allowScaleDown.

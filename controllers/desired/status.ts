@@ -21,7 +21,7 @@ export const REASONS = {
   componentsDegraded: 'ComponentsDegraded',
 } as const;
 
-type ConditionInput = Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>;
+export type ConditionInput = Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>;
 
 /** The next conditions: a condition keeps its lastTransitionTime unless its status changed. */
 export function mergeConditions(previous: Condition[] | undefined, next: ConditionInput[], generation: number | undefined, now: string): Condition[] {
@@ -53,6 +53,8 @@ export interface ChildSituation {
   /** The pod selector, reported for the scale subresource. */
   selector: Record<string, string>;
   now: string;
+  /** Conditions beyond Ready/Progressing/Degraded (MonitoringAvailable), appended as given. */
+  extraConditions?: ConditionInput[];
 }
 
 interface StatefulSetLike {
@@ -123,7 +125,7 @@ export function childStatusFrom(child: ChildObject, sts: KubeObject | undefined,
     updatedReplicas: updated,
     selector: selectorString(situation.selector),
     phase,
-    conditions: mergeConditions(child.status?.conditions, conds, child.metadata?.generation, situation.now),
+    conditions: mergeConditions(child.status?.conditions, [...conds, ...(situation.extraConditions ?? [])], child.metadata?.generation, situation.now),
   };
 }
 
@@ -146,7 +148,8 @@ function readyMessageOf(child: ChildObject | undefined): string | undefined {
   return child?.status?.conditions?.find((c) => c.type === 'Ready')?.message;
 }
 
-export function aggregateClusterStatus(cluster: Cluster, children: Partial<Record<ComponentName, ChildObject>>, now: string): ClusterStatus {
+/** `extraConditions` (MonitoringAvailable) are appended to Ready/Progressing/Degraded as given. */
+export function aggregateClusterStatus(cluster: Cluster, children: Partial<Record<ComponentName, ChildObject>>, now: string, extraConditions: ConditionInput[] = []): ClusterStatus {
   const components: NonNullable<ClusterStatus['components']> = {};
   const present: ComponentName[] = [];
   for (const c of COMPONENTS) {
@@ -189,6 +192,6 @@ export function aggregateClusterStatus(cluster: Cluster, children: Partial<Recor
     phase,
     readySummary: `${ready.length}/${present.length}`,
     components,
-    conditions: mergeConditions(cluster.status?.conditions, conds, cluster.metadata?.generation, now),
+    conditions: mergeConditions(cluster.status?.conditions, [...conds, ...extraConditions], cluster.metadata?.generation, now),
   };
 }

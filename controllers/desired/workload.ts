@@ -33,6 +33,9 @@ export const DATA_PATH = '/var/lib/engula';
 export const TOPOLOGY_VOLUME = 'topology';
 export const TOPOLOGY_DIR = '/etc/engula';
 export const TOPOLOGY_FILE = 'topology.yaml';
+/** The name of the port (on the headless Service and the container) that serves Prometheus metrics. */
+export const METRICS_PORT_NAME = 'metrics';
+export const METRICS_PATH = '/metrics';
 
 export function portOf(child: ChildObject, traits: ComponentTraits): number {
   return child.spec.port ?? traits.defaultPort;
@@ -40,6 +43,12 @@ export function portOf(child: ChildObject, traits: ComponentTraits): number {
 
 export function metricsPortOf(child: ChildObject): number {
   return child.spec.metricsPort ?? DEFAULT_METRICS_PORT;
+}
+
+/** The prometheus.io annotations asked for by spec.monitoring.scrapeAnnotations, or none. */
+export function scrapeAnnotations(child: ChildObject): Record<string, string> {
+  if (child.spec.monitoring?.scrapeAnnotations !== true) return {};
+  return { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(metricsPortOf(child)), 'prometheus.io/path': METRICS_PATH };
 }
 
 export function serviceHost(service: string, namespace: string, clusterDomain: string): string {
@@ -79,7 +88,7 @@ export function desiredHeadlessService(input: WorkloadInput): KubeObject {
       selector: selectorLabels(nameOf(input.child), input.traits.component),
       ports: [
         { name: 'service', port: portOf(input.child, input.traits), targetPort: 'service', protocol: 'TCP' },
-        { name: 'metrics', port: metricsPortOf(input.child), targetPort: 'metrics', protocol: 'TCP' },
+        { name: METRICS_PORT_NAME, port: metricsPortOf(input.child), targetPort: METRICS_PORT_NAME, protocol: 'TCP' },
       ],
     },
   };
@@ -178,6 +187,8 @@ export function desiredStatefulSet(input: WorkloadInput): KubeObject {
   const spec = child.spec;
   const selector = selectorLabels(name, traits.component);
   const podLabels = labelsFor(name, traits.component, input.clusterName);
+  // The user's own podAnnotations win over the scrape annotations of the same name.
+  const annotations = { ...scrapeAnnotations(child), ...structuredClone(spec.podAnnotations ?? {}) };
   const volumes: Record<string, unknown>[] = [];
   const mounts: Record<string, unknown>[] = [];
   // Mounted as a folder, not with subPath: only then does the kubelet update the file when the
@@ -201,7 +212,7 @@ export function desiredStatefulSet(input: WorkloadInput): KubeObject {
     args: componentArgs(input),
     ports: [
       { name: 'service', containerPort: portOf(child, traits), protocol: 'TCP' },
-      { name: 'metrics', containerPort: metricsPortOf(child), protocol: 'TCP' },
+      { name: METRICS_PORT_NAME, containerPort: metricsPortOf(child), protocol: 'TCP' },
     ],
     env: componentEnv(input),
     readinessProbe: { tcpSocket: { port: 'service' }, periodSeconds: 10 },
@@ -237,7 +248,7 @@ export function desiredStatefulSet(input: WorkloadInput): KubeObject {
         whenScaled: spec.persistentVolumeClaimRetentionPolicy?.whenScaled ?? 'Retain',
       },
       template: {
-        metadata: { labels: podLabels, ...(spec.podAnnotations ? { annotations: structuredClone(spec.podAnnotations) } : {}) },
+        metadata: { labels: podLabels, ...(Object.keys(annotations).length > 0 ? { annotations } : {}) },
         spec: podSpec,
       },
       ...(claimTemplates.length > 0 ? { volumeClaimTemplates: claimTemplates } : {}),

@@ -2,6 +2,7 @@
 import { COMPONENTS, STATEFUL_COMPONENTS, type ComponentName } from '../kinds.ts';
 import { componentSpec, imageSpec } from './component.ts';
 import { imagePullSecrets } from './core.ts';
+import { monitoringSpec } from './monitoring.ts';
 import { bool, celRule, named, obj, str, type CelRule } from './schema.ts';
 import { has, isObject } from './values.ts';
 
@@ -62,6 +63,7 @@ export const clusterSpec = named(
           'Kernel and engine can always shrink.',
         { default: false },
       ),
+      monitoring: monitoringSpec,
       ...Object.fromEntries(COMPONENTS.map((c) => [c, componentSpec(c)])),
     },
     {

@@ -5,6 +5,7 @@ import {
   affinity, envVar, imagePullSecrets, persistentVolumeClaimSpec, persistentVolumeClaimVolumeSource, resourceRequirements,
   topologySpreadConstraint, toleration,
 } from './core.ts';
+import { monitoringSpec } from './monitoring.ts';
 import { celRule, int32, list, named, obj, str, stringMap, type Schema } from './schema.ts';
 import { deepEqual, has, isObject } from './values.ts';
 
@@ -155,6 +156,7 @@ export function childSpec(component: ComponentName): Schema {
             'object the cluster name its pods join. Can be set once and never changed.',
           { maxLength: 63 },
         ),
+        monitoring: monitoringSpec,
         ...componentProperties(component),
       },
       {

@@ -200,9 +200,9 @@ export const envVar = external(
 export const condition = named(
   'Condition',
   obj(
-    'A metav1.Condition: one aspect of the object\'s state (Ready, Progressing or Degraded), when it last changed and why.',
+    'A metav1.Condition: one aspect of the object\'s state (Ready, Progressing, Degraded or MonitoringAvailable), when it last changed and why.',
     {
-      type: str('Ready, Progressing or Degraded.', {
+      type: str('Ready, Progressing, Degraded or MonitoringAvailable (present only while spec.monitoring.enabled is true).', {
         maxLength: 316,
         pattern: '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$',
       }),

@@ -1,0 +1,77 @@
+// Prometheus monitoring of a child: its ServiceMonitor (monitoring.coreos.com/v1, the Prometheus
+// Operator's kind), the prometheus.io pod annotations, and the MonitoringAvailable condition that
+// says whether what spec.monitoring asks for can be done.
+import type { ChildObject, Cluster, MonitoringSpec } from '../../api/v1alpha1/index.ts';
+import type { KubeObject } from '../../runtime/index.ts';
+import { CLUSTER_LABEL, controllerRef, labelsFor, nameOf, namespaceOf, selectorLabels } from './meta.ts';
+import type { ConditionInput } from './status.ts';
+import { METRICS_PATH, METRICS_PORT_NAME, type WorkloadInput } from './workload.ts';
+
+export const SERVICE_MONITOR_API_VERSION = 'monitoring.coreos.com/v1';
+export const MONITORING_CONDITION = 'MonitoringAvailable';
+
+export function monitoringEnabled(child: ChildObject): boolean {
+  return child.spec.monitoring?.enabled === true;
+}
+
+/**
+ * The child with the Cluster's spec.monitoring, which belongs to the Cluster rather than to one
+ * component: every child gets the same. Without it on the Cluster the child has none.
+ */
+export function withClusterMonitoring<C extends ChildObject>(child: C, cluster: Cluster): C {
+  const monitoring: MonitoringSpec | undefined = cluster.spec.monitoring;
+  if (monitoring === undefined) return child;
+  return { ...child, spec: { ...child.spec, monitoring: structuredClone(monitoring) } };
+}
+
+/**
+ * One ServiceMonitor per child, named and labelled like it and controlled by it (so deleting the
+ * child or its Cluster removes it). It selects the child's headless Service by the labels a
+ * StatefulSet selects by (they name this child alone) and scrapes the port named "metrics" on every
+ * pod behind it; the Service's Cluster label becomes a label of every series.
+ */
+export function desiredServiceMonitor(input: WorkloadInput): KubeObject {
+  const name = nameOf(input.child);
+  const namespace = namespaceOf(input.child);
+  return {
+    apiVersion: SERVICE_MONITOR_API_VERSION,
+    kind: 'ServiceMonitor',
+    metadata: {
+      name,
+      namespace,
+      labels: labelsFor(name, input.traits.component, input.clusterName),
+      ownerReferences: [controllerRef(input.child)],
+    },
+    spec: {
+      // The job label of every series: journal, storage, kernel or engine.
+      jobLabel: 'app.kubernetes.io/component',
+      selector: { matchLabels: selectorLabels(name, input.traits.component) },
+      namespaceSelector: { matchNames: [namespace] },
+      endpoints: [{ port: METRICS_PORT_NAME, path: METRICS_PATH, scheme: 'http' }],
+      targetLabels: [CLUSTER_LABEL],
+    },
+  };
+}
+
+/**
+ * MonitoringAvailable, present only while monitoring is asked for: True when the ServiceMonitor
+ * kind is served, False (with what to install) when it is not. `served` undefined: not known yet.
+ */
+export function monitoringCondition(requested: boolean, served: boolean | undefined): ConditionInput[] {
+  if (!requested) return [];
+  if (served === true) {
+    return [{ type: MONITORING_CONDITION, status: 'True', reason: 'ServiceMonitorsServed', message: `ServiceMonitors (${SERVICE_MONITOR_API_VERSION}) are made for every component` }];
+  }
+  return [
+    {
+      type: MONITORING_CONDITION,
+      status: served === undefined ? 'Unknown' : 'False',
+      reason: served === undefined ? 'Unknown' : 'ServiceMonitorKindNotServed',
+      message:
+        served === undefined
+          ? 'Not yet known whether the API server serves ServiceMonitors'
+          : `spec.monitoring.enabled is true but the API server does not serve ServiceMonitor (${SERVICE_MONITOR_API_VERSION}): ` +
+            'install the Prometheus Operator (or its CRDs); the ServiceMonitors are made as soon as it is there',
+    },
+  ];
+}
