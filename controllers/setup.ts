@@ -12,6 +12,8 @@ export interface ControllerOptions {
 
 export function setupControllers(manager: Manager, opts: ControllerOptions = {}): void {
   const clusterDomain = opts.clusterDomain ?? 'cluster.local';
+  // The dashboard (config/grafana) shows informer re-lists and watchdog restarts.
+  manager.metrics.trackInformers(manager.informers);
   // ServiceMonitors are made only where the Prometheus Operator's CRD is served; it may be installed
   // or removed while the operator runs.
   const monitors = new KindAvailability({ rest: manager.rest, ref: serviceMonitors, logger: manager.log, tuning: { watchdogMs: manager.flags.watchWatchdogMs } });

@@ -1,7 +1,13 @@
 // Prometheus metrics named and labelled exactly as controller-runtime and client-go name them,
 // so dashboards and alerts written for Go operators work unchanged.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { InformerStats } from './informer.ts';
 import type { WorkQueue, WorkQueueMetrics } from './workqueue.ts';
+
+/** What the informer metrics read: every informer with its kind, scope and counters. */
+export interface InformerSource {
+  all(): Array<{ ref: { plural: string; group: string }; namespace: string; stats: InformerStats }>;
+}
 
 // controller-runtime's reconcile_time_seconds buckets (pkg/internal/controller/metrics).
 const reconcileBuckets = [
@@ -32,7 +38,12 @@ export class RuntimeMetrics {
   readonly longestRunning: Gauge<'name' | 'controller'>;
   readonly leaderStatus: Gauge<'name'>;
   readonly restRequests: Counter<'code' | 'method' | 'host'>;
+  readonly informerLists: Counter<'resource' | 'namespace'>;
+  readonly informerGoneRelists: Counter<'resource' | 'namespace'>;
+  readonly informerWatchdogRestarts: Counter<'resource' | 'namespace'>;
+  readonly informerFailures: Counter<'resource' | 'namespace'>;
   private readonly queues = new Map<string, WorkQueue>();
+  private informerSource: InformerSource | undefined;
 
   constructor(registry = new Registry(), opts: { processMetrics?: boolean } = {}) {
     this.registry = registry;
@@ -72,6 +83,35 @@ export class RuntimeMetrics {
     });
     this.leaderStatus = new Gauge({ name: 'leader_election_master_status', help: 'Gauge of if the reporting system is master of the relevant lease, 0 indicates backup, 1 indicates master. \'name\' is the string used to identify the lease.', labelNames: ['name'], registers });
     this.restRequests = new Counter({ name: 'rest_client_requests_total', help: 'Number of HTTP requests, partitioned by status code, method, and host.', labelNames: ['code', 'method', 'host'], registers });
+    // Informer health, read from each informer's own counters at scrape time (client-go exports
+    // none by default; these names are this runtime's).
+    const informerCounter = (name: string, help: string, pick: (s: InformerStats) => number): Counter<'resource' | 'namespace'> => {
+      const metrics = this;
+      return new Counter({
+        name,
+        help,
+        labelNames: ['resource', 'namespace'],
+        registers,
+        collect() {
+          const informers = metrics.informerSource?.all() ?? [];
+          if (informers.length === 0) return;
+          this.reset();
+          for (const i of informers) {
+            const resource = i.ref.group === '' ? i.ref.plural : `${i.ref.plural}.${i.ref.group}`;
+            this.inc({ resource, namespace: i.namespace || '*' }, pick(i.stats));
+          }
+        },
+      });
+    };
+    this.informerLists = informerCounter('informer_lists_total', 'Full lists an informer made: the first one, and every re-list after 410 Gone, a silent watch or a failure', (s) => s.lists);
+    this.informerGoneRelists = informerCounter('informer_gone_relists_total', 'Re-lists forced by 410 Gone (the watch fell behind etcd compaction)', (s) => s.gone);
+    this.informerWatchdogRestarts = informerCounter('informer_watchdog_restarts_total', 'Watches presumed dead because neither event nor bookmark came for the watchdog period (--watch-watchdog)', (s) => s.watchdogFired);
+    this.informerFailures = informerCounter('informer_connection_failures_total', 'Failed lists or watches, each followed by a backoff', (s) => s.failures);
+  }
+
+  /** Exports the counters of every informer `source` holds (the manager's InformerFactory). */
+  trackInformers(source: InformerSource): void {
+    this.informerSource = source;
   }
 
   /** Zero series for a controller, so a dashboard shows 0 instead of nothing before the first event. */

@@ -1,0 +1,169 @@
+// Monitoring (issue 13): a Cluster asking for monitoring converges without the Prometheus Operator,
+// says so in MonitoringAvailable, and does not loop; once the ServiceMonitor CRD is installed the
+// four ServiceMonitors appear by themselves, owned by the children and pointing at their Services'
+// metrics ports; turning monitoring off or deleting the Cluster removes them.
+//
+// The CRD is cluster-scoped and test files share one control plane: this file is the only one that
+// installs it, the case without it runs first, and the CRD is deleted when the file ends. No other
+// test file may depend on its absence (or presence).
+import assert from 'node:assert/strict';
+import { resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { kubectlOk, suiteCleanup, testNamespace, waitFor } from '../../support/kube.ts';
+import { conditionOf, getJson, installCrds, listJson, startOperator, type ConditionLike, type OperatorProcess } from '../../support/operator.ts';
+
+const CRD = 'servicemonitors.monitoring.coreos.com';
+const fixture = resolve(import.meta.dirname, 'fixtures', 'servicemonitor-crd.yaml');
+const COMPONENTS = ['journal', 'storage', 'kernel', 'engine'] as const;
+
+const manifest = `
+apiVersion: cluster.engula.io/v1alpha1
+kind: Cluster
+metadata: { name: mon }
+spec:
+  name: mon
+  image: { name: engula/engula:v0.3 }
+  monitoring: { enabled: true }
+  journal: { replicas: 1 }
+  storage: { replicas: 1 }
+  kernel: { replicas: 1 }
+  engine: { replicas: 1, metricsPort: 9191 }
+`;
+
+interface Obj {
+  metadata: { name: string; labels?: Record<string, string>; ownerReferences?: Array<{ kind: string; name: string; controller?: boolean }> };
+  spec?: Record<string, unknown>;
+  status?: { conditions?: ConditionLike[] };
+}
+
+interface ServiceMonitor extends Obj {
+  spec: { selector: { matchLabels: Record<string, string> }; namespaceSelector: { matchNames: string[] }; endpoints: Array<{ port: string; path: string }>; targetLabels: string[] };
+}
+
+function kindOf(component: string): string {
+  return component[0]!.toUpperCase() + component.slice(1);
+}
+
+/** Sum of a counter family on the operator's /metrics. */
+async function metricSum(op: OperatorProcess, name: string): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${op.metricsPort}/metrics`)).text();
+  let sum = 0;
+  for (const m of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'gm'))) sum += Number(m[1]);
+  return sum;
+}
+
+function logLines(op: OperatorProcess): Array<{ level: number; msg: string; [k: string]: unknown }> {
+  return op
+    .log()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as { level: number; msg: string });
+}
+
+describe('monitoring: ServiceMonitors when the Prometheus Operator is there', () => {
+  const cleanup = suiteCleanup();
+  let ns = '';
+  let operator: OperatorProcess;
+  before(async () => {
+    await installCrds();
+    await kubectlOk(['delete', 'crd', CRD, '--ignore-not-found', '--wait=true'], { timeoutMs: 90_000 });
+    ns = await testNamespace(cleanup, 'ctrl-monitoring');
+    operator = await startOperator(cleanup, [ns]);
+    cleanup.after(async () => {
+      await kubectlOk(['delete', 'crd', CRD, '--ignore-not-found', '--wait=false']);
+    });
+  });
+  after(async () => {
+    await cleanup.run();
+  });
+
+  it('without the ServiceMonitor CRD the Cluster converges, MonitoringAvailable is False, and nothing loops', async (t) => {
+    await kubectlOk(['-n', ns, 'apply', '-f', '-'], { input: manifest });
+    const cluster = await waitFor('Cluster mon Ready with MonitoringAvailable False', async () => {
+      const c = await getJson<Obj>(ns, 'cluster', 'mon');
+      return conditionOf(c, 'Ready')?.status === 'True' && conditionOf(c, 'MonitoringAvailable')?.status === 'False' ? c : undefined;
+    }, { timeoutMs: 120_000, intervalMs: 250 });
+    const condition = conditionOf(cluster, 'MonitoringAvailable');
+    assert.equal(condition?.reason, 'ServiceMonitorKindNotServed');
+    assert.match(condition?.message ?? '', /does not serve ServiceMonitor/);
+    for (const c of COMPONENTS) {
+      const child = await waitFor(`${c} child with MonitoringAvailable False`, async () => {
+        const o = await getJson<Obj>(ns, c, `mon-${c}`);
+        return conditionOf(o, 'MonitoringAvailable')?.status === 'False' ? o : undefined;
+      });
+      assert.deepEqual(child.spec?.monitoring, { enabled: true, scrapeAnnotations: false }, `${c} got the Cluster's spec.monitoring (defaults filled)`);
+      const svc = await getJson<{ spec: { ports: Array<{ name: string; port: number }> } }>(ns, 'service', `mon-${c}`);
+      assert.deepEqual(svc?.spec.ports.find((p) => p.name === 'metrics')?.port, c === 'engine' ? 9191 : 9090, `${c} Service has its metrics port`);
+    }
+
+    // The measurement window itself: with the CRD absent nothing may keep the queues busy.
+    const reconcilesBefore = await metricSum(operator, 'controller_runtime_reconcile_total');
+    await new Promise((r) => setTimeout(r, 5_000));
+    const reconcilesAfter = await metricSum(operator, 'controller_runtime_reconcile_total');
+    t.diagnostic(`reconciles in a 5 s window after convergence without the CRD: ${reconcilesAfter - reconcilesBefore}`);
+    assert.ok(reconcilesAfter - reconcilesBefore <= 2, `reconciles kept coming: ${reconcilesBefore} → ${reconcilesAfter}`);
+    assert.equal(await metricSum(operator, 'controller_runtime_reconcile_errors_total'), 0, 'no reconcile failed');
+    const loud = logLines(operator).filter((l) => l.level >= 40);
+    assert.deepEqual(loud, [], 'no warning or error in the operator\'s log');
+    assert.equal(logLines(operator).filter((l) => /not served/.test(l.msg)).length, 1, 'the absence is logged once');
+  });
+
+  it('installing the CRD: four ServiceMonitors appear within seconds, owned, selecting the Services and their metrics ports', async (t) => {
+    const started = Date.now();
+    await kubectlOk(['apply', '-f', fixture]);
+    await kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', `crd/${CRD}`]);
+    const monitors = await waitFor('four ServiceMonitors', async () => {
+      const list = await listJson<ServiceMonitor>(ns, 'servicemonitors.monitoring.coreos.com');
+      return list.length === 4 ? list : undefined;
+    }, { timeoutMs: 20_000, intervalMs: 100 });
+    const seconds = (Date.now() - started) / 1000;
+    t.diagnostic(`CRD applied → four ServiceMonitors: ${seconds.toFixed(1)} s`);
+    assert.ok(seconds < 15, `took ${seconds} s`);
+    for (const c of COMPONENTS) {
+      const name = `mon-${c}`;
+      const sm = monitors.find((m) => m.metadata.name === name);
+      assert.ok(sm, `ServiceMonitor ${name}`);
+      assert.deepEqual(sm.metadata.ownerReferences?.map((r) => [r.kind, r.name, r.controller]), [[kindOf(c), name, true]]);
+      const svc = await getJson<{ metadata: { labels: Record<string, string> }; spec: { ports: Array<{ name: string }> } }>(ns, 'service', name);
+      assert.ok(svc);
+      // The selector picks this Service and no other in the namespace.
+      const selector = Object.entries(sm.spec.selector.matchLabels).map(([k, v]) => `${k}=${v}`).join(',');
+      const selected = await listJson<Obj>(ns, 'services', selector);
+      assert.deepEqual(selected.map((s) => s.metadata.name), [name], `${name} selects its own Service`);
+      assert.deepEqual(sm.spec.namespaceSelector.matchNames, [ns]);
+      assert.deepEqual(sm.spec.endpoints.map((e) => [e.port, e.path]), [['metrics', '/metrics']]);
+      assert.ok(svc.spec.ports.some((p) => p.name === 'metrics'), 'the Service has the port the endpoint names');
+      assert.deepEqual(sm.spec.targetLabels, ['cluster.engula.io/cluster']);
+      assert.equal(svc.metadata.labels['cluster.engula.io/cluster'], 'mon');
+    }
+    await waitFor('MonitoringAvailable True on the Cluster and its children', async () => {
+      for (const kind of ['cluster', ...COMPONENTS]) {
+        const o = await getJson<Obj>(ns, kind, kind === 'cluster' ? 'mon' : `mon-${kind}`);
+        if (conditionOf(o, 'MonitoringAvailable')?.status !== 'True') return false;
+      }
+      return true;
+    });
+    assert.equal(await metricSum(operator, 'controller_runtime_reconcile_errors_total'), 0, 'no reconcile failed');
+  });
+
+  it('turning monitoring off removes the ServiceMonitors, and on again brings them back', async (t) => {
+    let started = Date.now();
+    await kubectlOk(['-n', ns, 'patch', 'cluster', 'mon', '--type=merge', '-p', '{"spec":{"monitoring":{"enabled":false}}}']);
+    await waitFor('no ServiceMonitor left', async () => (await listJson(ns, 'servicemonitors.monitoring.coreos.com')).length === 0, { timeoutMs: 30_000, intervalMs: 100 });
+    t.diagnostic(`monitoring off → ServiceMonitors gone: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    await waitFor('MonitoringAvailable gone from the Cluster', async () => conditionOf(await getJson<Obj>(ns, 'cluster', 'mon'), 'MonitoringAvailable') === undefined);
+    started = Date.now();
+    await kubectlOk(['-n', ns, 'patch', 'cluster', 'mon', '--type=merge', '-p', '{"spec":{"monitoring":{"enabled":true}}}']);
+    await waitFor('four ServiceMonitors again', async () => (await listJson(ns, 'servicemonitors.monitoring.coreos.com')).length === 4, { timeoutMs: 30_000, intervalMs: 100 });
+    t.diagnostic(`monitoring on → four ServiceMonitors: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  });
+
+  it('deleting the Cluster removes its ServiceMonitors (garbage collection through the children)', async (t) => {
+    const started = Date.now();
+    await kubectlOk(['-n', ns, 'delete', 'cluster', 'mon', '--wait=false']);
+    // The garbage collector picks up a newly installed kind on its next discovery sync (30 s).
+    await waitFor('no ServiceMonitor left', async () => (await listJson(ns, 'servicemonitors.monitoring.coreos.com')).length === 0, { timeoutMs: 120_000, intervalMs: 500 });
+    t.diagnostic(`Cluster deleted → ServiceMonitors gone: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    assert.equal(await metricSum(operator, 'controller_runtime_reconcile_errors_total'), 0, 'no reconcile failed');
+  });
+});
