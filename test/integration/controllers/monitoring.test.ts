@@ -3,14 +3,25 @@
 // four ServiceMonitors appear by themselves, owned by the children and pointing at their Services'
 // metrics ports; turning monitoring off or deleting the Cluster removes them.
 //
+// The operator runs under the shipped config/rbac (a ServiceAccount token, not the admin
+// certificate), and the API calls it recorded are compared with the rules: the monitoring
+// permissions are all used here, and nothing was refused (rbac.test.ts leaves them to this file,
+// which alone installs the CRD).
+//
 // The CRD is cluster-scoped and test files share one control plane: this file is the only one that
 // installs it, the case without it runs first, and the CRD is deleted when the file ends. No other
 // test file may depend on its absence (or presence).
 import assert from 'node:assert/strict';
-import { resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { kubectlOk, suiteCleanup, testNamespace, waitFor } from '../../support/kube.ts';
-import { conditionOf, getJson, installCrds, listJson, startOperator, type ConditionLike, type OperatorProcess } from '../../support/operator.ts';
+import { parseAllDocuments, stringify } from 'yaml';
+import { kubectlOk, testEnv, testNamespace, suiteCleanup, waitFor, type CleanupScope } from '../../support/kube.ts';
+import { conditionOf, getJson, installCrds, listJson, startOperator, testConfigurationName, type ConditionLike, type OperatorProcess } from '../../support/operator.ts';
+import { allows, apiCallOf, permissionsGranted, permissionsUsed, type PolicyRule } from '../../support/rbac-audit.ts';
+import { readRequestLog } from '../../support/request-log.ts';
+
+const root = resolve(import.meta.dirname, '..', '..', '..');
 
 const CRD = 'servicemonitors.monitoring.coreos.com';
 const fixture = resolve(import.meta.dirname, 'fixtures', 'servicemonitor-crd.yaml');
@@ -52,6 +63,41 @@ async function metricSum(op: OperatorProcess, name: string): Promise<number> {
   return sum;
 }
 
+/**
+ * config/rbac applied for this test (cluster-scoped names and the webhook configurations' name made
+ * the test's own, so nothing collides with rbac.test.ts) and a kubeconfig with the operator's
+ * ServiceAccount token.
+ */
+async function shippedRbac(t: CleanupScope, ns: string): Promise<{ kubeconfig: string; rules: PolicyRule[] }> {
+  const clusterScoped = `${ns}-manager`;
+  const rendered = (await kubectlOk(['kustomize', resolve(root, 'config/rbac')]))
+    .replaceAll('engula-system', ns)
+    .replaceAll('name: engula-operator-manager', `name: ${clusterScoped}`)
+    .replaceAll(/^(\s*)- engula-operator$/gm, `$1- ${testConfigurationName([ns])}`);
+  t.after(async () => {
+    await kubectlOk(['delete', '--ignore-not-found', 'clusterrolebinding,clusterrole', clusterScoped]);
+  });
+  await kubectlOk(['apply', '-f', '-'], { input: rendered });
+  const objects = parseAllDocuments(rendered).map((d) => d.toJS() as { kind: string; metadata: { name: string }; rules?: PolicyRule[] });
+  const rules = objects.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role').flatMap((o) => (o.kind === 'ClusterRole' && o.metadata.name !== clusterScoped ? [] : (o.rules ?? [])));
+  const token = (await kubectlOk(['create', 'token', 'engula-operator', '-n', ns, '--duration=1h'])).trim();
+  const env = testEnv();
+  const kubeconfig = join(env.kubeconfig, '..', `${ns}-operator.kubeconfig`);
+  writeFileSync(
+    kubeconfig,
+    stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'testenv', cluster: { server: env.apiServerUrl, 'certificate-authority': env.caCertPath } }],
+      users: [{ name: 'engula-operator', user: { token } }],
+      contexts: [{ name: 'operator', context: { cluster: 'testenv', user: 'engula-operator', namespace: ns } }],
+      'current-context': 'operator',
+    }),
+    { mode: 0o600 },
+  );
+  return { kubeconfig, rules };
+}
+
 function logLines(op: OperatorProcess): Array<{ level: number; msg: string; [k: string]: unknown }> {
   return op
     .log()
@@ -64,11 +110,17 @@ describe('monitoring: ServiceMonitors when the Prometheus Operator is there', ()
   const cleanup = suiteCleanup();
   let ns = '';
   let operator: OperatorProcess;
+  let rules: PolicyRule[] = [];
+  let requestLog = '';
   before(async () => {
     await installCrds();
     await kubectlOk(['delete', 'crd', CRD, '--ignore-not-found', '--wait=true'], { timeoutMs: 90_000 });
     ns = await testNamespace(cleanup, 'ctrl-monitoring');
-    operator = await startOperator(cleanup, [ns]);
+    const rbac = await shippedRbac(cleanup, ns);
+    rules = rbac.rules;
+    requestLog = join(testEnv().kubeconfig, '..', `${ns}.requests.jsonl`);
+    // Later flags win: this kubeconfig replaces the admin one startOperator passes first.
+    operator = await startOperator(cleanup, [ns], ['--kubeconfig', rbac.kubeconfig, `--api-request-log=${requestLog}`]);
     cleanup.after(async () => {
       await kubectlOk(['delete', 'crd', CRD, '--ignore-not-found', '--wait=false']);
     });
@@ -165,5 +217,21 @@ describe('monitoring: ServiceMonitors when the Prometheus Operator is there', ()
     await waitFor('no ServiceMonitor left', async () => (await listJson(ns, 'servicemonitors.monitoring.coreos.com')).length === 0, { timeoutMs: 120_000, intervalMs: 500 });
     t.diagnostic(`Cluster deleted → ServiceMonitors gone: ${((Date.now() - started) / 1000).toFixed(1)} s`);
     assert.equal(await metricSum(operator, 'controller_runtime_reconcile_errors_total'), 0, 'no reconcile failed');
+  });
+
+  it('every monitoring call was allowed by config/rbac, and every monitoring permission it grants was used', async (t) => {
+    await operator.stop();
+    const records = readRequestLog(requestLog).filter((r) => r.at === 'done');
+    assert.deepEqual(records.filter((r) => r.code === 403).map((r) => `${r.method} ${r.path}`), [], 'nothing was refused');
+    const notAllowed = records
+      .map((r) => ({ r, call: apiCallOf(r.method, r.path, r.query ?? '') }))
+      .filter(({ call }) => call !== undefined && !allows(rules, call))
+      .map(({ r }) => `${r.method} ${r.path}${r.query ?? ''}`);
+    assert.deepEqual(notAllowed, [], 'every call is allowed by config/rbac');
+    const used = permissionsUsed(records);
+    const monitoring = [...permissionsGranted(rules)].filter((p) => p.startsWith('monitoring.coreos.com/') || p.startsWith('apiextensions.k8s.io/')).sort();
+    t.diagnostic(`monitoring permissions granted: ${monitoring.join(' ')}`);
+    assert.ok(monitoring.length >= 6, 'config/rbac grants the monitoring permissions');
+    assert.deepEqual(monitoring.filter((p) => !used.has(p)), [], 'every monitoring permission was used');
   });
 });
