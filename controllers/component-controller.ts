@@ -28,7 +28,8 @@ export interface ComponentControllerOptions {
 
 /** What the reconcilers need of runtime's KindAvailability. */
 export interface ServedKind {
-  whenKnown(signal?: AbortSignal): Promise<boolean>;
+  /** True or false once known; undefined while discovery fails. */
+  whenKnown(signal?: AbortSignal): Promise<boolean | undefined>;
 }
 
 interface Dependencies {
@@ -116,13 +117,14 @@ export function componentReconciler(opts: ComponentControllerOptions): Reconcile
 
     const monitoringRequested = monitoringEnabled(child);
     const served = opts.serviceMonitors ? await opts.serviceMonitors.whenKnown(ctx.signal) : false;
+    // Unknown (discovery failing): neither make nor remove anything until it answers.
     // Paused: the condition stays as it was, like everything else the operator would change.
     const monitoring: ConditionInput[] = paused ? previousMonitoringCondition(child) : monitoringCondition(monitoringRequested, served);
 
     if (!paused && image) {
       const input: WorkloadInput = { child, traits, clusterName, image, peers: deps.peers, clusterDomain: opts.clusterDomain };
-      if (served && monitoringRequested) await ctx.client.apply(serviceMonitors, desiredServiceMonitor(input), ctx.signal);
-      else if (served && madeServiceMonitor(child)) await deleteServiceMonitor(child, ctx);
+      if (served === true && monitoringRequested) await ctx.client.apply(serviceMonitors, desiredServiceMonitor(input), ctx.signal);
+      else if (served === true && madeServiceMonitor(child)) await deleteServiceMonitor(child, ctx);
       const owned: Array<[ResourceRef, KubeObject]> = [[coreResources.serviceAccounts, desiredServiceAccount(input)]];
       if (traits.apiAccess) {
         owned.push([coreResources.roles, desiredKernelRole(input)], [coreResources.roleBindings, desiredKernelRoleBinding(input)], [coreResources.configMaps, desiredKernelStatusConfigMap(input)]);

@@ -54,6 +54,7 @@ export class KindAvailability implements Runnable {
   private readonly listeners: Array<(served: boolean) => void> = [];
   private knownWaiters: Array<() => void> = [];
   private current: boolean | undefined;
+  private firstCheckDone = false;
   private wake: (() => void) | undefined;
   private pending = true;
 
@@ -79,15 +80,18 @@ export class KindAvailability implements Runnable {
     return this.current;
   }
 
-  /** The answer, waiting for the first one if need be. */
-  whenKnown(signal?: AbortSignal): Promise<boolean> {
-    if (this.current !== undefined) return Promise.resolve(this.current);
+  /**
+   * The answer once the first check is over: true or false, or undefined when discovery failed (it
+   * keeps trying; a later answer is announced through onChange).
+   */
+  whenKnown(signal?: AbortSignal): Promise<boolean | undefined> {
+    if (this.firstCheckDone) return Promise.resolve(this.current);
     return new Promise((resolve, reject) => {
       const onAbort = (): void => reject(signal?.reason);
       signal?.addEventListener('abort', onAbort, { once: true });
       this.knownWaiters.push(() => {
         signal?.removeEventListener('abort', onAbort);
-        resolve(this.current === true);
+        resolve(this.current);
       });
     });
   }
@@ -136,6 +140,7 @@ export class KindAvailability implements Runnable {
         if (signal.aborted) return;
         const wait = errors.next(this.clock.now());
         this.log.warn({ err: errorMessage(err), retryInMs: Math.round(wait) }, 'API discovery failed; retrying');
+        this.finishFirstCheck();
         this.pending = true;
         await delay(wait, signal, this.clock).catch(() => undefined);
         continue;
@@ -170,16 +175,23 @@ export class KindAvailability implements Runnable {
     }
   }
 
+  /** Lets those waiting for the first answer go on, with whatever is known. */
+  private finishFirstCheck(): void {
+    if (this.firstCheckDone) return;
+    this.firstCheckDone = true;
+    for (const w of this.knownWaiters.splice(0)) w();
+  }
+
   private set(served: boolean): void {
     const before = this.current;
     this.current = served;
-    if (before === undefined) {
+    if (!this.firstCheckDone) {
       this.log.info({ served }, served ? 'kind is served' : 'kind is not served; watching for its CRD');
-      for (const w of this.knownWaiters.splice(0)) w();
+      this.finishFirstCheck();
       return;
     }
     if (before === served) return;
-    this.log.info({ served }, served ? 'kind is now served' : 'kind is no longer served');
+    this.log.info({ served }, served ? 'kind is now served' : before === undefined ? 'kind is not served; watching for its CRD' : 'kind is no longer served');
     for (const l of this.listeners) {
       try {
         l(served);

@@ -17,7 +17,7 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { parseAllDocuments, stringify } from 'yaml';
 import { kubectlOk, testEnv, testNamespace, suiteCleanup, waitFor, type CleanupScope } from '../../support/kube.ts';
-import { conditionOf, getJson, installCrds, listJson, startOperator, testConfigurationName, type ConditionLike, type OperatorProcess } from '../../support/operator.ts';
+import { conditionOf, getJson, installCrds, listJson, startOperator, type ConditionLike, type OperatorProcess } from '../../support/operator.ts';
 import { allows, apiCallOf, permissionsGranted, permissionsUsed, type PolicyRule } from '../../support/rbac-audit.ts';
 import { readRequestLog } from '../../support/request-log.ts';
 
@@ -64,16 +64,14 @@ async function metricSum(op: OperatorProcess, name: string): Promise<number> {
 }
 
 /**
- * config/rbac applied for this test (cluster-scoped names and the webhook configurations' name made
- * the test's own, so nothing collides with rbac.test.ts) and a kubeconfig with the operator's
- * ServiceAccount token.
+ * config/rbac applied for this test (cluster-scoped names made the test's own, so nothing collides
+ * with rbac.test.ts) and a kubeconfig with the operator's ServiceAccount token.
  */
 async function shippedRbac(t: CleanupScope, ns: string): Promise<{ kubeconfig: string; rules: PolicyRule[] }> {
   const clusterScoped = `${ns}-manager`;
   const rendered = (await kubectlOk(['kustomize', resolve(root, 'config/rbac')]))
     .replaceAll('engula-system', ns)
-    .replaceAll('name: engula-operator-manager', `name: ${clusterScoped}`)
-    .replaceAll(/^(\s*)- engula-operator$/gm, `$1- ${testConfigurationName([ns])}`);
+    .replaceAll('name: engula-operator-manager', `name: ${clusterScoped}`);
   t.after(async () => {
     await kubectlOk(['delete', '--ignore-not-found', 'clusterrolebinding,clusterrole', clusterScoped]);
   });
@@ -120,7 +118,9 @@ describe('monitoring: ServiceMonitors when the Prometheus Operator is there', ()
     rules = rbac.rules;
     requestLog = join(testEnv().kubeconfig, '..', `${ns}.requests.jsonl`);
     // Later flags win: this kubeconfig replaces the admin one startOperator passes first.
-    operator = await startOperator(cleanup, [ns], ['--kubeconfig', rbac.kubeconfig, `--api-request-log=${requestLog}`]);
+    // No webhooks: registering them by URL takes more than the shipped RBAC gives (make deploy
+    // creates them), and admission is not this file's subject.
+    operator = await startOperator(cleanup, [ns], ['--kubeconfig', rbac.kubeconfig, `--api-request-log=${requestLog}`], { webhooks: 'off' });
     cleanup.after(async () => {
       await kubectlOk(['delete', 'crd', CRD, '--ignore-not-found', '--wait=false']);
     });
@@ -155,8 +155,10 @@ describe('monitoring: ServiceMonitors when the Prometheus Operator is there', ()
     t.diagnostic(`reconciles in a 5 s window after convergence without the CRD: ${reconcilesAfter - reconcilesBefore}`);
     assert.ok(reconcilesAfter - reconcilesBefore <= 2, `reconciles kept coming: ${reconcilesBefore} → ${reconcilesAfter}`);
     assert.equal(await metricSum(operator, 'controller_runtime_reconcile_errors_total'), 0, 'no reconcile failed');
-    const loud = logLines(operator).filter((l) => l.level >= 40);
-    assert.deepEqual(loud, [], 'no warning or error in the operator\'s log');
+    // Warnings and errors from the reconcilers and from what watches for the kind (a busy machine may
+    // add lease warnings, which are not this test's subject).
+    const loud = logLines(operator).filter((l) => l.level >= 40 && (l.controller !== undefined || l.kind !== undefined || String(l.informer ?? '').startsWith('customresourcedefinitions')));
+    assert.deepEqual(loud, [], 'no warning or error from the reconcilers or the availability watch');
     assert.equal(logLines(operator).filter((l) => /not served/.test(l.msg)).length, 1, 'the absence is logged once');
   });
 
