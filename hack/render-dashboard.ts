@@ -5,7 +5,7 @@
 // queries on the scrapes (hack/dashboard/promql.ts) and draws the panels as an HTML page that headless
 // Chromium screenshots. Run it with hack/render-dashboard.sh (which installs chromium if missing).
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pino } from 'pino';
@@ -15,9 +15,17 @@ import { evaluate, parseExposition, parseQuery, type Labels, type Scrape } from 
 
 const root = resolve(import.meta.dirname, '..');
 const dashboardFile = join(root, 'config/grafana/engula-operator-dashboard.json');
-const out = resolve(process.argv[2] ?? join(root, 'docs/dashboard.png'));
+const out = join(root, 'docs/dashboard.png');
 const RATE_WINDOW_S = 15;
 const log = pino({ base: { app: 'render-dashboard' } });
+// Grafana's classic palette, and its grid (24 columns, 30 px rows) on a 1600 px page.
+const COLORS = ['#7EB26D', '#EAB839', '#6ED0E0', '#EF843C', '#E24D42', '#1F78C1', '#BA43A9', '#705DA0', '#508642', '#CCA300', '#447EBC', '#C15C17'];
+const COL = 1600 / 24;
+const ROW = 30;
+// The scrapes of the run are kept here, so the page can be drawn again without a new run
+// (`--scrapes FILE`: drawn from FILE when it exists, else the run writes it).
+const scrapesArg = process.argv.indexOf('--scrapes');
+const scrapesFile = scrapesArg >= 0 ? resolve(process.argv[scrapesArg + 1] ?? '') : undefined;
 
 interface Target {
   expr: string;
@@ -35,69 +43,10 @@ const dashboard = JSON.parse(readFileSync(dashboardFile, 'utf8')) as { title: st
 // Refuse a query the evaluator does not understand before spending minutes on a run.
 for (const p of dashboard.panels) for (const t of p.targets ?? []) parseQuery(t.expr);
 
-const binDir = await resolveBinDir();
-const cp = await startControlPlane({ dir: tempControlPlaneDir(), mode: 'full', binDir, nodes: 3, logger: log });
-const kubectl = (args: string[], input?: string): { code: number; out: string } => {
-  const r = spawnSync(join(cp.binDir, 'kubectl'), ['--kubeconfig', cp.kubeconfig, ...args], { input: input ?? '', encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
-};
-let operator: ReturnType<typeof spawn> | undefined;
 const htmlDir = mkdtempSync(join(tmpdir(), 'engula-dashboard-'));
 try {
-  kubectl(['apply', '--server-side', '-f', join(root, 'config/crd/bases')]);
-  kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all']);
-  operator = spawn(
-    process.execPath,
-    ['cmd/manager.ts', '--kubeconfig', cp.kubeconfig, '--local-webhooks', '--webhook-port=0', '--leader-elect', '--leader-election-namespace=default', '--metrics-bind-address=127.0.0.1:0', '--health-probe-bind-address=127.0.0.1:0', '--max-concurrent-reconciles=2'],
-    { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  let opLog = '';
-  operator.stdout?.on('data', (d: Buffer) => (opLog += d.toString()));
-  operator.stderr?.on('data', (d: Buffer) => (opLog += d.toString()));
-  const metricsPort = await until('the metrics server', () => /"port":(\d+),"msg":"metrics server listening"/.exec(opLog)?.[1]);
-  await until('the webhook configurations', () => (kubectl(['get', 'validatingwebhookconfiguration', 'engula-operator']).code === 0 ? true : undefined));
-
-  const scrapes: Scrape[] = [];
-  const started = Date.now();
-  const scraper = setInterval(() => {
-    const t = (Date.now() - started) / 1000;
-    fetch(`http://127.0.0.1:${metricsPort}/metrics`)
-      .then((r) => r.text())
-      .then((text) => scrapes.push({ t, samples: parseExposition(text) }))
-      .catch((err: unknown) => log.warn({ err: String(err) }, 'scrape failed'));
-  }, 1000);
-
-  const cluster = (name: string, engine = 1) => `apiVersion: cluster.engula.io/v1alpha1
-kind: Cluster
-metadata: {name: ${name}, namespace: default}
-spec:
-  name: ${name}
-  image: {name: engula/engula:v0.3}
-  monitoring: {enabled: true}
-  journal: {replicas: 3, volume: {spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}}}
-  storage: {replicas: 3}
-  kernel: {replicas: 1}
-  engine: {replicas: ${engine}}
-`;
-  const at = async (second: number, what: string, fn: () => void) => {
-    const wait = started + second * 1000 - Date.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    log.info({ second, what }, 'workload step');
-    fn();
-  };
-  await at(5, 'four Clusters', () => kubectl(['apply', '-f', '-'], ['a', 'b', 'c', 'd'].map((n) => cluster(n)).join('---\n')));
-  await at(35, 'scale engines', () => {
-    for (const n of ['a', 'b']) kubectl(['patch', 'cluster', n, '--type=merge', '-p', '{"spec":{"engine":{"replicas":4}}}']);
-  });
-  await at(50, 'refused changes', () => {
-    for (let i = 0; i < 5; i++) kubectl(['patch', 'cluster', 'a', '--type=merge', '-p', '{"spec":{"journal":{"replicas":1}}}']);
-    for (let i = 0; i < 5; i++) kubectl(['patch', 'cluster', 'b', '--type=merge', '-p', '{"spec":{"engine":{"replicas":1000}}}']);
-  });
-  await at(65, 'three more Clusters', () => kubectl(['apply', '-f', '-'], ['e', 'f', 'g'].map((n) => cluster(n, 2)).join('---\n')));
-  await at(90, 'a StatefulSet deleted by hand', () => kubectl(['delete', 'statefulset', 'c-storage', '--wait=false']));
-  await at(105, 'a component removed', () => kubectl(['patch', 'cluster', 'c', '--type=json', '-p', '[{"op":"remove","path":"/spec/engine"}]']));
-  await at(120, 'a Cluster deleted', () => kubectl(['delete', 'cluster', 'd', '--wait=false']));
-  await at(150, 'end', () => clearInterval(scraper));
+  const scrapes = scrapesFile && existsSync(scrapesFile) ? (JSON.parse(readFileSync(scrapesFile, 'utf8')) as Scrape[]) : await run();
+  if (scrapesFile && !existsSync(scrapesFile)) writeFileSync(scrapesFile, JSON.stringify(scrapes));
   writeFileSync(join(htmlDir, 'dashboard.html'), render(scrapes));
   const chromium = ['chromium', 'chromium-browser'].find((c) => spawnSync(c, ['--version']).status === 0);
   if (!chromium) throw new Error('chromium is not installed: apt-get install -y chromium (hack/render-dashboard.sh does it)');
@@ -105,9 +54,79 @@ spec:
   if (shot.status !== 0) throw new Error(`chromium failed: ${shot.stderr}`);
   log.info({ out, scrapes: scrapes.length }, 'dashboard rendered');
 } finally {
-  operator?.kill('SIGTERM');
-  await cp.stop();
   rmSync(htmlDir, { recursive: true, force: true });
+}
+
+/** The real run: a control plane, the operator, a workload; every scrape of its /metrics. */
+async function run(): Promise<Scrape[]> {
+  const binDir = await resolveBinDir();
+  const cp = await startControlPlane({ dir: tempControlPlaneDir(), mode: 'full', binDir, nodes: 3, logger: log });
+  const kubectl = (args: string[], input?: string): { code: number; out: string } => {
+    const r = spawnSync(join(cp.binDir, 'kubectl'), ['--kubeconfig', cp.kubeconfig, ...args], { input: input ?? '', encoding: 'utf8', timeout: 60_000 });
+    return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
+  };
+  let operator: ReturnType<typeof spawn> | undefined;
+  try {
+    kubectl(['apply', '--server-side', '-f', join(root, 'config/crd/bases')]);
+    kubectl(['wait', '--for=condition=Established', '--timeout=60s', 'crd', '--all']);
+    operator = spawn(
+      process.execPath,
+      ['cmd/manager.ts', '--kubeconfig', cp.kubeconfig, '--local-webhooks', '--webhook-port=0', '--leader-elect', '--leader-election-namespace=default', '--metrics-bind-address=127.0.0.1:0', '--health-probe-bind-address=127.0.0.1:0', '--max-concurrent-reconciles=2'],
+      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let opLog = '';
+    operator.stdout?.on('data', (d: Buffer) => (opLog += d.toString()));
+    operator.stderr?.on('data', (d: Buffer) => (opLog += d.toString()));
+    const metricsPort = await until('the metrics server', () => /"port":(\d+),"msg":"metrics server listening"/.exec(opLog)?.[1]);
+    await until('the webhook configurations', () => (kubectl(['get', 'validatingwebhookconfiguration', 'engula-operator']).code === 0 ? true : undefined));
+
+    const scrapes: Scrape[] = [];
+    const started = Date.now();
+    const scraper = setInterval(() => {
+      const t = (Date.now() - started) / 1000;
+      fetch(`http://127.0.0.1:${metricsPort}/metrics`)
+        .then((r) => r.text())
+        .then((text) => scrapes.push({ t, samples: parseExposition(text) }))
+        .catch((err: unknown) => log.warn({ err: String(err) }, 'scrape failed'));
+    }, 1000);
+
+    const cluster = (name: string, engine = 1) => `apiVersion: cluster.engula.io/v1alpha1
+  kind: Cluster
+  metadata: {name: ${name}, namespace: default}
+  spec:
+    name: ${name}
+    image: {name: engula/engula:v0.3}
+    monitoring: {enabled: true}
+    journal: {replicas: 3, volume: {spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}}}
+    storage: {replicas: 3}
+    kernel: {replicas: 1}
+    engine: {replicas: ${engine}}
+  `;
+    const at = async (second: number, what: string, fn: () => void) => {
+      const wait = started + second * 1000 - Date.now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      log.info({ second, what }, 'workload step');
+      fn();
+    };
+    await at(5, 'four Clusters', () => kubectl(['apply', '-f', '-'], ['a', 'b', 'c', 'd'].map((n) => cluster(n)).join('---\n')));
+    await at(35, 'scale engines', () => {
+      for (const n of ['a', 'b']) kubectl(['patch', 'cluster', n, '--type=merge', '-p', '{"spec":{"engine":{"replicas":4}}}']);
+    });
+    await at(50, 'refused changes', () => {
+      for (let i = 0; i < 5; i++) kubectl(['patch', 'cluster', 'a', '--type=merge', '-p', '{"spec":{"journal":{"replicas":1}}}']);
+      for (let i = 0; i < 5; i++) kubectl(['patch', 'cluster', 'b', '--type=merge', '-p', '{"spec":{"engine":{"replicas":1000}}}']);
+    });
+    await at(65, 'three more Clusters', () => kubectl(['apply', '-f', '-'], ['e', 'f', 'g'].map((n) => cluster(n, 2)).join('---\n')));
+    await at(90, 'a StatefulSet deleted by hand', () => kubectl(['delete', 'statefulset', 'c-storage', '--wait=false']));
+    await at(105, 'a component removed', () => kubectl(['patch', 'cluster', 'c', '--type=json', '-p', '[{"op":"remove","path":"/spec/engine"}]']));
+    await at(120, 'a Cluster deleted', () => kubectl(['delete', 'cluster', 'd', '--wait=false']));
+    await at(150, 'end', () => clearInterval(scraper));
+    if (operator.exitCode !== null) throw new Error(`the operator exited during the run:\n${opLog.slice(-3000)}`);
+    return scrapes;
+  } finally {
+    operator?.kill('SIGTERM');
+    await cp.stop();
+  }
 }
 
 async function until<T>(what: string, check: () => T | undefined, timeoutMs = 60_000): Promise<T> {
@@ -120,10 +139,6 @@ async function until<T>(what: string, check: () => T | undefined, timeoutMs = 60
   }
 }
 
-// Grafana's classic palette, and its dark theme.
-const COLORS = ['#7EB26D', '#EAB839', '#6ED0E0', '#EF843C', '#E24D42', '#1F78C1', '#BA43A9', '#705DA0', '#508642', '#CCA300', '#447EBC', '#C15C17'];
-const COL = 1600 / 24;
-const ROW = 30;
 
 function legendOf(format: string, labels: Labels): string {
   return format.replace(/\{\{\s*(\w+)\s*\}\}/g, (_m, l: string) => labels[l] ?? '').trim() || JSON.stringify(labels);
