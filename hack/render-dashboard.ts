@@ -40,6 +40,7 @@ interface Panel {
 }
 
 const dashboard = JSON.parse(readFileSync(dashboardFile, 'utf8')) as { title: string; panels: Panel[] };
+const pageHeight = Math.max(...dashboard.panels.map((p) => (p.gridPos.y + p.gridPos.h) * ROW)) + 60;
 // Refuse a query the evaluator does not understand before spending minutes on a run.
 for (const p of dashboard.panels) for (const t of p.targets ?? []) parseQuery(t.expr);
 
@@ -50,7 +51,7 @@ try {
   writeFileSync(join(htmlDir, 'dashboard.html'), render(scrapes));
   const chromium = ['chromium', 'chromium-browser'].find((c) => spawnSync(c, ['--version']).status === 0);
   if (!chromium) throw new Error('chromium is not installed: apt-get install -y chromium (hack/render-dashboard.sh does it)');
-  const shot = spawnSync(chromium, ['--headless=new', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', '--window-size=1600,1380', `--screenshot=${out}`, `file://${join(htmlDir, 'dashboard.html')}`], { encoding: 'utf8', timeout: 120_000 });
+  const shot = spawnSync(chromium, ['--headless=new', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', `--window-size=1600,${pageHeight}`, `--screenshot=${out}`, `file://${join(htmlDir, 'dashboard.html')}`], { encoding: 'utf8', timeout: 120_000 });
   if (shot.status !== 0) throw new Error(`chromium failed: ${shot.stderr}`);
   log.info({ out, scrapes: scrapes.length }, 'dashboard rendered');
 } finally {
@@ -63,7 +64,9 @@ async function run(): Promise<Scrape[]> {
   const cp = await startControlPlane({ dir: tempControlPlaneDir(), mode: 'full', binDir, nodes: 3, logger: log });
   const kubectl = (args: string[], input?: string): { code: number; out: string } => {
     const r = spawnSync(join(cp.binDir, 'kubectl'), ['--kubeconfig', cp.kubeconfig, ...args], { input: input ?? '', encoding: 'utf8', timeout: 60_000 });
-    return { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
+    const result = { code: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
+    log.info({ args: args.slice(0, 3), code: result.code, out: result.out.trim().slice(0, 300) }, 'kubectl');
+    return result;
   };
   let operator: ReturnType<typeof spawn> | undefined;
   try {
@@ -78,7 +81,10 @@ async function run(): Promise<Scrape[]> {
     operator.stdout?.on('data', (d: Buffer) => (opLog += d.toString()));
     operator.stderr?.on('data', (d: Buffer) => (opLog += d.toString()));
     const metricsPort = await until('the metrics server', () => /"port":(\d+),"msg":"metrics server listening"/.exec(opLog)?.[1]);
-    await until('the webhook configurations', () => (kubectl(['get', 'validatingwebhookconfiguration', 'engula-operator']).code === 0 ? true : undefined));
+    // The apiserver calls the webhook once it has read the new configuration: probe it with a
+    // dry run only the webhook refuses (its --max-replicas), as the tests do.
+    const probe = JSON.stringify({ apiVersion: 'cluster.engula.io/v1alpha1', kind: 'Engine', metadata: { name: 'webhook-probe', namespace: 'default' }, spec: { replicas: 100_000, clusterName: 'probe' } });
+    await until('the apiserver calling the webhook', () => (kubectl(['create', '--dry-run=server', '-f', '-'], probe).out.includes('--max-replicas') ? true : undefined));
 
     const scrapes: Scrape[] = [];
     const started = Date.now();
@@ -90,18 +96,21 @@ async function run(): Promise<Scrape[]> {
         .catch((err: unknown) => log.warn({ err: String(err) }, 'scrape failed'));
     }, 1000);
 
-    const cluster = (name: string, engine = 1) => `apiVersion: cluster.engula.io/v1alpha1
-  kind: Cluster
-  metadata: {name: ${name}, namespace: default}
-  spec:
-    name: ${name}
-    image: {name: engula/engula:v0.3}
-    monitoring: {enabled: true}
-    journal: {replicas: 3, volume: {spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}}}
-    storage: {replicas: 3}
-    kernel: {replicas: 1}
-    engine: {replicas: ${engine}}
-  `;
+    const cluster = (name: string, engine = 1): string =>
+      [
+        'apiVersion: cluster.engula.io/v1alpha1',
+        'kind: Cluster',
+        `metadata: {name: ${name}, namespace: default}`,
+        'spec:',
+        `  name: ${name}`,
+        '  image: {name: engula/engula:v0.3}',
+        '  monitoring: {enabled: true}',
+        '  journal: {replicas: 3, volume: {spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}}}',
+        '  storage: {replicas: 3}',
+        '  kernel: {replicas: 1}',
+        `  engine: {replicas: ${engine}}`,
+        '',
+      ].join('\n');
     const at = async (second: number, what: string, fn: () => void) => {
       const wait = started + second * 1000 - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
@@ -150,7 +159,9 @@ function fmt(v: number, unit: string | undefined): string {
   return unit === 'ops' || unit === 'reqps' ? `${s}/s` : s;
 }
 
-const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+function esc(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
 
 function render(scrapes: Scrape[]): string {
   const last = scrapes[scrapes.length - 1]?.t ?? 1;
@@ -184,7 +195,7 @@ function render(scrapes: Scrape[]): string {
     const shown = [...lines.entries()].filter(([, pts]) => pts.some(([, v]) => v !== 0)).sort(([a], [b]) => a.localeCompare(b));
     const zeros = lines.size - shown.length;
     const plotW = w - 60;
-    const plotH = h - 92;
+    const plotH = h - 118;
     const maxV = Math.max(...shown.flatMap(([, pts]) => pts.map(([, v]) => v)), 0) || 1;
     const sx = (t: number): number => 50 + (t / last) * plotW;
     const sy = (v: number): number => 30 + plotH - (v / maxV) * plotH;
@@ -199,10 +210,11 @@ function render(scrapes: Scrape[]): string {
     });
     const legend = shown.slice(0, 8).map(([name], i) => `<span><i style="background:${COLORS[i % COLORS.length]}"></i>${esc(name)}</span>`).join('');
     const more = shown.length > 8 ? `<span>+${shown.length - 8} more</span>` : '';
-    const note = shown.length === 0 ? `<div class="empty">${lines.size === 0 ? 'No data: no series on this build\'s /metrics' : `0 throughout (${zeros} series)`}</div>` : zeros > 0 ? `<span class="muted">${zeros} series at 0</span>` : '';
+    const empty = shown.length === 0 ? `<div class="empty">${lines.size === 0 ? 'No data: no series on this build\'s /metrics' : `0 throughout (${zeros} series)`}</div>` : '';
+    const zeroNote = shown.length > 0 && zeros > 0 ? `<span class="muted">${zeros} more at 0</span>` : '';
     parts.push(
       `<div class="panel" style="left:${x}px;top:${y}px;width:${w}px;height:${h}px"><div class="title">${esc(p.title)}</div>` +
-        `<svg width="${w}" height="${plotH + 50}">${svg.join('')}</svg>${note}<div class="legend">${legend}${more}</div></div>`,
+        `<svg width="${w}" height="${plotH + 50}">${svg.join('')}</svg>${empty}<div class="legend">${legend}${more}${zeroNote}</div></div>`,
     );
   }
   const span = `${scrapes.length} scrapes over ${Math.round(last)} s; rate window ${RATE_WINDOW_S} s`;
@@ -213,7 +225,7 @@ body{margin:0;background:#111217;font-family:Inter,Helvetica,Arial,sans-serif;co
 .panel{position:absolute;background:#181b1f;border:1px solid #2c3235;border-radius:3px;overflow:hidden}
 .title{font-size:13px;font-weight:500;padding:6px 10px;color:#d8d9da}
 .grid{stroke:#2c3235;stroke-width:1}.tick{fill:#8e8e9e;font-size:10px}
-.legend{font-size:11px;padding:0 10px;line-height:16px}.legend span{margin-right:10px;white-space:nowrap}.legend i{display:inline-block;width:10px;height:3px;margin-right:4px;vertical-align:middle}
+.legend{font-size:10.5px;padding:0 10px;line-height:14px}.legend span{margin-right:10px;white-space:nowrap}.legend i{display:inline-block;width:10px;height:3px;margin-right:4px;vertical-align:middle}
 .muted{color:#6e6e7e}.empty{position:absolute;top:45%;width:100%;text-align:center;color:#8e8e9e;font-size:13px}
 </style></head><body><div class="head">${esc(dashboard.title)}<small>rendered from the operator's real /metrics: ${esc(span)} (hack/render-dashboard.ts)</small></div>${parts.join('')}</body></html>`;
 }
