@@ -62,12 +62,11 @@ test('the operator makes exactly the API calls config/rbac allows, and uses ever
   );
   assert.match(await kubectlOk(['--kubeconfig', kubeconfig, 'auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}']), new RegExp(`system:serviceaccount:${ns}:engula-operator`));
 
-  const logs = [0, 1].map((i) => join(env.kubeconfig, '..', `${ns}-replica-${i}.requests.jsonl`));
   // The configurations carry the shipped name, which the ClusterRole's resourceNames allow.
   const replicas = await startReplicas(t, [ns], {
     configurationName: 'engula-operator',
     // Later flags win: this kubeconfig replaces the admin one startOperator passes first.
-    extraArgs: (slot) => ['--kubeconfig', kubeconfig, `--api-request-log=${logs[slot]}`],
+    extraArgs: ['--kubeconfig', kubeconfig],
   });
 
   const clusterReady = (what: string) =>
@@ -119,7 +118,7 @@ test('the operator makes exactly the API calls config/rbac allows, and uses ever
   await waitFor('every child gone', async () => (await listJson(ns, 'engula')).length === 0, { timeoutMs: 60_000 });
   await Promise.all(replicas.processes.map((p) => p.stop()));
 
-  const records = logs.flatMap((f) => readRequestLog(f));
+  const records = replicas.processes.flatMap((p) => readRequestLog(p.requestLog));
   assert.ok(records.length > 100, `the replicas recorded their requests (${records.length})`);
   const refused = records.filter((r) => r.code === 403);
   assert.deepEqual(refused.map((r) => `${r.method} ${r.path}`), [], 'no request was refused for lack of permission');
