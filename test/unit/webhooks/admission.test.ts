@@ -169,7 +169,7 @@ describe('validating webhook: fields a Cluster owns', () => {
 
   test('a hand edit of replicas is refused, naming the Cluster and the kubectl patch to use', async () => {
     const msg = await refusal(admissionReview({ operation: 'UPDATE', resource: 'journals', object: update(journal, (o) => (spec(o).replicas = 5)), oldObject: journal }));
-    assert.match(msg, /spec\.replicas: Forbidden: 5: Journal demo-journal belongs to Cluster demo, which sets this field to 3/);
+    assert.match(msg, /spec\.replicas: Forbidden: 5: Journal demo-journal belongs to Cluster demo, which sets this field; change it on the Cluster instead/);
     assert.match(msg, /kubectl patch cluster demo -n ns --type merge -p '\{"spec":\{"journal":\{"replicas":5\}\}\}'/);
   });
 
@@ -184,8 +184,10 @@ describe('validating webhook: fields a Cluster owns', () => {
   test("an image edit is refused, while writing the Cluster's own values passes (the operator's writes)", async () => {
     const msg = await refusal(admissionReview({ operation: 'UPDATE', resource: 'journals', object: update(journal, (o) => (spec(o).image = { name: 'other:1' })), oldObject: journal }));
     assert.match(msg, /spec\.image: Forbidden/);
-    const withClusterImage = update(journal, (o) => (spec(o).image = structuredClone(spec(cluster).image)));
-    await admitted(admissionReview({ operation: 'UPDATE', resource: 'journals', object: withClusterImage, oldObject: journal }));
+    // The Cluster's image as the child stores it: the pull policy filled in by the defaulting.
+    const withClusterImage = update(journal, (o) => (spec(o).image = { ...spec(cluster).image, pullPolicy: 'IfNotPresent' }));
+    const withoutImage = update(journal, (o) => delete spec(o).image);
+    await admitted(admissionReview({ operation: 'UPDATE', resource: 'journals', object: withClusterImage, oldObject: withoutImage }));
     await admitted(admissionReview({ operation: 'CREATE', resource: 'journals', object: journal }));
   });
 
