@@ -10,6 +10,7 @@
 //   --operator-namespace NS   where the webhook certificate Secret lives (default: the pod's
 //                             namespace, else engula-system; for --local-webhooks, default)
 //   --cluster-domain DOMAIN   DNS domain of the cluster, used in addresses given to pods (cluster.local)
+//   --max-replicas N          the most replicas admission allows per component (100)
 import { existsSync, readFileSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino, type Logger } from 'pino';
@@ -23,6 +24,7 @@ export interface OperatorFlags {
   webhookCertDir: string;
   operatorNamespace: string;
   clusterDomain: string;
+  maxReplicas: number;
 }
 
 const operatorHelp = `Operator flags:
@@ -31,6 +33,7 @@ const operatorHelp = `Operator flags:
   --webhook-cert-dir string             folder with tls.crt and tls.key (cert-manager) instead of a managed certificate
   --operator-namespace string           namespace of the webhook certificate Secret (default: the pod's namespace)
   --cluster-domain string               DNS domain of the cluster (default "cluster.local")
+  --max-replicas int                    the most replicas the webhook admits per component (default ${WEBHOOK_DEFAULTS.maxReplicas})
 `;
 
 function parseBool(name: string, v: string): boolean {
@@ -39,9 +42,16 @@ function parseBool(name: string, v: string): boolean {
   throw new Error(`--${name} takes true or false, got ${JSON.stringify(v)}`);
 }
 
+/** Replicas are int32 in the API; anything else, or below 1, cannot be a limit. */
+function parseMaxReplicas(v: string): number {
+  const n = /^[0-9]+$/.test(v) ? Number(v) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > 2 ** 31 - 1) throw new Error(`--max-replicas takes a positive integer, got ${JSON.stringify(v)}`);
+  return n;
+}
+
 /** Takes the operator's own flags out of argv; the rest goes to the runtime's strict parser. */
 export function splitOperatorFlags(argv: string[]): { operator: OperatorFlags; rest: string[] } {
-  const operator: OperatorFlags = { webhooks: true, localWebhooks: false, webhookCertDir: '', operatorNamespace: '', clusterDomain: 'cluster.local' };
+  const operator: OperatorFlags = { webhooks: true, localWebhooks: false, webhookCertDir: '', operatorNamespace: '', clusterDomain: 'cluster.local', maxReplicas: WEBHOOK_DEFAULTS.maxReplicas };
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
@@ -70,6 +80,9 @@ export function splitOperatorFlags(argv: string[]): { operator: OperatorFlags; r
       case 'cluster-domain':
         operator.clusterDomain = value();
         break;
+      case 'max-replicas':
+        operator.maxReplicas = parseMaxReplicas(value());
+        break;
       default:
         rest.push(arg);
     }
@@ -94,6 +107,7 @@ function webhookRunnable(kc: KubeConfig, log: Logger, port: number, op: Operator
         log,
         namespace,
         port,
+        maxReplicas: op.maxReplicas,
         ...(op.localWebhooks ? { host: '127.0.0.1', registerByUrl: true } : {}),
         ...(op.webhookCertDir ? { certDir: op.webhookCertDir } : {}),
         metrics: manager.metrics.registry,
