@@ -7,12 +7,13 @@
 // (--api-request-log: one line per request it sent), leaving out the Lease renewals of leader
 // election, which are the only writes an idle leader must make.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { kubectlOk, suiteCleanup, testNamespace, waitFor } from '../../support/kube.ts';
 import { conditionOf, getJson, installCrds, startOperator, type ConditionLike, type OperatorProcess } from '../../support/operator.ts';
+import { isLeaseRequest, readRequestLog, writesSent, type RequestRecord } from '../../support/request-log.ts';
 
 const IDLE_MS = 120_000;
 
@@ -43,14 +44,6 @@ interface Child {
   spec: { image?: { name: string; pullPolicy?: string }; imagePullSecrets?: Array<{ name: string }>; resource?: unknown; env?: unknown };
 }
 
-interface RequestLine {
-  at: 'sent' | 'done';
-  time: string;
-  method: string;
-  path: string;
-  code?: number | string;
-}
-
 describe('a Cluster with pull secrets at both levels converges with webhooks on, then the operator is idle', () => {
   const cleanup = suiteCleanup();
   let ns = '';
@@ -70,12 +63,7 @@ describe('a Cluster with pull secrets at both levels converges with webhooks on,
   });
 
   /** Writes the operator sent, except Lease renewals (leader election). */
-  const writes = (): RequestLine[] =>
-    readFileSync(requestLog, 'utf8')
-      .split('\n')
-      .filter((l) => l !== '')
-      .map((l) => JSON.parse(l) as RequestLine)
-      .filter((r) => r.at === 'sent' && !r.path.startsWith('/apis/coordination.k8s.io/'));
+  const writes = (): RequestRecord[] => writesSent(readRequestLog(requestLog)).filter((r) => !isLeaseRequest(r));
 
   it(`converges, every child admitted by the operator's own webhook; then ${IDLE_MS / 1000} s idle: zero writes`, { timeout: 8 * 60_000 }, async (t) => {
     const started = Date.now();
