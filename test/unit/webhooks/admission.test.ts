@@ -145,6 +145,24 @@ describe('validating webhook: scaling down journal and storage', () => {
   });
 });
 
+describe('validating webhook: a child follows its Cluster', () => {
+  test("shrinking to the Cluster's replicas passes even after allowScaleDown was turned off again", async () => {
+    // The Cluster went 3 → 2 with allowScaleDown, then allowScaleDown back to false, before the
+    // operator wrote the child: its write must not be stranded by a second check.
+    const shrunk = update(cluster, (o) => (spec(o).journal!.replicas = 2));
+    const local = await build(staticObjectReader([shrunk]));
+    try {
+      const old = childOf(cluster, 'journal');
+      const res = await local.inject({ method: 'POST', url: VALIDATE_PATH, payload: admissionReview({ operation: 'UPDATE', resource: 'journals', object: childOf(shrunk, 'journal'), oldObject: old }) });
+      assert.equal(res.json<Answer>().response.allowed, true, res.body);
+      const below = await local.inject({ method: 'POST', url: VALIDATE_PATH, payload: admissionReview({ operation: 'UPDATE', resource: 'journals', object: update(old, (o) => (spec(o).replicas = 1)), oldObject: old }) });
+      assert.match(below.json<Answer>().response.status!.message, /spec\.replicas: Forbidden: 1: Journal demo-journal belongs to Cluster demo/);
+    } finally {
+      await local.close();
+    }
+  });
+});
+
 describe('validating webhook: volumes', () => {
   const withVolume = update(cluster, (o) => (spec(o).storage!.volume = { spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }));
 
