@@ -14,6 +14,7 @@
 //                             (a load balancer in front of several replicas)
 //   --webhook-configuration-name NAME   name of the webhook configurations (engula-operator)
 //   --webhook-host ADDR       address the webhook server binds (0.0.0.0; --local-webhooks: 127.0.0.1)
+//   --max-replicas N          the most replicas admission allows per component (100)
 import { existsSync, openSync, readFileSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino, type Logger } from 'pino';
@@ -32,6 +33,7 @@ export interface OperatorFlags {
   webhookConfigurationName: string;
   /** '' = 0.0.0.0, or 127.0.0.1 with localWebhooks. */
   webhookHost: string;
+  maxReplicas: number;
 }
 
 const operatorHelp = `Operator flags:
@@ -44,12 +46,20 @@ const operatorHelp = `Operator flags:
                                         several replicas (default: this process's own https://127.0.0.1:<port>)
   --webhook-configuration-name string   name of the Validating- and MutatingWebhookConfiguration (default "engula-operator")
   --webhook-host string                 address the webhook server binds (default "0.0.0.0"; with --local-webhooks "127.0.0.1")
+  --max-replicas int                    the most replicas the webhook admits per component (default ${WEBHOOK_DEFAULTS.maxReplicas})
 `;
 
 function parseBool(name: string, v: string): boolean {
   if (v === 'true') return true;
   if (v === 'false') return false;
   throw new Error(`--${name} takes true or false, got ${JSON.stringify(v)}`);
+}
+
+/** Replicas are int32 in the API; anything else, or below 1, cannot be a limit. */
+function parseMaxReplicas(v: string): number {
+  const n = /^[0-9]+$/.test(v) ? Number(v) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > 2 ** 31 - 1) throw new Error(`--max-replicas takes a positive integer, got ${JSON.stringify(v)}`);
+  return n;
 }
 
 /** Takes the operator's own flags out of argv; the rest goes to the runtime's strict parser. */
@@ -63,6 +73,7 @@ export function splitOperatorFlags(argv: string[]): { operator: OperatorFlags; r
     webhookUrl: '',
     webhookConfigurationName: WEBHOOK_DEFAULTS.configurationName,
     webhookHost: '',
+    maxReplicas: WEBHOOK_DEFAULTS.maxReplicas,
   };
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -100,6 +111,9 @@ export function splitOperatorFlags(argv: string[]): { operator: OperatorFlags; r
         break;
       case 'webhook-host':
         operator.webhookHost = value();
+        break;
+      case 'max-replicas':
+        operator.maxReplicas = parseMaxReplicas(value());
         break;
       default:
         rest.push(arg);
@@ -143,6 +157,7 @@ function webhookRunnable(kc: KubeConfig, log: Logger, port: number, op: Operator
         log,
         namespace,
         port,
+        maxReplicas: op.maxReplicas,
         configurationName: op.webhookConfigurationName,
         ...(op.localWebhooks ? { host: '127.0.0.1', registerByUrl: true } : {}),
         ...(op.webhookHost ? { host: op.webhookHost } : {}),
