@@ -12,9 +12,9 @@ import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import { errorMessage } from '../../runtime/errors.ts';
 import { Backoff, type BackoffOptions } from '../../runtime/index.ts';
-import { createCertificateAuthority, issueServingCertificate, renewalTime, splitPemBundle, type PemPair } from './authority.ts';
+import { createCertificateAuthority, isExpired, issueServingCertificate, renewalTime, splitPemBundle, type PemPair } from './authority.ts';
 import { canonicalBundle } from './bundle.ts';
-import { planRenewal, type RenewalPlan } from './renewal-plan.ts';
+import { issuedBy, planRenewal, type RenewalPlan } from './renewal-plan.ts';
 import type { CertificateStore, StoredCertificates } from './secret-store.ts';
 import { Listeners, type CertificateSource, type MaterialListener, type ServingMaterial } from './source.ts';
 
@@ -254,7 +254,22 @@ export class ManagedCertificates implements CertificateSource {
     }
   }
 
-  #adopt(s: StoredCertificates): void {
+  /**
+   * What this replica may serve of what is stored: another replica's certificate from a new CA is
+   * taken only once this replica, too, has seen that CA in every configuration; until then (and
+   * while the certificate it serves is still valid) it keeps serving that one with the new bundle.
+   */
+  #servable(s: StoredCertificates): StoredCertificates {
+    const prev = this.#stored;
+    if (prev === undefined || prev.certPem === s.certPem) return s;
+    const signer = splitPemBundle(s.caBundlePem).find((ca) => issuedBy(s.certPem, ca));
+    if (signer === undefined || this.#opts.published(signer) || isExpired(prev.certPem, this.#opts.now())) return s;
+    this.#awaitingPublication = true;
+    return { ...s, certPem: prev.certPem, keyPem: prev.keyPem };
+  }
+
+  #adopt(stored: StoredCertificates): void {
+    const s = this.#servable(stored);
     const prev = this.#stored;
     if (prev && prev.certPem === s.certPem && prev.keyPem === s.keyPem && prev.caBundlePem === s.caBundlePem) return;
     this.#stored = s;
