@@ -160,8 +160,12 @@ export async function startWebhooks(opts: WebhookOptions): Promise<RunningWebhoo
   }
   secretWatch?.start();
 
+  // Bound once the port is known: the check handshakes with our own listener.
+  let readiness: (() => Promise<void>) | undefined;
+  const ready = (): Promise<void> => (readiness ? readiness() : Promise.reject(new Error('webhook server not listening yet')));
   const server = await buildWebhookServer({
     certificates,
+    ready,
     logger: log,
     admission: {
       schemas: apiSchemas,
@@ -181,6 +185,7 @@ export async function startWebhooks(opts: WebhookOptions): Promise<RunningWebhoo
   const port = (server.server.address() as AddressInfo).port;
   const host = o.host === '0.0.0.0' || o.host === '::' ? '127.0.0.1' : o.host;
   const baseUrl = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  readiness = () => checkServedCertificateTrusted({ host, port, webhooks: () => configurations.webhooks(), configurationName: name });
 
   if (local) {
     // A new configuration gets the bundle from the Secret; an existing one keeps its own (the injector moves it).
@@ -210,7 +215,7 @@ export async function startWebhooks(opts: WebhookOptions): Promise<RunningWebhoo
     certificates,
     injector,
     configurations,
-    readiness: () => checkServedCertificateTrusted({ host, port, webhooks: () => configurations.webhooks(), configurationName: name }),
+    readiness: ready,
     async stop() {
       injector?.stop();
       certificates.stop();
