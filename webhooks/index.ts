@@ -169,7 +169,7 @@ export async function startWebhooks(opts: WebhookOptions): Promise<RunningWebhoo
     logger: log,
     admission: {
       schemas: apiSchemas,
-      reader: opts.reader ?? apiObjectReader(rest.kubeConfig),
+      reader: opts.reader ?? apiObjectReader(rest),
       maxReplicas: o.maxReplicas,
       ...(opts.metrics ? { metrics: opts.metrics } : {}),
     },

@@ -107,7 +107,8 @@ test('CA rotation with two replicas serving: no failed admission, no flapping bu
       else if (created.spec?.port === undefined) failures.push(`e-${counts.sent} was not defaulted by the mutating webhook`);
       else counts.admitted++;
     } catch (err) {
-      const refusedByRule = invalid && err instanceof ApiError && err.message.includes('admission webhook "validate.cluster.engula.io" denied the request');
+      // Only the webhook knows the operator's flag: a refusal naming it is the webhook's own rule.
+      const refusedByRule = invalid && err instanceof ApiError && err.statusCode === 422 && err.message.includes('--max-replicas');
       if (refusedByRule) counts.refused++;
       else failures.push(`e-${counts.sent} at +${Date.now() - started} ms: ${err instanceof Error ? err.message.slice(0, 300) : String(err)}`);
     }
