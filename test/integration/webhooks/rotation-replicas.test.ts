@@ -1,6 +1,6 @@
 // CA rotation as deployed: two operator processes (webhooks on, leader election on) behind a
 // loopback balancer registered as the webhook URL, sharing one certificate Secret, with lifetimes
-// short enough (serving 12 s, CA 30 s) that serving certificates renew and the CA rotates several
+// short enough (serving 12 s, CA 30 s) that serving certificates renew and the CA rotates three
 // times while admission requests flow without pause. It shows, from the apiserver's own records:
 // - no admission request fails (each is admitted, or refused by the webhook's own rule);
 // - the caBundle never flaps: no bundle comes back once replaced, and every change observed is one
@@ -17,7 +17,7 @@ import { webhookConfigurationKinds, type WebhookConfigurationObject } from '../.
 import { issuedBy } from '../../../webhooks/tls/renewal-plan.ts';
 import { quietLogger } from '../../support/admission.ts';
 import { kubeConfig, testNamespace } from '../../support/kube.ts';
-import { installCrds } from '../../support/operator.ts';
+import { installCrds, testConfigurationName } from '../../support/operator.ts';
 import { startReplicas } from '../../support/replicas.ts';
 
 const SECRET = 'engula-operator-webhook-cert';
@@ -63,8 +63,8 @@ async function metric(port: number, name: string): Promise<number> {
 
 test('CA rotation with two replicas serving: no failed admission, no flapping bundle, a new CA published before it signs', { timeout: 300_000 }, async (t) => {
   const ns = await testNamespace(t, 'webhook-rotation');
-  const replicas = await startReplicas(t, [ns], { extraArgs: ['--webhook-cert-validity=12s', '--webhook-ca-validity=30s'] });
-  const name = replicas.configurationName;
+  // Watched from before the replicas start, so every write to the Secret and the configurations is seen.
+  const name = testConfigurationName([ns]);
 
   const rest = new RestClient(kubeConfig());
   const log = quietLogger();
@@ -81,17 +81,17 @@ test('CA rotation with two replicas serving: no failed admission, no flapping bu
     rest.close();
   });
   await Promise.all(informers.map((i) => i.waitForSync()));
-  const bundleWritesTotal = async (): Promise<number> => (await Promise.all(replicas.processes.map((p) => metric(p.metricsPort, 'webhook_ca_bundle_writes_total')))).reduce((a, b) => a + b, 0);
-  // Writes made before the informers listed are not in their history.
-  const writesBefore = await bundleWritesTotal();
+  const replicas = await startReplicas(t, [ns], { extraArgs: ['--webhook-cert-validity=12s', '--webhook-ca-validity=30s'] });
+  assert.equal(replicas.configurationName, name);
 
   const distinct = (key: 'ca' | 'tls'): string[] => [...new Set(secret.map((s) => s.value[key]).filter((v) => v !== ''))];
   const counts = { sent: 0, admitted: 0, refused: 0, failed: 0 };
   const failures: string[] = [];
   const started = Date.now();
   const deadline = started + 200_000;
-  // Until the CA has rotated twice (three CAs) and the serving certificate five times.
-  while ((distinct('ca').length < 3 || distinct('tls').length < 6) && Date.now() < deadline) {
+  // Until the CA has rotated three times (four CAs; the first has expired and left the bundle by
+  // then) and the serving certificate six times.
+  while ((distinct('ca').length < 4 || distinct('tls').length < 7) && Date.now() < deadline) {
     counts.sent++;
     const invalid = counts.sent % 4 === 0;
     const body = {
@@ -117,7 +117,7 @@ test('CA rotation with two replicas serving: no failed admission, no flapping bu
 
   const cas = distinct('ca');
   const servings = distinct('tls');
-  const bundleWrites = (await bundleWritesTotal()) - writesBefore;
+  const bundleWrites = (await Promise.all(replicas.processes.map((p) => metric(p.metricsPort, 'webhook_ca_bundle_writes_total')))).reduce((a, b) => a + b, 0);
   const admissionsPerReplica = await Promise.all(replicas.processes.map((p) => metric(p.metricsPort, 'controller_runtime_webhook_requests_total')));
   const renewalFailures = await Promise.all(replicas.processes.map((p) => metric(p.metricsPort, 'webhook_certificate_renewal_failures_total')));
   const bundleChanges = configs.reduce((n, c) => n + c.bundles.length - 1, 0);
@@ -125,16 +125,18 @@ test('CA rotation with two replicas serving: no failed admission, no flapping bu
   t.diagnostic(`rotations seen in the Secret: CA ${cas.length - 1}, serving certificate ${servings.length - 1}, in ${Math.round((Date.now() - started) / 1000)} s`);
   t.diagnostic(`caBundle changes observed ${JSON.stringify(configs.map((c) => `${c.kind}: ${c.bundles.length - 1}`))}; caBundle writes counted by the replicas: ${bundleWrites}; renewal failures ${JSON.stringify(renewalFailures)}; balancer connections ${replicas.balancer.acceptedConnections} (none failed: ${replicas.balancer.failedConnections === 0})`);
 
+  const serials = (bundle: string): string => splitPemBundle(bundle).map((pem) => new X509Certificate(pem).serialNumber.slice(-4)).join('+') || '(none)';
+  for (const c of configs) t.diagnostic(`${c.kind} caBundle history (rv: CAs): ${c.bundles.map((b) => `${b.rv}: ${serials(b.value)}`).join(', ')}`);
   assert.deepEqual(failures, [], 'no admission failed');
   assert.ok(counts.admitted > 0 && counts.refused > 0);
-  assert.ok(cas.length >= 3, `the CA rotated twice (saw ${cas.length - 1})`);
-  assert.ok(servings.length >= 6, `the serving certificate rotated five times (saw ${servings.length - 1})`);
+  assert.ok(cas.length >= 4, `the CA rotated three times (saw ${cas.length - 1})`);
+  assert.ok(servings.length >= 7, `the serving certificate rotated six times (saw ${servings.length - 1})`);
   assert.ok(admissionsPerReplica.every((n) => n > 0), `both replicas served admissions: ${JSON.stringify(admissionsPerReplica)}`);
 
   // No flapping: a bundle, once replaced, never comes back; every change is exactly one write.
   for (const c of configs) {
     const values = c.bundles.map((b) => b.value);
-    values.forEach((v, i) => assert.ok(!values.slice(0, i - 1).includes(v), `${c.kind}: bundle #${i} is a return to an earlier bundle`));
+    values.forEach((v, i) => assert.ok(!values.slice(0, i).includes(v), `${c.kind}: bundle #${i} is a return to an earlier bundle`));
   }
   assert.equal(bundleWrites, bundleChanges, 'each observed bundle change is one write, none wasted undoing the other replica');
 
@@ -147,11 +149,15 @@ test('CA rotation with two replicas serving: no failed admission, no flapping bu
       assert.ok(rv !== undefined && rv < signedAt, `${configs[i]!.kind} held the new CA (rv ${rv}) before the Secret held a certificate it signed (rv ${signedAt})`);
     }
   }
-  // An old CA leaves a bundle only once it has expired.
+  // An old CA leaves a bundle only once it has expired (and the first one did leave).
+  let drops = 0;
   for (const c of configs) {
     for (let i = 1; i < c.bundles.length; i++) {
       const dropped = splitPemBundle(c.bundles[i - 1]!.value).filter((pem) => !splitPemBundle(c.bundles[i]!.value).includes(pem));
+      drops += dropped.length;
       for (const pem of dropped) assert.ok(c.bundles[i]!.at >= Date.parse(new X509Certificate(pem).validTo), `${c.kind}: a CA left the bundle before it expired`);
     }
   }
+  t.diagnostic(`expired CAs dropped from the configurations: ${drops}`);
+  assert.ok(drops >= 2, 'the first CA left both configurations once expired');
 });
