@@ -54,10 +54,10 @@ const MIN_CHECK_INTERVAL_MS = 500;
 const RENEWALS = 'webhook_certificate_renewals_total';
 const FAILURES = 'webhook_certificate_renewal_failures_total';
 
-type Required2 = Required<Omit<ManagedCertificateOptions, 'log' | 'store' | 'metrics'>> & Pick<ManagedCertificateOptions, 'log' | 'store' | 'metrics'>;
+type ResolvedOptions = Required<Omit<ManagedCertificateOptions, 'log' | 'store' | 'metrics'>> & Pick<ManagedCertificateOptions, 'log' | 'store' | 'metrics'>;
 
 export class ManagedCertificates implements CertificateSource {
-  readonly #opts: Required2;
+  readonly #opts: ResolvedOptions;
   readonly #listeners = new Listeners();
   readonly #backoff: Backoff;
   readonly #renewals: Counter<string> | undefined;

@@ -7,7 +7,7 @@ import { apiSchemas } from '../../../webhooks/index.ts';
 import { checkServedCertificateTrusted } from '../../../webhooks/readiness.ts';
 import { buildWebhookServer, type WebhookServer } from '../../../webhooks/server.ts';
 import { createCertificateAuthority, issueServingCertificate, type PemPair } from '../../../webhooks/tls/authority.ts';
-import type { ObservedWebhook } from '../../../webhooks/tls/configuration-watch.ts';
+import { serverNameOf, type ObservedWebhook } from '../../../webhooks/tls/configuration-watch.ts';
 import { StaticCertificates } from '../../../webhooks/tls/source.ts';
 import { quietLogger } from '../../support/admission.ts';
 
@@ -60,5 +60,14 @@ describe('readiness of the served certificate', () => {
     } finally {
       certificates.set(before);
     }
+  });
+});
+
+describe('the host the apiserver dials', () => {
+  test('the URL host (IPv6 without brackets), or the Service name', () => {
+    assert.equal(serverNameOf({ url: 'https://127.0.0.1:9443/validate' }), '127.0.0.1');
+    assert.equal(serverNameOf({ url: 'https://[::1]:9443/validate' }), '::1');
+    assert.equal(serverNameOf({ url: 'https://hook.example:9443/x' }), 'hook.example');
+    assert.equal(serverNameOf({ service: { namespace: 'engula-system', name: 'engula-operator-webhook', port: 443 } }), 'engula-operator-webhook.engula-system.svc');
   });
 });
