@@ -15,12 +15,15 @@
 //   --webhook-configuration-name NAME   name of the webhook configurations (engula-operator)
 //   --webhook-host ADDR       address the webhook server binds (0.0.0.0; --local-webhooks: 127.0.0.1)
 //   --max-replicas N          the most replicas admission allows per component (100)
+//   --webhook-cert-validity D, --webhook-ca-validity D   TEST ONLY, left out of --help: lifetimes of the
+//                             managed serving certificate and CA (defaults 1 year, 10 years), so a test
+//                             sees renewals and CA rotations within a minute
 import { existsSync, openSync, readFileSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino, type Logger } from 'pino';
 import { setupControllers } from '../controllers/setup.ts';
-import { flagHelp, Manager, parseFlags, type Runnable } from '../runtime/index.ts';
-import { startWebhooks, WEBHOOK_DEFAULTS } from '../webhooks/index.ts';
+import { flagHelp, Manager, parseDuration, parseFlags, type Runnable } from '../runtime/index.ts';
+import { startWebhooks, WEBHOOK_DEFAULTS, type RunningWebhooks } from '../webhooks/index.ts';
 
 export interface OperatorFlags {
   webhooks: boolean;
@@ -34,6 +37,9 @@ export interface OperatorFlags {
   /** '' = 0.0.0.0, or 127.0.0.1 with localWebhooks. */
   webhookHost: string;
   maxReplicas: number;
+  /** Test only: lifetimes of the managed certificates; 0 = the defaults. */
+  webhookCertValidityMs: number;
+  webhookCaValidityMs: number;
 }
 
 const operatorHelp = `Operator flags:
@@ -74,6 +80,8 @@ export function splitOperatorFlags(argv: string[]): { operator: OperatorFlags; r
     webhookConfigurationName: WEBHOOK_DEFAULTS.configurationName,
     webhookHost: '',
     maxReplicas: WEBHOOK_DEFAULTS.maxReplicas,
+    webhookCertValidityMs: 0,
+    webhookCaValidityMs: 0,
   };
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -115,6 +123,12 @@ export function splitOperatorFlags(argv: string[]): { operator: OperatorFlags; r
       case 'max-replicas':
         operator.maxReplicas = parseMaxReplicas(value());
         break;
+      case 'webhook-cert-validity':
+        operator.webhookCertValidityMs = parseDuration(value());
+        break;
+      case 'webhook-ca-validity':
+        operator.webhookCaValidityMs = parseDuration(value());
+        break;
       default:
         rest.push(arg);
     }
@@ -144,16 +158,23 @@ function inClusterNamespace(): string | undefined {
   return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
 }
 
-function webhookRunnable(kc: KubeConfig, log: Logger, port: number, op: OperatorFlags, manager: Manager, namespaces: string[]): Runnable {
+function webhookRunnable(log: Logger, port: number, op: OperatorFlags, manager: Manager, namespaces: string[]): Runnable {
   const namespace = op.operatorNamespace || process.env.POD_NAMESPACE || inClusterNamespace() || (op.localWebhooks ? 'default' : 'engula-system');
+  let running: RunningWebhooks | undefined;
+  // Not ready until the served certificate is trusted by the caBundle the apiserver holds now.
+  manager.addReadyzCheck('webhook-certificate', async () => {
+    if (running === undefined) throw new Error('webhook server not started yet');
+    await running.readiness();
+  });
   return {
     name: 'webhooks',
     // Every replica serves admission requests, so a rollout or a standby never leaves the webhook without a backend.
     needLeaderElection: false,
     async start(signal) {
-      const running = await startWebhooks({
-        kc,
+      running = await startWebhooks({
         rest: manager.rest,
+        informerTuning: { watchdogMs: manager.flags.watchWatchdogMs },
+        signal,
         log,
         namespace,
         port,
@@ -164,6 +185,8 @@ function webhookRunnable(kc: KubeConfig, log: Logger, port: number, op: Operator
         ...(op.localWebhooks && op.webhookUrl ? { registerUrl: op.webhookUrl } : {}),
         ...(op.localWebhooks && namespaceSelectorFor(namespaces) ? { namespaceSelector: namespaceSelectorFor(namespaces)! } : {}),
         ...(op.webhookCertDir ? { certDir: op.webhookCertDir } : {}),
+        ...(op.webhookCertValidityMs ? { certValidityMs: op.webhookCertValidityMs } : {}),
+        ...(op.webhookCaValidityMs ? { caValidityMs: op.webhookCaValidityMs } : {}),
         metrics: manager.metrics.registry,
       });
       await new Promise<void>((resolve) => {
@@ -199,7 +222,7 @@ export async function main(argv: string[]): Promise<number> {
     ...(flags.apiRequestLog ? { requestLogFd: openSync(flags.apiRequestLog, 'a') } : {}),
   });
   setupControllers(manager, { clusterDomain: operator.clusterDomain });
-  if (operator.webhooks) manager.add(webhookRunnable(kc, log, flags.webhookPort, operator, manager, flags.namespaces));
+  if (operator.webhooks) manager.add(webhookRunnable(log, flags.webhookPort, operator, manager, flags.namespaces));
 
   const stop = new AbortController();
   const onSignal = (sig: NodeJS.Signals): void => {

@@ -28,6 +28,8 @@ export interface WebhookServerOptions {
   /** A socket with no traffic for this long is closed. */
   connectionTimeoutMs?: number;
   keepAliveTimeoutMs?: number;
+  /** The readiness check /readyz runs (readiness.ts); throws with the reason when not ready. */
+  ready?: () => Promise<void>;
 }
 
 const TLS_MIN_VERSION = 'TLSv1.2';
@@ -72,7 +74,7 @@ export async function buildWebhookServer(opts: WebhookServerOptions): Promise<We
   app.removeContentTypeParser('text/plain');
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ message: `no route ${request.method} ${request.url}` }));
 
-  await app.register(webhookHealth, { certificates: opts.certificates });
+  await app.register(webhookHealth, { certificates: opts.certificates, ...(opts.ready ? { ready: opts.ready } : {}) });
   await app.register(admissionRoutes, opts.admission);
   return app;
 }
