@@ -138,7 +138,9 @@ test('CA rotation with two replicas serving: no failed admission, no flapping bu
     const values = c.bundles.map((b) => b.value);
     values.forEach((v, i) => assert.ok(!values.slice(0, i).includes(v), `${c.kind}: bundle #${i} is a return to an earlier bundle`));
   }
-  assert.equal(bundleWrites, bundleChanges, 'each observed bundle change is one write, none wasted undoing the other replica');
+  // A write whose answer was lost (the 10 s deadline on a busy machine) changed the bundle without
+  // being counted: so at most one counted write per change, never more.
+  assert.ok(bundleWrites <= bundleChanges, `each observed bundle change is at most one write, none wasted undoing the other replica (${bundleWrites} writes, ${bundleChanges} changes)`);
 
   // Every CA after the first was in both configurations before a certificate it signed was stored.
   for (const ca of cas.slice(1)) {
