@@ -10,12 +10,16 @@
 //   --operator-namespace NS   where the webhook certificate Secret lives (default: the pod's
 //                             namespace, else engula-system; for --local-webhooks, default)
 //   --cluster-domain DOMAIN   DNS domain of the cluster, used in addresses given to pods (cluster.local)
+//   --scaling-audience AUD    audience a scaling API caller's token must carry (engula-operator)
+//   --scaling-qps N, --scaling-burst N   per-caller rate limit of the scaling API (5/s, bursts of 20)
+//   --metrics-secure          /metrics over HTTPS, for callers Kubernetes lets `get` /metrics
 import { existsSync, readFileSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino, type Logger } from 'pino';
 import { setupControllers } from '../controllers/setup.ts';
 import { flagHelp, Manager, parseFlags, type Runnable } from '../runtime/index.ts';
 import { startWebhooks, WEBHOOK_DEFAULTS } from '../webhooks/index.ts';
+import { DEFAULT_RATE_LIMIT, DEFAULT_SCALING_AUDIENCE } from '../webhooks/scaling/index.ts';
 
 export interface OperatorFlags {
   webhooks: boolean;
@@ -23,6 +27,10 @@ export interface OperatorFlags {
   webhookCertDir: string;
   operatorNamespace: string;
   clusterDomain: string;
+  scalingAudience: string;
+  scalingQps: number;
+  scalingBurst: number;
+  metricsSecure: boolean;
 }
 
 const operatorHelp = `Operator flags:
@@ -31,6 +39,10 @@ const operatorHelp = `Operator flags:
   --webhook-cert-dir string             folder with tls.crt and tls.key (cert-manager) instead of a managed certificate
   --operator-namespace string           namespace of the webhook certificate Secret (default: the pod's namespace)
   --cluster-domain string               DNS domain of the cluster (default "cluster.local")
+  --scaling-audience string             audience the scaling API's callers' tokens must carry (default "engula-operator")
+  --scaling-qps float                   scale calls per second per caller (default 5)
+  --scaling-burst int                   scale calls a caller may make at once (default 20)
+  --metrics-secure[=false]              serve /metrics over HTTPS to callers with RBAC get on the /metrics URL
 `;
 
 function parseBool(name: string, v: string): boolean {
@@ -39,9 +51,18 @@ function parseBool(name: string, v: string): boolean {
   throw new Error(`--${name} takes true or false, got ${JSON.stringify(v)}`);
 }
 
+function positiveNumber(name: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} takes a positive number, got ${JSON.stringify(v)}`);
+  return n;
+}
+
 /** Takes the operator's own flags out of argv; the rest goes to the runtime's strict parser. */
 export function splitOperatorFlags(argv: string[]): { operator: OperatorFlags; rest: string[] } {
-  const operator: OperatorFlags = { webhooks: true, localWebhooks: false, webhookCertDir: '', operatorNamespace: '', clusterDomain: 'cluster.local' };
+  const operator: OperatorFlags = {
+    webhooks: true, localWebhooks: false, webhookCertDir: '', operatorNamespace: '', clusterDomain: 'cluster.local',
+    scalingAudience: DEFAULT_SCALING_AUDIENCE, scalingQps: DEFAULT_RATE_LIMIT.perSecond, scalingBurst: DEFAULT_RATE_LIMIT.burst, metricsSecure: false,
+  };
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? '';
@@ -70,6 +91,18 @@ export function splitOperatorFlags(argv: string[]): { operator: OperatorFlags; r
       case 'cluster-domain':
         operator.clusterDomain = value();
         break;
+      case 'scaling-audience':
+        operator.scalingAudience = value();
+        break;
+      case 'scaling-qps':
+        operator.scalingQps = positiveNumber(name, value());
+        break;
+      case 'scaling-burst':
+        operator.scalingBurst = positiveNumber(name, value());
+        break;
+      case 'metrics-secure':
+        operator.metricsSecure = inline === undefined ? true : parseBool(name, inline);
+        break;
       default:
         rest.push(arg);
     }
@@ -97,6 +130,8 @@ function webhookRunnable(kc: KubeConfig, log: Logger, port: number, op: Operator
         ...(op.localWebhooks ? { host: '127.0.0.1', registerByUrl: true } : {}),
         ...(op.webhookCertDir ? { certDir: op.webhookCertDir } : {}),
         metrics: manager.metrics.registry,
+        rest: manager.rest,
+        scaling: { audiences: [op.scalingAudience], rateLimit: { perSecond: op.scalingQps, burst: op.scalingBurst } },
       });
       await new Promise<void>((resolve) => {
         if (signal.aborted) resolve();

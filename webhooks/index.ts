@@ -8,6 +8,8 @@ import type { Registry } from 'prom-client';
 import { applyDefaults, validate } from '../api/v1alpha1/index.ts';
 import type { KindSchemas } from './admission/handlers.ts';
 import { apiObjectReader, type ObjectReader } from './admission/state.ts';
+import { RestClient } from '../runtime/index.ts';
+import { scalingApiOptions, type ScalingSettings } from './scaling/index.ts';
 import { mutatingWebhookConfiguration, serviceDnsNames, validatingWebhookConfiguration, type WebhookConfigurationOptions } from './configurations.ts';
 import { buildWebhookServer, type WebhookServer } from './server.ts';
 import { CaBundleInjector } from './tls/ca-bundle.ts';
@@ -59,6 +61,10 @@ export interface WebhookOptions {
   /** Overrides the production reader (tests). */
   reader?: ObjectReader;
   keepAliveTimeoutMs?: number;
+  /** The runtime's client (the Manager's): the scaling API's reviews and Cluster patches go through it. */
+  rest?: RestClient;
+  /** The scaling API (on unless false). */
+  scaling?: ScalingSettings | false;
 }
 
 export interface RunningWebhooks {
@@ -109,9 +115,13 @@ export async function startWebhooks(opts: WebhookOptions): Promise<RunningWebhoo
   }
   await certificates.start();
 
+  // Without the Manager's client (tests, tools), one of our own, closed on stop.
+  const ownRest = opts.rest ? undefined : new RestClient(opts.kc);
+  const rest = opts.rest ?? ownRest!;
   const server = await buildWebhookServer({
     certificates,
     logger: log,
+    ...(opts.scaling === false ? {} : { scaling: scalingApiOptions(rest, opts.scaling ?? {}, opts.metrics) }),
     admission: {
       schemas: apiSchemas,
       reader: opts.reader ?? apiObjectReader(opts.kc),
@@ -124,6 +134,7 @@ export async function startWebhooks(opts: WebhookOptions): Promise<RunningWebhoo
     await server.listen({ port: o.port, host: o.host });
   } catch (err) {
     certificates.stop();
+    ownRest?.close();
     throw err;
   }
   const port = (server.server.address() as AddressInfo).port;
@@ -181,6 +192,7 @@ export async function startWebhooks(opts: WebhookOptions): Promise<RunningWebhoo
       injector?.stop();
       certificates.stop();
       await server.close();
+      ownRest?.close();
     },
     async unregister() {
       for (const del of [
