@@ -1,0 +1,160 @@
+// Who may call the scaling API, decided by Kubernetes: tokens minted through the TokenRequest API
+// are checked with a TokenReview for the audience engula-operator, and the caller's right with a
+// SubjectAccessReview on clusters/scale. An allowed change reaches the pods: the operator scales
+// the StatefulSet and the new pods become Ready.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { getScale, putScale, type ScaleClientOptions } from '../../../samples/scaler/scale-client.ts';
+import { kubectlOk, suiteCleanup, waitFor } from '../../support/kube.ts';
+import { getJson, startOperator } from '../../support/operator.ts';
+import { installCrds, startTestWebhooks, waitUntilWebhookCalled, type TestWebhooks } from '../../support/webhooks.ts';
+import {
+  AUDIENCE, capturingLogger, clientWith, closeAdmin, clusterManifest, expiredToken, getOnlyRole, installScalerRole, mintToken, rawCall, scalePath, scratchDir, serviceAccount,
+} from './callers.ts';
+
+const cleanup = suiteCleanup();
+const audit = capturingLogger();
+let w: TestWebhooks;
+let ns = '';
+let dir = '';
+let ca = '';
+
+const client = async (sa: string, audiences = [AUDIENCE]): Promise<ScaleClientOptions> => clientWith(dir, w.running.baseUrl, ca, await mintToken(ns, sa, audiences));
+
+before(async () => {
+  await installCrds();
+  await installScalerRole();
+  w = await startTestWebhooks(cleanup, 'scaling-auth', { log: audit.log, maxReplicas: 10 });
+  ns = w.namespace;
+  ca = w.running.certificates.current().caBundlePem ?? '';
+  dir = scratchDir(cleanup, 'scaling-auth');
+  await waitUntilWebhookCalled(w);
+  await kubectlOk(['apply', '-n', ns, '-f', '-'], { input: clusterManifest('demo', { journal: 1, storage: 1, kernel: 1, engine: 1 }) });
+  await serviceAccount(ns, 'scaler', { clusterRole: 'engula-cluster-scaler' });
+  await getOnlyRole(ns, 'scale-reader');
+  await serviceAccount(ns, 'reader', { role: 'scale-reader' });
+  await serviceAccount(ns, 'stranger');
+});
+
+after(async () => {
+  await cleanup.run();
+  closeAdmin();
+});
+
+describe('scaling API authentication and authorization', { concurrency: false }, () => {
+  test('no token: 401 with a Status, and nothing is read', async () => {
+    const r = await rawCall(w.running.baseUrl, ca, 'GET', scalePath(ns, 'demo', 'engine'));
+    assert.equal(r.code, 401);
+    assert.equal(r.body.kind, 'Status');
+    assert.equal(r.body.reason, 'Unauthorized');
+    assert.equal(r.headers['www-authenticate'], 'Bearer');
+    const notBearer = await rawCall(w.running.baseUrl, ca, 'GET', scalePath(ns, 'demo', 'engine'), { headers: { Authorization: 'Basic dXNlcjpwYXNz' } });
+    assert.equal(notBearer.code, 401);
+  });
+
+  test('a token for another audience (the API server\'s own): 401', async () => {
+    const r = await getScale(await client('scaler', ['https://kubernetes.default.svc.cluster.local']), ns, 'demo', 'engine');
+    assert.equal(r.code, 401);
+    assert.ok('status' in r);
+    assert.match(r.status.message, /Unauthorized/);
+  });
+
+  test('an expired token: 401', async () => {
+    const opts = clientWith(dir, w.running.baseUrl, ca, await expiredToken(ns, 'scaler', [AUDIENCE]));
+    const r = await getScale(opts, ns, 'demo', 'engine');
+    assert.equal(r.code, 401);
+    assert.ok('status' in r);
+    assert.match(r.status.message, /expired|not authenticated/i);
+  });
+
+  test('garbage for a token: 401', async () => {
+    const r = await getScale(clientWith(dir, w.running.baseUrl, ca, 'not-a-token'), ns, 'demo', 'engine');
+    assert.equal(r.code, 401);
+  });
+
+  test('a ServiceAccount without the right: 403 on GET and PUT, and the Cluster is unchanged', async () => {
+    const opts = await client('stranger');
+    const g = await getScale(opts, ns, 'demo', 'engine');
+    assert.equal(g.code, 403);
+    assert.ok('status' in g);
+    assert.equal(g.status.reason, 'Forbidden');
+    assert.match(g.status.message, new RegExp(`system:serviceaccount:${ns}:stranger cannot get`));
+    const p = await putScale(opts, ns, 'demo', 'engine', 2);
+    assert.equal(p.code, 403);
+    const cluster = await getJson<{ spec: { engine: { replicas: number } } }>(ns, 'cluster', 'demo');
+    assert.equal(cluster?.spec.engine.replicas, 1);
+  });
+
+  test('with get only: GET 200 with the Scale, PUT 403', async () => {
+    const opts = await client('reader');
+    const g = await getScale(opts, ns, 'demo', 'engine');
+    assert.equal(g.code, 200);
+    assert.ok('scale' in g);
+    assert.equal(g.scale.kind, 'Scale');
+    assert.equal(g.scale.apiVersion, 'autoscaling/v1');
+    assert.equal(g.scale.spec.replicas, 1);
+    assert.equal(g.scale.status.selector, 'app.kubernetes.io/name=engula,app.kubernetes.io/instance=demo-engine,app.kubernetes.io/component=engine');
+    const cluster = await getJson<{ metadata: { resourceVersion: string } }>(ns, 'cluster', 'demo');
+    assert.equal(g.scale.metadata.resourceVersion, cluster?.metadata.resourceVersion);
+    const p = await putScale(opts, ns, 'demo', 'engine', 2);
+    assert.equal(p.code, 403);
+    assert.ok('status' in p);
+    assert.match(p.status.message, /cannot update/);
+  });
+
+  test('unknown Cluster or component: 404', async () => {
+    const opts = await client('scaler');
+    assert.equal((await getScale(opts, ns, 'nope', 'engine')).code, 404);
+    assert.equal((await getScale(opts, ns, 'demo', 'frontend')).code, 404);
+    assert.equal((await putScale(opts, ns, 'nope', 'engine', 2)).code, 404);
+  });
+
+  test('an allowed ServiceAccount scales the engine: 200, and the StatefulSet follows with Ready pods', async (t) => {
+    await startOperator(t, [ns]);
+    const opts = await client('scaler');
+    await waitFor('the engine StatefulSet with 1 Ready pod', async () => {
+      const sts = await getJson<{ status?: { readyReplicas?: number } }>(ns, 'statefulset', 'demo-engine');
+      return sts?.status?.readyReplicas === 1;
+    }, { timeoutMs: 120_000, intervalMs: 500 });
+
+    const before = await getScale(opts, ns, 'demo', 'engine');
+    assert.ok('scale' in before);
+    const r = await putScale(opts, ns, 'demo', 'engine', 3, before.scale.metadata.resourceVersion);
+    assert.equal(r.code, 200, JSON.stringify(r));
+    assert.ok('scale' in r);
+    assert.equal(r.scale.spec.replicas, 3);
+    assert.notEqual(r.scale.metadata.resourceVersion, before.scale.metadata.resourceVersion);
+
+    const cluster = await getJson<{ spec: { engine: { replicas: number } }; metadata: { managedFields: Array<{ manager: string }> } }>(ns, 'cluster', 'demo');
+    assert.equal(cluster?.spec.engine.replicas, 3);
+    assert.ok(cluster?.metadata.managedFields.some((f) => f.manager === 'engula-scaling-api'), 'the change is recorded as the scaling API\'s');
+    await waitFor('the engine StatefulSet at 3 replicas, all Ready', async () => {
+      const sts = await getJson<{ spec: { replicas: number }; status?: { readyReplicas?: number } }>(ns, 'statefulset', 'demo-engine');
+      return sts?.spec.replicas === 3 && sts.status?.readyReplicas === 3;
+    }, { timeoutMs: 120_000, intervalMs: 500 });
+    const after = await waitFor('the Scale to report 3 pods', async () => {
+      const g = await getScale(opts, ns, 'demo', 'engine');
+      return 'scale' in g && g.scale.status.replicas === 3 ? g.scale : undefined;
+    }, { timeoutMs: 60_000, intervalMs: 500 });
+    assert.equal(after.spec.replicas, 3);
+  });
+
+  test('every call above left one audit line saying who, what and why', () => {
+    const lines = audit.lines().filter((l) => l.audit === 'scaling');
+    const forbidden = lines.find((l) => l.code === 403 && l.user === `system:serviceaccount:${ns}:stranger`);
+    assert.ok(forbidden, 'the stranger\'s refusal is audited');
+    assert.equal(forbidden.allowed, false);
+    assert.ok(Array.isArray(forbidden.groups) && (forbidden.groups as string[]).includes(`system:serviceaccounts:${ns}`));
+    const scaled = lines.find((l) => l.method === 'PUT' && l.code === 200);
+    assert.ok(scaled);
+    assert.equal(scaled.user, `system:serviceaccount:${ns}:scaler`);
+    assert.equal(scaled.cluster, 'demo');
+    assert.equal(scaled.component, 'engine');
+    assert.equal(scaled.from, 1);
+    assert.equal(scaled.to, 3);
+    assert.equal(scaled.allowed, true);
+    assert.equal(typeof scaled.latencyMs, 'number');
+    const unauthenticated = lines.filter((l) => l.code === 401);
+    assert.ok(unauthenticated.length >= 4 && unauthenticated.every((l) => typeof l.reason === 'string' && l.user === undefined));
+  });
+});
