@@ -52,7 +52,7 @@ interface Outcome {
   appliedVersion?: string;
 }
 
-test('100 concurrent conditional PUTs from 10 callers: each applied or 409, none lost, the last applied one stands', async () => {
+test('100 concurrent conditional PUTs from 10 callers: each applied or 409, none lost, the last applied one stands', async (t) => {
   const initial = await getJson<{ metadata: { resourceVersion: string; generation: number } }>(ns, 'cluster', 'demo');
   assert.ok(initial);
   const reviewsBefore = rest.counts.get('POST') ?? 0;
