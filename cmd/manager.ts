@@ -157,7 +157,7 @@ export async function main(argv: string[]): Promise<number> {
   if (flags.kubeconfig) kc.loadFromFile(flags.kubeconfig);
   else kc.loadFromDefault();
 
-  const manager = new Manager({ kubeConfig: kc, logger: log, flags, fieldManager: 'engula-operator', eventComponent: 'engula-operator' });
+  const manager = new Manager({ kubeConfig: kc, logger: log, flags, fieldManager: 'engula-operator', eventComponent: 'engula-operator', secureMetrics: operator.metricsSecure });
   setupControllers(manager, { clusterDomain: operator.clusterDomain });
   if (operator.webhooks) manager.add(webhookRunnable(kc, log, flags.webhookPort, operator, manager));
 

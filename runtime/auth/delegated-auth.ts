@@ -65,7 +65,11 @@ export const DEFAULT_CACHE_TTLS: CacheTtls = { authenticatedMs: 60_000, unauthen
 
 export interface DelegatedAuthOptions {
   rest: RestClient;
-  /** Audiences the token must be valid for (a projected token's `audience`). */
+  /**
+   * Audiences the token must be valid for (a projected token's `audience`). None: the API server's
+   * own audiences, as kube-rbac-proxy and controller-runtime's metrics filter check a Prometheus
+   * ServiceAccount's ordinary token.
+   */
   audiences: string[];
   ttls?: Partial<CacheTtls>;
   /** Entries per cache (tokens; subject-and-attribute pairs). */
@@ -116,7 +120,6 @@ export class DelegatedAuth {
   private readonly inflight = new Map<string, Promise<unknown>>();
 
   constructor(opts: DelegatedAuthOptions) {
-    if (opts.audiences.length === 0) throw new Error('DelegatedAuth needs at least one audience');
     this.rest = opts.rest;
     this.audiences = [...opts.audiences];
     this.ttls = { ...DEFAULT_CACHE_TTLS, ...opts.ttls };
@@ -185,13 +188,13 @@ export class DelegatedAuth {
     const review = await this.create<{ status?: TokenReviewStatus }>('/apis/authentication.k8s.io/v1/tokenreviews', {
       apiVersion: 'authentication.k8s.io/v1',
       kind: 'TokenReview',
-      spec: { token, audiences: this.audiences },
+      spec: { token, ...(this.audiences.length > 0 ? { audiences: this.audiences } : {}) },
     });
     const s = review.status ?? {};
     if (s.authenticated !== true || !s.user?.username) return { ok: false, reason: s.error ? `token not authenticated: ${s.error}` : 'token not authenticated' };
     // The API server answers with the audiences the token is valid for among those asked; an
     // authenticator that ignores audiences answers none, and that is not good enough.
-    if (!(s.audiences ?? []).some((a) => this.audiences.includes(a))) return { ok: false, reason: `token not valid for audience ${this.audiences.join(', ')}` };
+    if (this.audiences.length > 0 && !(s.audiences ?? []).some((a) => this.audiences.includes(a))) return { ok: false, reason: `token not valid for audience ${this.audiences.join(', ')}` };
     const user: UserInfo = { username: s.user.username, groups: s.user.groups ?? [] };
     if (s.user.uid) user.uid = s.user.uid;
     if (s.user.extra) user.extra = s.user.extra;
