@@ -105,6 +105,8 @@ export const scalingRoutes: FastifyPluginAsync<ScalingRoutesOptions> = async (ap
     const code = reply.statusCode;
     metrics?.requests.inc({ method, code: String(code) });
     metrics?.latency.observe({ method }, reply.elapsedTime / 1000);
+    const documented: readonly number[] | undefined = (SCALE_RESPONSES as Record<string, readonly number[]>)[method];
+    if (documented && !documented.includes(code)) request.log.error({ method, code }, 'the scaling API answered with a code docs/scaling.openapi.yaml does not list');
     const a = auditOf(request);
     const allowed = code === 200;
     request.log.info(
