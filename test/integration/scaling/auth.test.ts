@@ -125,9 +125,9 @@ describe('scaling API authentication and authorization', { concurrency: false },
     assert.equal(r.scale.spec.replicas, 3);
     assert.notEqual(r.scale.metadata.resourceVersion, before.scale.metadata.resourceVersion);
 
-    const cluster = await getJson<{ spec: { engine: { replicas: number } }; metadata: { managedFields: Array<{ manager: string }> } }>(ns, 'cluster', 'demo');
-    assert.equal(cluster?.spec.engine.replicas, 3);
-    assert.ok(cluster?.metadata.managedFields.some((f) => f.manager === 'engula-scaling-api'), 'the change is recorded as the scaling API\'s');
+    const cluster = JSON.parse(await kubectlOk(['get', 'cluster', 'demo', '-n', ns, '-o', 'json', '--show-managed-fields'])) as { spec: { engine: { replicas: number } }; metadata: { managedFields: Array<{ manager: string }> } };
+    assert.equal(cluster.spec.engine.replicas, 3);
+    assert.ok(cluster.metadata.managedFields.some((f) => f.manager === 'engula-scaling-api'), 'the change is recorded as the scaling API\'s');
     await waitFor('the engine StatefulSet at 3 replicas, all Ready', async () => {
       const sts = await getJson<{ spec: { replicas: number }; status?: { readyReplicas?: number } }>(ns, 'statefulset', 'demo-engine');
       return sts?.spec.replicas === 3 && sts.status?.readyReplicas === 3;
