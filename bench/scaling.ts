@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { RestClient } from '../runtime/index.ts';
+import { DelegatedAuth, RestClient } from '../runtime/index.ts';
 import { putScale, type ScaleClientOptions } from '../samples/scaler/scale-client.ts';
 import { clientWith, clusterManifest, installScalerRole, mintToken, serviceAccount } from '../test/integration/scaling/callers.ts';
 import { installCrds } from '../test/support/crds.ts';
@@ -63,6 +63,26 @@ async function measure(label: string, ns: string, ttls: Partial<CacheTtls> | und
   }
 }
 
+/** The authentication and authorization step alone, as the routes call it. */
+async function measureCheck(label: string, ns: string, cached: boolean): Promise<string> {
+  const rest = new RestClient(kubeConfig());
+  const auth = new DelegatedAuth({ rest, audiences: ['engula-operator'] });
+  const header = `Bearer ${await mintToken(ns, 'bench', ['engula-operator'])}`;
+  const attributes = { resource: { verb: 'update', group: 'cluster.engula.io', resource: 'clusters', subresource: 'scale', namespace: ns, name: 'demo' } };
+  const latencies: number[] = [];
+  for (let i = 0; i < warmup + calls; i++) {
+    if (!cached) auth.clear();
+    const started = performance.now();
+    const d = await auth.check(header, () => attributes);
+    const ms = performance.now() - started;
+    if (d.outcome !== 'allowed') throw new Error(`${label}: ${JSON.stringify(d)}`);
+    if (i >= warmup) latencies.push(ms);
+  }
+  rest.close();
+  latencies.sort((a, b) => a - b);
+  return `${label.padEnd(34)} p50 ${percentile(latencies, 50).toFixed(2).padStart(6)} ms   p99 ${percentile(latencies, 99).toFixed(2).padStart(6)} ms`;
+}
+
 const ns = `bench-scaling-${randomBytes(3).toString('hex')}`;
 await installCrds();
 await installScalerRole();
@@ -78,8 +98,11 @@ try {
     await measure('allowed PUT, cached authorization', ns, undefined, dir),
     // 1 ms entries: gone before the next call, so every call is a TokenReview and a SubjectAccessReview.
     await measure('allowed PUT, uncached', ns, { authenticatedMs: 1, unauthenticatedMs: 1, allowedMs: 1, deniedMs: 1 }, dir),
+    await measureCheck('auth check alone, cached', ns, true),
+    await measureCheck('auth check alone, uncached', ns, false),
   ];
-  process.stdout.write(`${calls} sequential calls each (after ${warmup} warm-up), Node ${process.version}\n${lines.join('\n')}\n`);
+  const { loadavg } = await import('node:os');
+  process.stdout.write(`${calls} sequential calls each (after ${warmup} warm-up), Node ${process.version}, load average ${loadavg()[0]!.toFixed(1)}\n${lines.join('\n')}\n`);
 } finally {
   rmSync(scratch, { recursive: true, force: true });
   await kubectlOk(['delete', 'namespace', ns, '--wait=false']);
