@@ -13,7 +13,11 @@
 //   --scaling-audience AUD    audience a scaling API caller's token must carry (engula-operator)
 //   --scaling-qps N, --scaling-burst N   per-caller rate limit of the scaling API (5/s, bursts of 20)
 //   --metrics-secure          /metrics over HTTPS, for callers Kubernetes lets `get` /metrics
-import { existsSync, readFileSync } from 'node:fs';
+//   --webhook-url URL         with --local-webhooks: register this URL instead of our own address
+//                             (a load balancer in front of several replicas)
+//   --webhook-configuration-name NAME   name of the webhook configurations (engula-operator)
+//   --webhook-host ADDR       address the webhook server binds (0.0.0.0; --local-webhooks: 127.0.0.1)
+import { existsSync, openSync, readFileSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino, type Logger } from 'pino';
 import { setupControllers } from '../controllers/setup.ts';
@@ -31,6 +35,11 @@ export interface OperatorFlags {
   scalingQps: number;
   scalingBurst: number;
   metricsSecure: boolean;
+  /** With localWebhooks: the URL registered (a balancer before several replicas); '' = our own address. */
+  webhookUrl: string;
+  webhookConfigurationName: string;
+  /** '' = 0.0.0.0, or 127.0.0.1 with localWebhooks. */
+  webhookHost: string;
 }
 
 const operatorHelp = `Operator flags:
@@ -43,6 +52,10 @@ const operatorHelp = `Operator flags:
   --scaling-qps float                   scale calls per second per caller (default 5)
   --scaling-burst int                   scale calls a caller may make at once (default 20)
   --metrics-secure[=false]              serve /metrics over HTTPS to callers with RBAC get on the /metrics URL
+  --webhook-url string                  with --local-webhooks: the URL to register, e.g. a balancer in front of
+                                        several replicas (default: this process's own https://127.0.0.1:<port>)
+  --webhook-configuration-name string   name of the Validating- and MutatingWebhookConfiguration (default "engula-operator")
+  --webhook-host string                 address the webhook server binds (default "0.0.0.0"; with --local-webhooks "127.0.0.1")
 `;
 
 function parseBool(name: string, v: string): boolean {
@@ -60,8 +73,18 @@ function positiveNumber(name: string, v: string): number {
 /** Takes the operator's own flags out of argv; the rest goes to the runtime's strict parser. */
 export function splitOperatorFlags(argv: string[]): { operator: OperatorFlags; rest: string[] } {
   const operator: OperatorFlags = {
-    webhooks: true, localWebhooks: false, webhookCertDir: '', operatorNamespace: '', clusterDomain: 'cluster.local',
-    scalingAudience: DEFAULT_SCALING_AUDIENCE, scalingQps: DEFAULT_RATE_LIMIT.perSecond, scalingBurst: DEFAULT_RATE_LIMIT.burst, metricsSecure: false,
+    webhooks: true,
+    localWebhooks: false,
+    webhookCertDir: '',
+    operatorNamespace: '',
+    clusterDomain: 'cluster.local',
+    webhookUrl: '',
+    webhookConfigurationName: WEBHOOK_DEFAULTS.configurationName,
+    webhookHost: '',
+    scalingAudience: DEFAULT_SCALING_AUDIENCE,
+    scalingQps: DEFAULT_RATE_LIMIT.perSecond,
+    scalingBurst: DEFAULT_RATE_LIMIT.burst,
+    metricsSecure: false,
   };
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -103,6 +126,15 @@ export function splitOperatorFlags(argv: string[]): { operator: OperatorFlags; r
       case 'metrics-secure':
         operator.metricsSecure = inline === undefined ? true : parseBool(name, inline);
         break;
+      case 'webhook-url':
+        operator.webhookUrl = webhookUrl(value());
+        break;
+      case 'webhook-configuration-name':
+        operator.webhookConfigurationName = value();
+        break;
+      case 'webhook-host':
+        operator.webhookHost = value();
+        break;
       default:
         rest.push(arg);
     }
@@ -110,12 +142,29 @@ export function splitOperatorFlags(argv: string[]): { operator: OperatorFlags; r
   return { operator, rest };
 }
 
+function webhookUrl(v: string): string {
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    throw new Error(`--webhook-url must be an https URL, got ${JSON.stringify(v)}`);
+  }
+  if (url.protocol !== 'https:' || url.pathname !== '/' || url.search !== '') throw new Error(`--webhook-url must be https://host:port with no path, got ${JSON.stringify(v)}`);
+  return `${url.protocol}//${url.host}`;
+}
+
+/** A run limited to some namespaces admits only their objects: another operator may own the rest. */
+function namespaceSelectorFor(namespaces: string[]): { matchExpressions: Array<{ key: string; operator: string; values: string[] }> } | undefined {
+  if (namespaces.length === 0) return undefined;
+  return { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'In', values: namespaces }] };
+}
+
 function inClusterNamespace(): string | undefined {
   const file = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
   return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
 }
 
-function webhookRunnable(kc: KubeConfig, log: Logger, port: number, op: OperatorFlags, manager: Manager): Runnable {
+function webhookRunnable(kc: KubeConfig, log: Logger, port: number, op: OperatorFlags, manager: Manager, namespaces: string[]): Runnable {
   const namespace = op.operatorNamespace || process.env.POD_NAMESPACE || inClusterNamespace() || (op.localWebhooks ? 'default' : 'engula-system');
   return {
     name: 'webhooks',
@@ -127,7 +176,11 @@ function webhookRunnable(kc: KubeConfig, log: Logger, port: number, op: Operator
         log,
         namespace,
         port,
+        configurationName: op.webhookConfigurationName,
         ...(op.localWebhooks ? { host: '127.0.0.1', registerByUrl: true } : {}),
+        ...(op.webhookHost ? { host: op.webhookHost } : {}),
+        ...(op.localWebhooks && op.webhookUrl ? { registerUrl: op.webhookUrl } : {}),
+        ...(op.localWebhooks && namespaceSelectorFor(namespaces) ? { namespaceSelector: namespaceSelectorFor(namespaces)! } : {}),
         ...(op.webhookCertDir ? { certDir: op.webhookCertDir } : {}),
         metrics: manager.metrics.registry,
         rest: manager.rest,
@@ -139,8 +192,8 @@ function webhookRunnable(kc: KubeConfig, log: Logger, port: number, op: Operator
       });
       await running.stop();
       // A configuration registered by URL would refuse every Engula write (failurePolicy Fail)
-      // once this process is gone.
-      if (op.localWebhooks) await running.unregister();
+      // once this process is gone; behind a shared --webhook-url other replicas still serve it.
+      if (op.localWebhooks && !op.webhookUrl) await running.unregister();
     },
   };
 }
@@ -157,9 +210,16 @@ export async function main(argv: string[]): Promise<number> {
   if (flags.kubeconfig) kc.loadFromFile(flags.kubeconfig);
   else kc.loadFromDefault();
 
-  const manager = new Manager({ kubeConfig: kc, logger: log, flags, fieldManager: 'engula-operator', eventComponent: 'engula-operator', secureMetrics: operator.metricsSecure });
+  const manager = new Manager({
+    kubeConfig: kc,
+    logger: log,
+    flags,
+    fieldManager: 'engula-operator',
+    eventComponent: 'engula-operator',
+    ...(flags.apiRequestLog ? { requestLogFd: openSync(flags.apiRequestLog, 'a') } : {}),
+  });
   setupControllers(manager, { clusterDomain: operator.clusterDomain });
-  if (operator.webhooks) manager.add(webhookRunnable(kc, log, flags.webhookPort, operator, manager));
+  if (operator.webhooks) manager.add(webhookRunnable(kc, log, flags.webhookPort, operator, manager, flags.namespaces));
 
   const stop = new AbortController();
   const onSignal = (sig: NodeJS.Signals): void => {

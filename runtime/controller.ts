@@ -132,6 +132,10 @@ export class Controller {
    * aborts. Resolves true when everything in flight finished in time. */
   async stop(deadlineMs = 30_000): Promise<boolean> {
     this.queue.shutdown();
+    if (deadlineMs <= 0 && this.queue.processingCount > 0) {
+      this.log.warn({ inFlight: this.queue.processingCount }, 'aborting reconciles in flight');
+      this.hardStop.abort(new Error('stopped without a grace period'));
+    }
     let timer: NodeJS.Timeout | undefined;
     const inTime = await Promise.race([
       Promise.all(this.running).then(() => true),

@@ -21,6 +21,8 @@ export interface ManagerFlags {
   cacheSyncTimeoutMs: number;
   logLevel: string;
   kubeconfig: string;
+  /** '' = off; else a file that gets one JSON line per API request. */
+  apiRequestLog: string;
 }
 
 export const defaultFlags: ManagerFlags = {
@@ -41,12 +43,13 @@ export const defaultFlags: ManagerFlags = {
   cacheSyncTimeoutMs: 120_000,
   logLevel: 'info',
   kubeconfig: '',
+  apiRequestLog: '',
 };
 
 export const flagHelp = `Flags:
   --metrics-bind-address string         address the metrics endpoint binds to; "0" disables it (default ":8080")
   --health-probe-bind-address string    address the probe endpoint binds to (default ":8081")
-  --webhook-port int                    port the webhook server listens on (default 9443)
+  --webhook-port int                    port the webhook server listens on; 0 picks a free one (default 9443)
   --leader-elect[=false]                enable leader election, so only one replica reconciles
   --leader-election-id string           name of the Lease used for leader election
   --leader-election-namespace string    namespace of the Lease (default: the pod's namespace)
@@ -61,6 +64,7 @@ export const flagHelp = `Flags:
   --cache-sync-timeout duration         (default 2m)
   --log-level string                    trace, debug, info, warn, error (default "info")
   --kubeconfig string                   path to a kubeconfig (default: $KUBECONFIG, in-cluster, ~/.kube/config)
+  --api-request-log string              append one JSON line per Kubernetes API request to this file (audits, debugging)
 `;
 
 /** Go-style durations: '500ms', '15s', '2m', '10h', '1h30m'. */
@@ -75,6 +79,12 @@ export function parseDuration(s: string): number {
   }
   if (s === '' || matched !== s.length || !Number.isFinite(total)) throw new Error(`invalid duration ${JSON.stringify(s)} (want e.g. 500ms, 15s, 2m, 1h30m)`);
   return total;
+}
+
+function port(name: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--${name} must be a port from 0 (any free port) to 65535, got ${JSON.stringify(v)}`);
+  return n;
 }
 
 function positiveInt(name: string, v: string): number {
@@ -116,6 +126,7 @@ export function parseFlags(argv: string[], defaults: Partial<ManagerFlags> = {})
       'cache-sync-timeout': { type: 'string' },
       'log-level': { type: 'string' },
       kubeconfig: { type: 'string' },
+      'api-request-log': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -126,7 +137,7 @@ export function parseFlags(argv: string[], defaults: Partial<ManagerFlags> = {})
   const flags: ManagerFlags & { help: boolean } = {
     metricsBindAddress: values['metrics-bind-address'] ?? d.metricsBindAddress,
     healthProbeBindAddress: values['health-probe-bind-address'] ?? d.healthProbeBindAddress,
-    webhookPort: values['webhook-port'] !== undefined ? positiveInt('webhook-port', values['webhook-port']) : d.webhookPort,
+    webhookPort: values['webhook-port'] !== undefined ? port('webhook-port', values['webhook-port']) : d.webhookPort,
     leaderElect: values['leader-elect'] ?? d.leaderElect,
     leaderElectionId: values['leader-election-id'] ?? d.leaderElectionId,
     leaderElectionNamespace: values['leader-election-namespace'] ?? d.leaderElectionNamespace,
@@ -141,6 +152,7 @@ export function parseFlags(argv: string[], defaults: Partial<ManagerFlags> = {})
     cacheSyncTimeoutMs: dur('cache-sync-timeout', d.cacheSyncTimeoutMs),
     logLevel: values['log-level'] ?? d.logLevel,
     kubeconfig: values.kubeconfig ?? d.kubeconfig,
+    apiRequestLog: values['api-request-log'] ?? d.apiRequestLog,
     help: values.help ?? false,
   };
   if (flags.renewDeadlineMs >= flags.leaseDurationMs) throw new Error('--renew-deadline must be shorter than --lease-duration');

@@ -4,6 +4,12 @@
 // matter), renew every retryPeriod, give up leadership when renewals fail for renewDeadline, and
 // release on shutdown (empty holder, 1 s duration) so a standby takes over at once.
 // A standby also watches the Lease, so a release is noticed without waiting for its next poll.
+//
+// Two timings keep two leaders from ever writing at once. A standby counts a holder's lease from
+// the moment its read of the record returned (never from before the read: a slow read would make
+// the lease look older than it is). The leader counts from the moment its renew attempt began, and
+// fences its own writes (write-gate.ts) before that start + leaseDuration: the earliest a standby
+// can take over. One deadline bounds a whole attempt, GET and PUT together.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
@@ -12,6 +18,7 @@ import { errorMessage, isConflict, isAlreadyExists, isNotFound } from './errors.
 import { Informer } from './informer.ts';
 import { coreResources, resourcePath, type KubeObject } from './resource.ts';
 import type { RestClient } from './rest.ts';
+import type { LeadershipGate } from './write-gate.ts';
 
 export interface LeaderElectionOptions {
   rest: RestClient;
@@ -25,6 +32,8 @@ export interface LeaderElectionOptions {
   clock?: Clock;
   /** leader_election_master_status{name}. */
   onStatus?: (leading: boolean) => void;
+  /** Opened for the leader's writes while the lease is surely ours; revoked when it may not be. */
+  gate?: LeadershipGate;
 }
 
 interface LeaseSpec {
@@ -59,7 +68,9 @@ export class LeaderElector {
   private readonly log: Logger;
   private readonly clock: Clock;
   private readonly onStatus: ((leading: boolean) => void) | undefined;
+  private readonly gate: LeadershipGate | undefined;
   private readonly abort = new AbortController();
+  private lastAttemptStart = 0;
   private observedRaw = '';
   private observedAt = 0;
   private observed: LeaseSpec = {};
@@ -80,6 +91,7 @@ export class LeaderElector {
     this.retryMs = opts.retryPeriodMs ?? 2_000;
     this.clock = opts.clock ?? realClock;
     this.onStatus = opts.onStatus;
+    this.gate = opts.gate;
     this.log = opts.logger.child({ lease: `${opts.namespace}/${opts.name}`, identity: this.identity });
     if (this.renewDeadlineMs >= this.leaseMs) throw new Error('renewDeadline must be shorter than leaseDuration');
   }
@@ -119,6 +131,7 @@ export class LeaderElector {
 
   /** Stops campaigning and renewing; a leader releases the lease. Call after the work it guarded stopped. */
   async stop(): Promise<void> {
+    this.gate?.revoke('leader election stopped');
     this.abort.abort(new Error('leader election stopped'));
     this.wake?.();
     await this.loop;
@@ -146,8 +159,8 @@ export class LeaderElector {
     this.onStatus?.(true);
     this.log.info('became leader');
     for (const w of this.leaderWaiters.splice(0)) w.resolve();
-    // Renew.
-    let lastRenew = this.clock.now();
+    // Renew. Counted from the start of the attempt that succeeded, as the fence is.
+    let lastRenew = this.lastAttemptStart;
     while (!signal.aborted) {
       try {
         await delay(this.retryMs, signal, this.clock);
@@ -163,13 +176,14 @@ export class LeaderElector {
       }
       if (signal.aborted) return;
       if (!renewed) {
+        this.gate?.revoke('the lease could not be renewed in time');
         this.leading = false;
         this.onStatus?.(false);
         this.log.error({ renewDeadlineMs: this.renewDeadlineMs }, 'leader election lost: could not renew the lease in time');
         for (const fn of this.lostHandlers) fn();
         return;
       }
-      lastRenew = this.clock.now();
+      lastRenew = this.lastAttemptStart;
     }
   }
 
@@ -189,16 +203,30 @@ export class LeaderElector {
 
   /** One try to acquire or renew; false when someone else holds a live lease, on a conflict, or on error. */
   private async attempt(timeoutMs: number): Promise<boolean> {
+    const start = this.clock.now();
+    const deadline = start + Math.max(500, timeoutMs);
     try {
-      return await this.tryAcquireOrRenew(Math.max(500, timeoutMs));
+      const won = await this.tryAcquireOrRenew(deadline);
+      if (won) {
+        this.lastAttemptStart = start;
+        // The margin, half the slack between renew deadline and lease duration, absorbs clocks
+        // that run at slightly different rates; the renew deadline still comes first.
+        this.gate?.extend(start + this.leaseMs - (this.leaseMs - this.renewDeadlineMs) / 2);
+      }
+      return won;
     } catch (err) {
       this.log.warn({ err: errorMessage(err) }, 'lease request failed');
       return false;
     }
   }
 
-  private async tryAcquireOrRenew(timeoutMs: number): Promise<boolean> {
+  private async tryAcquireOrRenew(deadline: number): Promise<boolean> {
     const path = resourcePath(coreResources.leases, this.namespace, this.name);
+    const left = (): number => {
+      const ms = deadline - this.clock.now();
+      if (ms <= 0) throw new Error('lease attempt ran past its deadline');
+      return ms;
+    };
     const now = this.clock.now();
     const mine = (prior: LeaseSpec): LeaseSpec => ({
       holderIdentity: this.identity,
@@ -209,14 +237,14 @@ export class LeaderElector {
     });
     let lease: Lease;
     try {
-      lease = await this.rest.request<Lease>('GET', path, { timeoutMs });
+      lease = await this.rest.request<Lease>('GET', path, { timeoutMs: left() });
     } catch (err) {
       if (!isNotFound(err)) throw err;
       const spec = mine({});
       try {
         await this.rest.request('POST', resourcePath(coreResources.leases, this.namespace), {
           body: { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: this.name, namespace: this.namespace }, spec },
-          timeoutMs,
+          timeoutMs: left(),
         });
       } catch (e) {
         if (isAlreadyExists(e)) return false;
@@ -226,18 +254,19 @@ export class LeaderElector {
       return true;
     }
     const spec = lease.spec ?? {};
+    const readAt = this.clock.now();
     const raw = JSON.stringify([spec.holderIdentity, spec.renewTime, spec.acquireTime, spec.leaseDurationSeconds]);
     if (raw !== this.observedRaw) {
       this.observedRaw = raw;
       this.observed = spec;
-      this.observedAt = now;
+      this.observedAt = readAt;
     }
     const holder = spec.holderIdentity ?? '';
     const durationMs = (spec.leaseDurationSeconds ?? Math.ceil(this.leaseMs / 1000)) * 1000;
-    if (holder !== '' && holder !== this.identity && this.observedAt + durationMs > now) return false;
+    if (holder !== '' && holder !== this.identity && this.observedAt + durationMs > readAt) return false;
     const next = mine(spec);
     try {
-      await this.rest.request('PUT', path, { body: { ...lease, spec: next }, timeoutMs });
+      await this.rest.request('PUT', path, { body: { ...lease, spec: next }, timeoutMs: left() });
     } catch (err) {
       if (isConflict(err)) return false;
       throw err;

@@ -6,7 +6,10 @@
 //           reconciles within the graceful deadline → leader runnables stop → the lease is
 //           released → informers stop → servers close.
 // Losing the lease stops everything and rejects start(), so the process exits and restarts
-// rather than keep running as a second leader.
+// rather than keep running as a second leader. The controllers' writes (their client and the event
+// recorder) pass a LeadershipGate, so from the moment the lease may be another replica's no write
+// of theirs is sent, and those in flight are aborted; the reconciles themselves are aborted at once
+// rather than given the graceful deadline that a SIGTERM gives them.
 import { existsSync, readFileSync } from 'node:fs';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
@@ -23,6 +26,7 @@ import { InformerFactory } from './informer-factory.ts';
 import { defaultIdentity, LeaderElector } from './leader-election.ts';
 import { RuntimeMetrics } from './metrics.ts';
 import { RestClient } from './rest.ts';
+import { LeadershipGate } from './write-gate.ts';
 
 export interface ManagerOptions {
   kubeConfig: KubeConfig;
@@ -40,6 +44,8 @@ export interface ManagerOptions {
   metrics?: RuntimeMetrics;
   /** kubebuilder's --metrics-secure: /metrics over HTTPS (self-signed), for callers RBAC lets `get` it. */
   secureMetrics?: boolean;
+  /** Opened file descriptor to append one JSON line per API request to (--api-request-log). */
+  requestLogFd?: number;
 }
 
 /** Something the manager starts and stops: a webhook server, a cert rotator... */
@@ -70,6 +76,7 @@ export class Manager {
   private readonly controllers: Controller[] = [];
   private readonly runnables: Runnable[] = [];
   private elector: LeaderElector | undefined;
+  private readonly gate: LeadershipGate | undefined;
   private leading = false;
   private started = false;
 
@@ -77,7 +84,9 @@ export class Manager {
     this.flags = { ...defaultFlags, ...opts.flags };
     this.log = opts.logger;
     this.identity = opts.identity ?? defaultIdentity();
-    this.rest = new RestClient(opts.kubeConfig);
+    this.rest = new RestClient(opts.kubeConfig, opts.requestLogFd !== undefined ? { recorder: { fd: opts.requestLogFd } } : {});
+    this.gate = this.flags.leaderElect ? new LeadershipGate() : undefined;
+    const leaderRest = this.gate ? this.rest.gated(this.gate) : this.rest;
     this.metrics = opts.metrics ?? new RuntimeMetrics();
     this.rest.onResponse((method, code, host) => this.metrics.restRequests.inc({ method, code, host }));
     this.informers = new InformerFactory({
@@ -86,8 +95,8 @@ export class Manager {
       namespaces: this.flags.namespaces,
       tuning: { watchdogMs: this.flags.watchWatchdogMs, resyncPeriodMs: this.flags.syncPeriodMs, ...opts.informerTuning },
     });
-    this.client = new Client({ rest: this.rest, cache: this.informers, ...(opts.fieldManager ? { fieldManager: opts.fieldManager } : {}) });
-    this.recorder = new ApiEventRecorder({ rest: this.rest, component: opts.eventComponent ?? opts.fieldManager ?? 'operator', host: this.identity.split('_')[0] ?? '', logger: this.log });
+    this.client = new Client({ rest: leaderRest, cache: this.informers, ...(opts.fieldManager ? { fieldManager: opts.fieldManager } : {}) });
+    this.recorder = new ApiEventRecorder({ rest: leaderRest, component: opts.eventComponent ?? opts.fieldManager ?? 'operator', host: this.identity.split('_')[0] ?? '', logger: this.log });
     const metricsBind = parseBindAddress(this.flags.metricsBindAddress);
     const secure = metricsBind && opts.secureMetrics ? { auth: new DelegatedAuth({ rest: this.rest, audiences: [] }), tls: selfSignedCertificate() } : undefined;
     this.metricsServer = metricsBind ? metricsEndpoint(metricsBind, this.metrics.registry, secure) : undefined;
@@ -146,6 +155,7 @@ export class Manager {
     const runnableAbort = new AbortController();
     const running: Array<Promise<void>> = [];
     let fatal: Error | undefined;
+    let leadershipLost = false;
     let wakeFatal: () => void = () => undefined;
     const fatalSignal = new Promise<void>((resolve) => (wakeFatal = resolve));
     const fail = (err: Error): void => {
@@ -185,9 +195,13 @@ export class Manager {
         retryPeriodMs: this.flags.retryPeriodMs,
         logger: this.log,
         onStatus: (leading) => this.metrics.leaderStatus.set({ name: this.flags.leaderElectionId }, leading ? 1 : 0),
+        ...(this.gate ? { gate: this.gate } : {}),
       });
       this.elector = elector;
-      elector.onLost(() => fail(new Error('leader election lost')));
+      elector.onLost(() => {
+        leadershipLost = true;
+        fail(new Error('leader election lost'));
+      });
       elector.start();
       elector.whenLeading().then(
         () => {
@@ -209,7 +223,8 @@ export class Manager {
     });
     this.log.info({ reason: fatal ? fatal.message : 'signal' }, 'shutting down');
     const deadline = this.flags.gracefulShutdownTimeoutMs;
-    const drained = await Promise.all(this.controllers.map((c) => c.stop(deadline)));
+    // Without the lease a reconcile's work is no longer ours to finish.
+    const drained = await Promise.all(this.controllers.map((c) => c.stop(leadershipLost ? 0 : deadline)));
     runnableAbort.abort(new Error('manager stopping'));
     await Promise.race([Promise.all(running), new Promise((r) => setTimeout(r, deadline).unref())]);
     // Release the lease only once no reconcile of ours can still write.

@@ -1,10 +1,12 @@
 // A small REST client for any resource, over node:http(s) so the runtime owns every socket: a
 // request is destroyed on abort or stall, and close() destroys the pool. Authentication and TLS
 // material come from the KubeConfig on every request, so rotated tokens and exec credentials work.
+import { writeSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { ApiError, WatchStalledError, type StatusCause } from './errors.ts';
+import type { WriteGate } from './write-gate.ts';
 
 export type Query = Record<string, string | number | boolean | undefined>;
 
@@ -30,16 +32,47 @@ export type ResponseObserver = (method: string, code: string, host: string) => v
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
+/**
+ * Where each request is written down, one JSON line each, synchronously so that a process killed
+ * the next moment still leaves the record of what it sent: `{"at":"sent",...}` when a write leaves
+ * and `{"at":"done",...}` with the code when any request ends. Audits use it (which calls does the
+ * operator make; did a replica write after it lost the lease).
+ */
+export interface RequestRecorder {
+  fd: number;
+}
+
+interface SharedState {
+  counts: Map<string, number>;
+  observers: ResponseObserver[];
+  agents: Map<string, http.Agent>;
+  closed: boolean;
+  recorder: RequestRecorder | undefined;
+}
+
 export class RestClient {
   readonly kubeConfig: KubeConfig;
-  /** Requests sent, by method: tests assert "no write" with `writes`. */
-  readonly counts = new Map<string, number>();
-  private readonly observers: ResponseObserver[] = [];
-  private readonly agents = new Map<string, http.Agent>();
-  private closed = false;
+  private readonly shared: SharedState;
+  private readonly gate: WriteGate | undefined;
 
-  constructor(kubeConfig: KubeConfig) {
+  constructor(kubeConfig: KubeConfig, opts: { recorder?: RequestRecorder } = {}) {
     this.kubeConfig = kubeConfig;
+    this.shared = { counts: new Map(), observers: [], agents: new Map(), closed: false, recorder: opts.recorder };
+  }
+
+  /**
+   * The same client (sockets, counts, observers) whose writes must first pass `gate`: a write it
+   * refuses is never sent, and one in flight is destroyed when the gate's signal aborts.
+   */
+  gated(gate: WriteGate): RestClient {
+    const view = Object.create(RestClient.prototype) as RestClient;
+    Object.assign(view, { kubeConfig: this.kubeConfig, shared: this.shared, gate });
+    return view;
+  }
+
+  /** Requests sent, by method: tests assert "no write" with `writes`. */
+  get counts(): Map<string, number> {
+    return this.shared.counts;
   }
 
   get writes(): number {
@@ -55,25 +88,26 @@ export class RestClient {
   }
 
   onResponse(observer: ResponseObserver): void {
-    this.observers.push(observer);
+    this.shared.observers.push(observer);
   }
 
   /** Destroys idle pooled sockets. After a stall the path to the server may be dead, and an idle
    * socket on it would hang the next request until its timeout. */
   dropIdleConnections(): void {
-    for (const agent of this.agents.values()) {
+    for (const agent of this.shared.agents.values()) {
       for (const sockets of Object.values(agent.freeSockets)) for (const s of sockets ?? []) s.destroy();
     }
   }
 
   /** Destroys every pooled socket; requests still in flight fail. */
   close(): void {
-    this.closed = true;
-    for (const agent of this.agents.values()) agent.destroy();
-    this.agents.clear();
+    this.shared.closed = true;
+    for (const agent of this.shared.agents.values()) agent.destroy();
+    this.shared.agents.clear();
   }
 
   async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+    const started = Date.now();
     const { req, url } = await this.open(method, path, opts.query, opts.signal);
     const payload = opts.body === undefined ? undefined : Buffer.from(typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body));
     if (payload !== undefined) {
@@ -90,12 +124,16 @@ export class RestClient {
       });
       const body = await readAll(res);
       this.observe(method, String(res.statusCode ?? 0), url.host);
+      this.record('done', method, url, started, res.statusCode ?? 0);
       const status = res.statusCode ?? 0;
       if (status < 200 || status > 299) throw apiErrorFrom(status, body, method, path);
       if (body.length === 0) return undefined as T;
       return JSON.parse(body.toString('utf8')) as T;
     } catch (err) {
-      if (!(err instanceof ApiError)) this.observe(method, '<error>', url.host);
+      if (!(err instanceof ApiError)) {
+        this.observe(method, '<error>', url.host);
+        this.record('done', method, url, started, '<error>');
+      }
       throw err;
     } finally {
       clearTimeout(timer);
@@ -109,6 +147,7 @@ export class RestClient {
    * before this settles, so a restarted watch never leaves the previous socket open.
    */
   async stream(path: string, query: Query, onLine: (line: string) => void, opts: StreamOptions = {}): Promise<void> {
+    const started = Date.now();
     const { req, url } = await this.open('GET', path, query, opts.signal);
     let timer: NodeJS.Timeout | undefined;
     const inactivityMs = opts.inactivityMs;
@@ -126,6 +165,7 @@ export class RestClient {
       });
       const status = res.statusCode ?? 0;
       this.observe('GET', String(status), url.host);
+      this.record('done', 'GET', url, started, status);
       if (status !== 200) throw apiErrorFrom(status, await readAll(res), 'GET', path);
       opts.onOpen?.();
       await new Promise<void>((resolve, reject) => {
@@ -159,9 +199,9 @@ export class RestClient {
     }
   }
 
-  private async open(method: string, path: string, query: Query | undefined, signal: AbortSignal | undefined): Promise<{ req: http.ClientRequest; url: URL }> {
-    if (this.closed) throw new Error('RestClient is closed');
-    signal?.throwIfAborted();
+  private async open(method: string, path: string, query: Query | undefined, callerSignal: AbortSignal | undefined): Promise<{ req: http.ClientRequest; url: URL }> {
+    if (this.shared.closed) throw new Error('RestClient is closed');
+    callerSignal?.throwIfAborted();
     const cluster = this.kubeConfig.getCurrentCluster();
     if (!cluster) throw new Error('kubeconfig has no current cluster');
     const url = new URL(cluster.server.replace(/\/+$/, '') + path);
@@ -171,17 +211,22 @@ export class RestClient {
     const secure = url.protocol === 'https:';
     const agent = this.agentFor(secure, tlsOpts);
     const headers: http.OutgoingHttpHeaders = { Accept: 'application/json', 'User-Agent': 'engula-operator', ...(tlsOpts.headers as http.OutgoingHttpHeaders | undefined) };
+    // Admitted last, after every await, so nothing can delay the send past the gate's decision.
+    const write = WRITE_METHODS.has(method);
+    const gateSignal = write && this.gate ? this.gate.admit(method, path) : undefined;
+    const signal = gateSignal && callerSignal ? AbortSignal.any([gateSignal, callerSignal]) : (gateSignal ?? callerSignal);
     const options: https.RequestOptions = { method, headers, agent, ...(signal ? { signal } : {}) };
     if (tlsOpts.auth !== undefined) options.auth = tlsOpts.auth;
     const req = secure ? https.request(url, options) : http.request(url, options);
-    this.counts.set(method, (this.counts.get(method) ?? 0) + 1);
+    this.shared.counts.set(method, (this.shared.counts.get(method) ?? 0) + 1);
+    if (write) this.record('sent', method, url, Date.now(), undefined);
     return { req, url };
   }
 
   /** One keep-alive pool per TLS identity; SO_KEEPALIVE lets the kernel notice a vanished peer. */
   private agentFor(secure: boolean, o: https.RequestOptions): http.Agent {
     const key = secure ? JSON.stringify([String(o.ca ?? ''), String(o.cert ?? ''), String(o.key ?? ''), o.rejectUnauthorized, o.servername]) : 'http';
-    let agent = this.agents.get(key);
+    let agent = this.shared.agents.get(key);
     if (agent === undefined) {
       const common = { keepAlive: true, keepAliveMsecs: 30_000, maxFreeSockets: 4 };
       agent = secure
@@ -194,13 +239,24 @@ export class RestClient {
             ...(o.servername !== undefined ? { servername: o.servername } : {}),
           })
         : new http.Agent(common);
-      this.agents.set(key, agent);
+      this.shared.agents.set(key, agent);
     }
     return agent;
   }
 
   private observe(method: string, code: string, host: string): void {
-    for (const o of this.observers) o(method, code, host);
+    for (const o of this.shared.observers) o(method, code, host);
+  }
+
+  private record(at: 'sent' | 'done', method: string, url: URL, startedMs: number, code: number | string | undefined): void {
+    const r = this.shared.recorder;
+    if (!r) return;
+    const line = { at, time: new Date(startedMs).toISOString(), ms: at === 'done' ? Date.now() - startedMs : undefined, method, path: url.pathname, query: url.search || undefined, code };
+    try {
+      writeSync(r.fd, `${JSON.stringify(line)}\n`);
+    } catch {
+      // A full disk must not fail the request the record is about.
+    }
   }
 }
 

@@ -51,6 +51,8 @@ export interface WebhookOptions {
    * manifests (by Service) and only their caBundle is kept current.
    */
   registerByUrl?: boolean;
+  /** Only for registerByUrl: the base URL registered instead of our own (a balancer before replicas). */
+  registerUrl?: string;
   /** Only for registerByUrl: limits the webhooks to matching namespaces (tests). */
   namespaceSelector?: k8s.V1LabelSelector;
   metrics?: Registry;
@@ -147,7 +149,7 @@ export async function startWebhooks(opts: WebhookOptions): Promise<RunningWebhoo
   if (local) {
     const cfg: WebhookConfigurationOptions = {
       name,
-      target: { url: baseUrl },
+      target: { url: opts.registerUrl ?? baseUrl },
       ...(caBundlePem() ? { caBundlePem: caBundlePem()! } : {}),
       ...(opts.namespaceSelector ? { namespaceSelector: opts.namespaceSelector } : {}),
     };
@@ -163,7 +165,7 @@ export async function startWebhooks(opts: WebhookOptions): Promise<RunningWebhoo
       () => admission.createMutatingWebhookConfiguration({ body: m }),
       (rv) => admission.replaceMutatingWebhookConfiguration({ name, body: { ...m, metadata: { ...m.metadata, resourceVersion: rv } } }),
     );
-    log.info({ url: baseUrl }, 'webhooks registered by URL');
+    log.info({ url: opts.registerUrl ?? baseUrl }, 'webhooks registered by URL');
   }
 
   // With a cert-manager folder, cert-manager's cainjector owns the caBundle.

@@ -1,9 +1,12 @@
-// The operator as integration tests run it: a real child process (`node cmd/manager.ts`), limited
-// to the test's own namespaces so test files running side by side never touch each other's
-// objects. Its JSON log is kept for failure messages; its own /metrics counts its API requests.
+// The operator as integration tests run it: a real child process (`node cmd/manager.ts`) in the
+// shape that ships (webhooks on, leader election on), limited to the test's own namespaces so test
+// files running side by side never touch each other's objects: its webhook configurations are named
+// after the test's first namespace and admit only the test's namespaces, and its Lease and
+// certificate Secret live there. Its JSON log is kept for failure messages; its own /metrics counts
+// its API requests.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { resolve } from 'node:path';
-import { kubectlOk, testEnv, waitFor } from './kube.ts';
+import { kubectl, kubectlOk, testEnv, waitFor } from './kube.ts';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const node = resolve(root, 'node_modules', '.bin', 'node');
@@ -12,6 +15,10 @@ export interface OperatorProcess {
   child: ChildProcess;
   /** Port of the operator's /metrics (it binds 127.0.0.1:0). */
   metricsPort: number;
+  /** Port of /healthz and /readyz. */
+  probePort: number;
+  /** Port of the HTTPS webhook server on 127.0.0.1, when webhooks are on. */
+  webhookPort: number | undefined;
   log(): string;
   /** Write requests (POST, PUT, PATCH, DELETE) the operator sent so far, from rest_client_requests_total. */
   writes(): Promise<{ total: number; byMethod: Record<string, number> }>;
@@ -19,16 +26,57 @@ export interface OperatorProcess {
   kill(): Promise<void>;
   /** SIGTERM and wait for the exit code. */
   stop(): Promise<number | null>;
+  readonly alive: boolean;
 }
 
 export { installCrds } from './crds.ts';
 
-export async function startOperator(t: { after: (fn: () => Promise<void>) => void }, namespaces: string[], extraArgs: string[] = []): Promise<OperatorProcess> {
+export interface OperatorOptions {
+  /**
+   * - 'local' (default): served on 127.0.0.1 and registered by URL, as `make run` does.
+   * - 'external': served on 127.0.0.1; the configurations (named `configurationName`) are made by the
+   *   test, as `make deploy` makes them from config/webhook, and the operator keeps their caBundle.
+   * - 'off': no webhook server (for a test about running without one).
+   */
+  webhooks?: 'local' | 'external' | 'off';
+  /** Default true, as deployed. */
+  leaderElect?: boolean;
+  /** Name of the webhook configurations (default `engula-operator-<first namespace>`). */
+  configurationName?: string;
+  /** Extra environment for the process. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The webhook configuration name startOperator gives a test's operator. */
+export function testConfigurationName(namespaces: string[]): string {
+  return `engula-operator-${namespaces[0] ?? 'default'}`;
+}
+
+export async function startOperator(
+  t: { after: (fn: () => Promise<void>) => void },
+  namespaces: string[],
+  extraArgs: string[] = [],
+  opts: OperatorOptions = {},
+): Promise<OperatorProcess> {
   const env = testEnv();
+  const home = namespaces[0];
+  if (!home) throw new Error('startOperator needs at least one namespace');
+  const webhooks = opts.webhooks ?? 'local';
+  const configurationName = opts.configurationName ?? testConfigurationName(namespaces);
+  const webhookArgs =
+    webhooks === 'off'
+      ? ['--webhooks=false']
+      : [
+          ...(webhooks === 'local' ? ['--local-webhooks'] : ['--webhook-host=127.0.0.1']),
+          '--webhook-port=0',
+          `--webhook-configuration-name=${configurationName}`,
+          `--operator-namespace=${home}`,
+        ];
+  const leaderArgs = opts.leaderElect === false ? ['--leader-elect=false'] : ['--leader-elect', `--leader-election-namespace=${home}`];
   const args = [
     'cmd/manager.ts',
-    '--webhooks=false',
-    '--leader-elect=false',
+    ...webhookArgs,
+    ...leaderArgs,
     '--metrics-bind-address=127.0.0.1:0',
     '--health-probe-bind-address=127.0.0.1:0',
     `--namespaces=${namespaces.join(',')}`,
@@ -37,7 +85,7 @@ export async function startOperator(t: { after: (fn: () => Promise<void>) => voi
     '--max-concurrent-reconciles=4',
     ...extraArgs,
   ];
-  const child = spawn(node, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(node, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
@@ -49,16 +97,28 @@ export async function startOperator(t: { after: (fn: () => Promise<void>) => voi
       child.kill('SIGKILL');
       await exited;
     }
+    // A configuration left registered by URL would refuse writes in the test's namespaces.
+    if (webhooks === 'local') await kubectl(['delete', '--ignore-not-found', '--wait=false', `validatingwebhookconfiguration/${configurationName}`, `mutatingwebhookconfiguration/${configurationName}`]);
   });
-  const metricsPort = await waitFor('the operator\'s metrics server', () => {
-    if (!alive) throw new Error(`operator exited:\n${out.slice(-4000)}`);
-    const m = /"port":(\d+),"msg":"metrics server listening"/.exec(out);
-    return m ? Number(m[1]) : undefined;
-  }, { timeoutMs: 20_000 });
+  const portFromLog = (what: string, re: RegExp) =>
+    waitFor(what, () => {
+      if (!alive) throw new Error(`operator exited:\n${out.slice(-4000)}`);
+      const m = re.exec(out);
+      return m ? Number(m[1]) : undefined;
+    }, { timeoutMs: 30_000 });
+  const metricsPort = await portFromLog("the operator's metrics server", /"port":(\d+),"msg":"metrics server listening"/);
+  const probePort = await portFromLog("the operator's probe server", /"port":(\d+),"msg":"health probe server listening"/);
+  const webhookPort = webhooks === 'off' ? undefined : await portFromLog("the operator's webhook server", /"port":(\d+),[^\n]*"msg":"webhook server listening"/);
+  if (webhooks === 'local') await waitUntilAdmissionServed(home);
   return {
     child,
     metricsPort,
+    probePort,
+    webhookPort,
     log: () => out,
+    get alive() {
+      return alive;
+    },
     async writes() {
       const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
       const byMethod: Record<string, number> = {};
@@ -80,6 +140,29 @@ export async function startOperator(t: { after: (fn: () => Promise<void>) => voi
       return exited;
     },
   };
+}
+
+/**
+ * The apiserver picks up a new webhook configuration a moment after it is written: wait until our
+ * validating webhook answers for `namespace`. The probe (an Engine with an absurd replica count,
+ * server-side dry run) is refused by the webhook's own --max-replicas rule, which no schema holds.
+ */
+export async function waitUntilAdmissionServed(namespace: string): Promise<void> {
+  const probe = JSON.stringify({
+    apiVersion: 'cluster.engula.io/v1alpha1',
+    kind: 'Engine',
+    metadata: { name: 'webhook-probe', namespace },
+    spec: { replicas: 100_000, clusterName: 'probe' },
+  });
+  await waitFor(`the apiserver to call the operator's webhook for namespace ${namespace}`, async () => {
+    const r = await kubectl(['create', '--dry-run=server', '-f', '-'], { input: probe });
+    return r.code !== 0 && r.stderr.includes('admission webhook "validate.cluster.engula.io" denied the request');
+  }, { timeoutMs: 30_000, intervalMs: 250 });
+}
+
+/** Deletes cluster-scoped objects by kind/name, ignoring those already gone. */
+export async function deleteClusterScoped(...refs: string[]): Promise<void> {
+  await kubectlOk(['delete', '--ignore-not-found', '--wait=false', ...refs]);
 }
 
 /** `kubectl get -o json` of one object, or undefined when it does not exist. */

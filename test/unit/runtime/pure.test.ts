@@ -99,6 +99,9 @@ describe('flags and addresses', () => {
     assert.equal(parseFlags(['--leader-elect=true']).leaderElect, true);
     assert.equal(parseFlags(['--no-leader-elect'], { leaderElect: true }).leaderElect, false);
     assert.throws(() => parseFlags(['--metrics-addr=:1']));
+    assert.equal(parseFlags(['--webhook-port=0']).webhookPort, 0, '0 asks for a free port');
+    assert.throws(() => parseFlags(['--webhook-port=70000']), /port from 0/);
+    assert.equal(parseFlags(['--api-request-log', '/tmp/x.jsonl']).apiRequestLog, '/tmp/x.jsonl');
     assert.throws(() => parseFlags(['--max-concurrent-reconciles=0']), /positive integer/);
   });
   it('parses durations and bind addresses', () => {
