@@ -173,6 +173,7 @@ function webhookRunnable(kc: KubeConfig, log: Logger, port: number, op: Operator
     async start(signal) {
       const running = await startWebhooks({
         kc,
+        rest: manager.rest,
         log,
         namespace,
         port,

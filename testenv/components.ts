@@ -59,6 +59,10 @@ export function apiServerArgs(l: Layout, mode: 'full' | 'apiserver'): string[] {
     '--service-cluster-ip-range=10.0.0.0/24',
     '--allow-privileged=true',
     '--profiling=false',
+    // Real clusters (OpenShift among them) run this plugin: setting blockOwnerDeletion on an owner
+    // reference needs `update` on the owner's finalizers, which a test must catch if the shipped
+    // ClusterRole lacks it.
+    '--enable-admission-plugins=OwnerReferencesPermissionEnforcement',
     // Without the controller-manager nobody creates the "default" ServiceAccount, and this plugin
     // would then refuse every pod (as envtest does).
     ...(mode === 'apiserver' ? ['--disable-admission-plugins=ServiceAccount'] : []),

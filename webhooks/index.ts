@@ -6,6 +6,7 @@ import * as k8s from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { applyDefaults, validate } from '../api/v1alpha1/index.ts';
+import { RestClient } from '../runtime/rest.ts';
 import type { KindSchemas } from './admission/handlers.ts';
 import { apiObjectReader, type ObjectReader } from './admission/state.ts';
 import { RestClient } from '../runtime/index.ts';
@@ -33,6 +34,8 @@ export const WEBHOOK_DEFAULTS = {
 
 export interface WebhookOptions {
   kc: k8s.KubeConfig;
+  /** The manager's REST client (its timeouts, metrics and records); one is made from kc if absent. */
+  rest?: RestClient;
   log: Logger;
   /** The operator's namespace: where the certificate Secret lives and the Service is. */
   namespace: string;
@@ -126,7 +129,7 @@ export async function startWebhooks(opts: WebhookOptions): Promise<RunningWebhoo
     ...(opts.scaling === false ? {} : { scaling: scalingApiOptions(rest, opts.scaling ?? {}, opts.metrics) }),
     admission: {
       schemas: apiSchemas,
-      reader: opts.reader ?? apiObjectReader(opts.kc),
+      reader: opts.reader ?? apiObjectReader(opts.rest ?? new RestClient(opts.kc)),
       maxReplicas: o.maxReplicas,
       ...(opts.metrics ? { metrics: opts.metrics } : {}),
     },

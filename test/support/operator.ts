@@ -105,7 +105,7 @@ export async function startOperator(
       if (!alive) throw new Error(`operator exited:\n${out.slice(-4000)}`);
       const m = re.exec(out);
       return m ? Number(m[1]) : undefined;
-    }, { timeoutMs: 30_000 });
+    }, { timeoutMs: 90_000 });
   const metricsPort = await portFromLog("the operator's metrics server", /"port":(\d+),"msg":"metrics server listening"/);
   const probePort = await portFromLog("the operator's probe server", /"port":(\d+),"msg":"health probe server listening"/);
   const webhookPort = webhooks === 'off' ? undefined : await portFromLog("the operator's webhook server", /"port":(\d+),[^\n]*"msg":"webhook server listening"/);
@@ -156,8 +156,9 @@ export async function waitUntilAdmissionServed(namespace: string): Promise<void>
   });
   await waitFor(`the apiserver to call the operator's webhook for namespace ${namespace}`, async () => {
     const r = await kubectl(['create', '--dry-run=server', '-f', '-'], { input: probe });
-    return r.code !== 0 && r.stderr.includes('admission webhook "validate.cluster.engula.io" denied the request');
-  }, { timeoutMs: 30_000, intervalMs: 250 });
+    // The refusal names the operator's flag: only the webhook knows it.
+    return r.code !== 0 && r.stderr.includes('--max-replicas');
+  }, { timeoutMs: 60_000, intervalMs: 250 });
 }
 
 /** Deletes cluster-scoped objects by kind/name, ignoring those already gone. */

@@ -24,7 +24,8 @@ export interface Replicas {
 
 export interface ReplicasOptions extends Pick<OperatorOptions, 'env'> {
   replicas?: number;
-  extraArgs?: string[];
+  /** Flags for every process, or per slot (each replica's own kubeconfig or request log). */
+  extraArgs?: string[] | ((slot: number) => string[]);
   configurationName?: string;
 }
 
@@ -45,7 +46,8 @@ export async function startReplicas(t: Scope, namespaces: string[], opts: Replic
   const processes: OperatorProcess[] = [];
   const started: OperatorProcess[] = [];
   const startSlot = async (slot: number): Promise<OperatorProcess> => {
-    const p = await startOperator(t, namespaces, opts.extraArgs ?? [], { webhooks: 'external', configurationName, ...(opts.env ? { env: opts.env } : {}) });
+    const args = typeof opts.extraArgs === 'function' ? opts.extraArgs(slot) : (opts.extraArgs ?? []);
+    const p = await startOperator(t, namespaces, args, { webhooks: 'external', configurationName, ...(opts.env ? { env: opts.env } : {}) });
     processes[slot] = p;
     started.push(p);
     if (p.webhookPort === undefined) throw new Error('replica started without its webhook server');

@@ -2,8 +2,9 @@
 // injected interface so handlers are testable with plain objects; in production each read is a
 // GET with a deadline shorter than the webhook's timeout, so the apiserver gets our answer (a
 // refusal naming the failed read) rather than a timeout.
-import * as k8s from '@kubernetes/client-node';
 import { GROUP, KINDS, VERSION, type KindName } from '../../api/v1alpha1/kinds.ts';
+import { isNotFound } from '../../runtime/errors.ts';
+import type { RestClient } from '../../runtime/rest.ts';
 import type { JsonObject } from './rules.ts';
 
 export interface ObjectReader {
@@ -11,38 +12,18 @@ export interface ObjectReader {
   get(kind: KindName, namespace: string, name: string): Promise<JsonObject | undefined>;
 }
 
-function withDeadline(timeoutMs: number): { options: k8s.ConfigurationOptions; done: () => void } {
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new Error(`no answer from the apiserver within ${timeoutMs} ms`)), timeoutMs);
-  // The object-parameter API hands options to the Observable layer, so the middleware is the Observable kind.
-  const signal: k8s.ObservableMiddleware = {
-    pre: (ctx) => {
-      ctx.setSignal(controller.signal);
-      return new k8s.Observable(Promise.resolve(ctx));
-    },
-    post: (ctx) => new k8s.Observable(Promise.resolve(ctx)),
-  };
-  return { options: { middleware: [signal], middlewareMergeStrategy: 'append' }, done: () => clearTimeout(timer) };
-}
-
 /** Reads through the apiserver (not a cache: an admission decision must not rest on stale state). */
-export function apiObjectReader(kc: k8s.KubeConfig, opts: { timeoutMs?: number } = {}): ObjectReader {
-  const api = kc.makeApiClient(k8s.CustomObjectsApi);
+export function apiObjectReader(rest: RestClient, opts: { timeoutMs?: number } = {}): ObjectReader {
   const timeoutMs = opts.timeoutMs ?? 2_000;
   return {
     async get(kind, namespace, name) {
-      const { options, done } = withDeadline(timeoutMs);
+      const path = `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(namespace)}/${KINDS[kind].plural}/${encodeURIComponent(name)}`;
       try {
-        const obj: unknown = await api.getNamespacedCustomObject(
-          { group: GROUP, version: VERSION, namespace, plural: KINDS[kind].plural, name },
-          options,
-        );
-        return typeof obj === 'object' && obj !== null ? (obj as JsonObject) : undefined;
+        const obj = await rest.request<unknown>('GET', path, { timeoutMs });
+        return typeof obj === 'object' && obj !== null && !Array.isArray(obj) ? (obj as JsonObject) : undefined;
       } catch (err) {
-        if (err instanceof k8s.ApiException && err.code === 404) return undefined;
+        if (isNotFound(err)) return undefined;
         throw err;
-      } finally {
-        done();
       }
     },
   };

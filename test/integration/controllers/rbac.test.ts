@@ -1,19 +1,31 @@
-// The operator needs no more than config/rbac grants it: run under a ServiceAccount token bound by
-// exactly those manifests (not the admin certificate), with leader election on, it converges the
-// full sample, including the kernel's Role, which RBAC lets it create only because it holds every
-// permission in it. It also records Events on the Cluster, as a person reading `kubectl describe`
-// expects.
+// The operator needs exactly what config/rbac grants it, no less and no more. Two replicas run as
+// deployed (webhooks on, leader election on) under a ServiceAccount token bound by exactly the
+// shipped manifests (not the admin certificate), on a control plane that enforces owner-reference
+// permissions (OwnerReferencesPermissionEnforcement). They converge the full sample, scale, repair
+// a deleted StatefulSet, drop a component and delete the Cluster. Then the API calls both replicas
+// recorded are compared with the rules, both ways: every call is allowed, and every rule was used,
+// except those the operator holds only so it may grant them to the kernel (RBAC forbids granting
+// what one does not hold).
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
-import { stringify } from 'yaml';
+import { parseAllDocuments, stringify } from 'yaml';
 import { kubectlOk, testEnv, testNamespace, waitFor } from '../../support/kube.ts';
-import { conditionOf, getJson, installCrds, startOperator, type ConditionLike } from '../../support/operator.ts';
+import { conditionOf, getJson, installCrds, listJson, type ConditionLike } from '../../support/operator.ts';
+import { allows, apiCallOf, permissionsGranted, permissionsUsed, type PolicyRule } from '../../support/rbac-audit.ts';
+import { startReplicas } from '../../support/replicas.ts';
+import { readRequestLog } from '../../support/request-log.ts';
 
 const root = resolve(import.meta.dirname, '..', '..', '..');
 
-test('the operator converges a Cluster with only the permissions config/rbac gives it', async (t) => {
+interface RbacObject {
+  kind: string;
+  metadata: { name: string; namespace?: string };
+  rules?: PolicyRule[];
+}
+
+test('the operator makes exactly the API calls config/rbac allows, and uses every permission it is given', { timeout: 300_000 }, async (t) => {
   await installCrds();
   const ns = await testNamespace(t, 'ctrl-rbac');
   const clusterScoped = `${ns}-manager`;
@@ -26,6 +38,10 @@ test('the operator converges a Cluster with only the permissions config/rbac giv
     await kubectlOk(['delete', '--ignore-not-found', 'clusterrolebinding,clusterrole', clusterScoped]);
   });
   await kubectlOk(['apply', '-f', '-'], { input: rendered });
+  const objects = parseAllDocuments(rendered).map((d) => d.toJS() as RbacObject);
+  const clusterRules = objects.find((o) => o.kind === 'ClusterRole' && o.metadata.name === clusterScoped)?.rules ?? [];
+  const namespaceRules = objects.find((o) => o.kind === 'Role' && o.metadata.name === 'engula-operator-leader-election')?.rules ?? [];
+  assert.ok(clusterRules.length > 0 && namespaceRules.length > 0, 'the ClusterRole and the leader election Role are in config/rbac');
 
   const token = (await kubectlOk(['create', 'token', 'engula-operator', '-n', ns, '--duration=1h'])).trim();
   const env = testEnv();
@@ -45,22 +61,60 @@ test('the operator converges a Cluster with only the permissions config/rbac giv
   );
   assert.match(await kubectlOk(['--kubeconfig', kubeconfig, 'auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}']), new RegExp(`system:serviceaccount:${ns}:engula-operator`));
 
-  // Later flags win: this kubeconfig replaces the admin one startOperator passes first.
-  const operator = await startOperator(t, [ns], ['--kubeconfig', kubeconfig, '--leader-elect', `--leader-election-namespace=${ns}`]);
-  await kubectlOk(['-n', ns, 'apply', '-f', resolve(root, 'samples/cluster-full.yaml')]);
-  await waitFor('Cluster full Ready under the operator\'s own RBAC', async () => {
-    const c = await getJson<{ status?: { conditions?: ConditionLike[] } }>(ns, 'cluster', 'full');
-    return conditionOf(c, 'Ready')?.status === 'True';
-  }, { timeoutMs: 120_000, intervalMs: 500 });
+  const logs = [0, 1].map((i) => join(env.kubeconfig, '..', `${ns}-replica-${i}.requests.jsonl`));
+  // The configurations carry the shipped name, which the ClusterRole's resourceNames allow.
+  const replicas = await startReplicas(t, [ns], {
+    configurationName: 'engula-operator',
+    // Later flags win: this kubeconfig replaces the admin one startOperator passes first.
+    extraArgs: (slot) => ['--kubeconfig', kubeconfig, `--api-request-log=${logs[slot]}`],
+  });
 
-  assert.ok(await getJson(ns, 'role', 'full-kernel'), 'the kernel\'s Role was granted');
+  const clusterReady = (what: string) =>
+    waitFor(what, async () => {
+      const c = await getJson<{ metadata: { generation: number }; status?: { observedGeneration?: number; conditions?: ConditionLike[] } }>(ns, 'cluster', 'full');
+      return conditionOf(c, 'Ready')?.status === 'True' && c?.status?.observedGeneration === c?.metadata.generation;
+    }, { timeoutMs: 120_000, intervalMs: 500 });
+  await kubectlOk(['-n', ns, 'apply', '-f', resolve(root, 'samples/cluster-full.yaml')]);
+  await clusterReady('Cluster full Ready under the operator\'s own RBAC');
+  // What the operator grants the kernel, it must hold itself.
+  const kernelRole = await getJson<{ rules: PolicyRule[] }>(ns, 'role', 'full-kernel');
+  assert.ok(kernelRole, 'the kernel\'s Role was granted');
   const lease = await getJson<{ spec?: { holderIdentity?: string } }>(ns, 'lease', 'engula-operator-leader');
-  assert.ok(lease?.spec?.holderIdentity, 'the operator holds its leader election Lease');
-  // Events are what `kubectl describe cluster` shows a person; the recorder may write them too.
+  assert.ok(lease?.spec?.holderIdentity, 'a replica holds the leader election Lease');
   const events = await waitFor('the Created events on the Cluster', async () => {
     const out = await kubectlOk(['-n', ns, 'get', 'events', '--field-selector', 'involvedObject.kind=Cluster,involvedObject.name=full,reason=Created', '-o', 'jsonpath={.items[*].message}']);
     return out.includes('Journal full-journal') && out.includes('Engine full-engine') ? out : undefined;
   }, { timeoutMs: 30_000 });
   assert.match(events, /Created Kernel full-kernel/);
-  assert.doesNotMatch(operator.log(), /forbidden/i, 'no request was refused for lack of permission');
+
+  // Scale, repair, remove a component, delete: every kind of write the operator makes.
+  await kubectlOk(['-n', ns, 'patch', 'cluster', 'full', '--type', 'merge', '-p', '{"spec":{"engine":{"replicas":3}}}']);
+  await clusterReady('the engine scaled');
+  await kubectlOk(['-n', ns, 'delete', 'statefulset', 'full-engine', '--wait=false']);
+  await waitFor('the deleted StatefulSet made again', async () => (await getJson<{ metadata: { uid: string } }>(ns, 'statefulset', 'full-engine')) !== undefined, { timeoutMs: 60_000 });
+  await clusterReady('the engine back');
+  await kubectlOk(['-n', ns, 'patch', 'cluster', 'full', '--type', 'json', '-p', '[{"op":"remove","path":"/spec/engine"}]']);
+  await waitFor('the engine child deleted', async () => (await getJson(ns, 'engine', 'full-engine')) === undefined, { timeoutMs: 60_000 });
+  await kubectlOk(['-n', ns, 'delete', 'cluster', 'full', '--wait=true', '--timeout=60s']);
+  await waitFor('every child gone', async () => (await listJson(ns, 'engula')).length === 0, { timeoutMs: 60_000 });
+  await Promise.all(replicas.processes.map((p) => p.stop()));
+
+  const records = logs.flatMap((f) => readRequestLog(f));
+  assert.ok(records.length > 100, `the replicas recorded their requests (${records.length})`);
+  const refused = records.filter((r) => r.code === 403);
+  assert.deepEqual(refused.map((r) => `${r.method} ${r.path}`), [], 'no request was refused for lack of permission');
+  const missing = new Set<string>();
+  for (const r of records) {
+    if (r.at !== 'done') continue;
+    const call = apiCallOf(r.method, r.path, r.query ?? '');
+    if (!call) continue;
+    const ok = allows(clusterRules, call) || (call.namespace === ns && allows(namespaceRules, call));
+    if (!ok) missing.add(`${r.method} ${r.path}${r.query ?? ''}`);
+  }
+  assert.deepEqual([...missing], [], 'every call the operator made is allowed by config/rbac');
+  const used = permissionsUsed(records);
+  const grantOnly = permissionsGranted(kernelRole.rules);
+  const unused = [...permissionsGranted([...clusterRules, ...namespaceRules])].filter((p) => !used.has(p) && !grantOnly.has(p)).sort();
+  t.diagnostic(`permissions used: ${[...used].sort().join(' ')}`);
+  assert.deepEqual(unused, [], 'config/rbac grants nothing the operator does not use or grant to the kernel');
 });
