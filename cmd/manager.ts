@@ -184,7 +184,6 @@ function webhookRunnable(kc: KubeConfig, log: Logger, port: number, op: Operator
         ...(op.localWebhooks && namespaceSelectorFor(namespaces) ? { namespaceSelector: namespaceSelectorFor(namespaces)! } : {}),
         ...(op.webhookCertDir ? { certDir: op.webhookCertDir } : {}),
         metrics: manager.metrics.registry,
-        rest: manager.rest,
         scaling: { audiences: [op.scalingAudience], rateLimit: { perSecond: op.scalingQps, burst: op.scalingBurst } },
       });
       await new Promise<void>((resolve) => {

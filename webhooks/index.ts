@@ -9,7 +9,6 @@ import { applyDefaults, validate } from '../api/v1alpha1/index.ts';
 import { RestClient } from '../runtime/rest.ts';
 import type { KindSchemas } from './admission/handlers.ts';
 import { apiObjectReader, type ObjectReader } from './admission/state.ts';
-import { RestClient } from '../runtime/index.ts';
 import { scalingApiOptions, type ScalingSettings } from './scaling/index.ts';
 import { mutatingWebhookConfiguration, serviceDnsNames, validatingWebhookConfiguration, type WebhookConfigurationOptions } from './configurations.ts';
 import { buildWebhookServer, type WebhookServer } from './server.ts';
@@ -66,8 +65,6 @@ export interface WebhookOptions {
   /** Overrides the production reader (tests). */
   reader?: ObjectReader;
   keepAliveTimeoutMs?: number;
-  /** The runtime's client (the Manager's): the scaling API's reviews and Cluster patches go through it. */
-  rest?: RestClient;
   /** The scaling API (on unless false). */
   scaling?: ScalingSettings | false;
 }
@@ -120,7 +117,7 @@ export async function startWebhooks(opts: WebhookOptions): Promise<RunningWebhoo
   }
   await certificates.start();
 
-  // Without the Manager's client (tests, tools), one of our own, closed on stop.
+  // Without the Manager's client (tests, tools), one of our own for admission reads and the scaling API, closed on stop.
   const ownRest = opts.rest ? undefined : new RestClient(opts.kc);
   const rest = opts.rest ?? ownRest!;
   const server = await buildWebhookServer({
@@ -129,7 +126,7 @@ export async function startWebhooks(opts: WebhookOptions): Promise<RunningWebhoo
     ...(opts.scaling === false ? {} : { scaling: scalingApiOptions(rest, opts.scaling ?? {}, opts.metrics) }),
     admission: {
       schemas: apiSchemas,
-      reader: opts.reader ?? apiObjectReader(opts.rest ?? new RestClient(opts.kc)),
+      reader: opts.reader ?? apiObjectReader(rest),
       maxReplicas: o.maxReplicas,
       ...(opts.metrics ? { metrics: opts.metrics } : {}),
     },

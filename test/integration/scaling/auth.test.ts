@@ -1,34 +1,35 @@
 // Who may call the scaling API, decided by Kubernetes: tokens minted through the TokenRequest API
 // are checked with a TokenReview for the audience engula-operator, and the caller's right with a
-// SubjectAccessReview on clusters/scale. An allowed change reaches the pods: the operator scales
-// the StatefulSet and the new pods become Ready.
+// SubjectAccessReview on clusters/scale. The operator runs as it ships (its own process, webhooks
+// and scaling API on its HTTPS port, leader election), and an allowed change reaches the pods: the
+// StatefulSet follows and the new pods become Ready.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { getScale, putScale, type ScaleClientOptions } from '../../../samples/scaler/scale-client.ts';
-import { kubectlOk, suiteCleanup, waitFor } from '../../support/kube.ts';
-import { getJson, startOperator } from '../../support/operator.ts';
-import { installCrds, startTestWebhooks, waitUntilWebhookCalled, type TestWebhooks } from '../../support/webhooks.ts';
+import { kubectlOk, suiteCleanup, testNamespace, waitFor } from '../../support/kube.ts';
+import { getJson, installCrds, startOperator, type OperatorProcess } from '../../support/operator.ts';
 import {
-  AUDIENCE, capturingLogger, clientWith, closeAdmin, clusterManifest, expiredToken, getOnlyRole, installScalerRole, mintToken, rawCall, scalePath, scratchDir, serviceAccount,
+  AUDIENCE, clientWith, closeAdmin, clusterManifest, expiredToken, getOnlyRole, installScalerRole, mintToken, rawCall, scalePath, scratchDir, serviceAccount,
 } from './callers.ts';
 
 const cleanup = suiteCleanup();
-const audit = capturingLogger();
-let w: TestWebhooks;
+let operator: OperatorProcess;
+let server = '';
 let ns = '';
 let dir = '';
 let ca = '';
 
-const client = async (sa: string, audiences = [AUDIENCE]): Promise<ScaleClientOptions> => clientWith(dir, w.running.baseUrl, ca, await mintToken(ns, sa, audiences));
+const client = async (sa: string, audiences = [AUDIENCE]): Promise<ScaleClientOptions> => clientWith(dir, server, ca, await mintToken(ns, sa, audiences));
 
 before(async () => {
   await installCrds();
   await installScalerRole();
-  w = await startTestWebhooks(cleanup, 'scaling-auth', { log: audit.log, maxReplicas: 10 });
-  ns = w.namespace;
-  ca = w.running.certificates.current().caBundlePem ?? '';
+  ns = await testNamespace(cleanup, 'scaling-auth');
+  operator = await startOperator(cleanup, [ns]);
+  server = `https://127.0.0.1:${operator.webhookPort}`;
+  // The CA a client trusts: the one the operator keeps in its certificate Secret (and puts in the caBundle).
+  ca = Buffer.from(await kubectlOk(['get', 'secret', 'engula-operator-webhook-cert', '-n', ns, '-o', 'jsonpath={.data.ca-bundle\\.crt}']), 'base64').toString('utf8');
   dir = scratchDir(cleanup, 'scaling-auth');
-  await waitUntilWebhookCalled(w);
   await kubectlOk(['apply', '-n', ns, '-f', '-'], { input: clusterManifest('demo', { journal: 1, storage: 1, kernel: 1, engine: 1 }) });
   await serviceAccount(ns, 'scaler', { clusterRole: 'engula-cluster-scaler' });
   await getOnlyRole(ns, 'scale-reader');
@@ -43,12 +44,12 @@ after(async () => {
 
 describe('scaling API authentication and authorization', { concurrency: false }, () => {
   test('no token: 401 with a Status, and nothing is read', async () => {
-    const r = await rawCall(w.running.baseUrl, ca, 'GET', scalePath(ns, 'demo', 'engine'));
+    const r = await rawCall(server, ca, 'GET', scalePath(ns, 'demo', 'engine'));
     assert.equal(r.code, 401);
     assert.equal(r.body.kind, 'Status');
     assert.equal(r.body.reason, 'Unauthorized');
     assert.equal(r.headers['www-authenticate'], 'Bearer');
-    const notBearer = await rawCall(w.running.baseUrl, ca, 'GET', scalePath(ns, 'demo', 'engine'), { headers: { Authorization: 'Basic dXNlcjpwYXNz' } });
+    const notBearer = await rawCall(server, ca, 'GET', scalePath(ns, 'demo', 'engine'), { headers: { Authorization: 'Basic dXNlcjpwYXNz' } });
     assert.equal(notBearer.code, 401);
   });
 
@@ -60,7 +61,7 @@ describe('scaling API authentication and authorization', { concurrency: false },
   });
 
   test('an expired token: 401', async () => {
-    const opts = clientWith(dir, w.running.baseUrl, ca, await expiredToken(ns, 'scaler', [AUDIENCE]));
+    const opts = clientWith(dir, server, ca, await expiredToken(ns, 'scaler', [AUDIENCE]));
     const r = await getScale(opts, ns, 'demo', 'engine');
     assert.equal(r.code, 401);
     assert.ok('status' in r);
@@ -68,7 +69,7 @@ describe('scaling API authentication and authorization', { concurrency: false },
   });
 
   test('garbage for a token: 401', async () => {
-    const r = await getScale(clientWith(dir, w.running.baseUrl, ca, 'not-a-token'), ns, 'demo', 'engine');
+    const r = await getScale(clientWith(dir, server, ca, 'not-a-token'), ns, 'demo', 'engine');
     assert.equal(r.code, 401);
   });
 
@@ -109,8 +110,7 @@ describe('scaling API authentication and authorization', { concurrency: false },
     assert.equal((await putScale(opts, ns, 'nope', 'engine', 2)).code, 404);
   });
 
-  test('an allowed ServiceAccount scales the engine: 200, and the StatefulSet follows with Ready pods', async (t) => {
-    await startOperator(t, [ns]);
+  test('an allowed ServiceAccount scales the engine: 200, and the StatefulSet follows with Ready pods', async () => {
     const opts = await client('scaler');
     await waitFor('the engine StatefulSet with 1 Ready pod', async () => {
       const sts = await getJson<{ status?: { readyReplicas?: number } }>(ns, 'statefulset', 'demo-engine');
@@ -140,7 +140,11 @@ describe('scaling API authentication and authorization', { concurrency: false },
   });
 
   test('every call above left one audit line saying who, what and why', () => {
-    const lines = audit.lines().filter((l) => l.audit === 'scaling');
+    const lines = operator
+      .log()
+      .split('\n')
+      .filter((l) => l.includes('"audit":"scaling"'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const forbidden = lines.find((l) => l.code === 403 && l.user === `system:serviceaccount:${ns}:stranger`);
     assert.ok(forbidden, 'the stranger\'s refusal is audited');
     assert.equal(forbidden.allowed, false);
