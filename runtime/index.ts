@@ -1,6 +1,6 @@
 // The runtime's public surface: what controllers/, webhooks/ and cmd/ import.
 export { Client, defaultFieldManager, isSubset, type WriteResult } from './apply.ts';
-export { DelegatedAuth, DEFAULT_CACHE_TTLS, type AccessAttributes, type AccessDecision, type CacheTtls, type DelegatedAuthOptions, type UserInfo } from './auth/delegated-auth.ts';
+export { DelegatedAuth, type AccessAttributes, type AccessDecision, type CacheTtls, type DelegatedAuthOptions, type UserInfo } from './auth/delegated-auth.ts';
 export { Backoff, type BackoffOptions } from './backoff.ts';
 export { Store, type StoreEvent } from './cache.ts';
 export { realClock, delay, type Clock } from './clock.ts';

@@ -5,9 +5,7 @@ import { DelegatedAuth, type CacheTtls, type RestClient } from '../../runtime/in
 import type { RateLimitSettings } from './rate-limit.ts';
 import type { ScalingRoutesOptions } from './routes.ts';
 
-export { DEFAULT_RATE_LIMIT, type RateLimitSettings } from './rate-limit.ts';
-export { SCALE_BODY_LIMIT, SCALE_RESPONSES, scalingRoutes, type ScalingRoutesOptions } from './routes.ts';
-export { SCALE_ROUTE, SCALING_GROUP, SCALING_VERSION } from './scale.ts';
+export { DEFAULT_RATE_LIMIT } from './rate-limit.ts';
 
 /** The audience a caller's projected token must carry unless --scaling-audience says otherwise. */
 export const DEFAULT_SCALING_AUDIENCE = 'engula-operator';
