@@ -11,7 +11,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { DelegatedAuth, RestClient } from '../runtime/index.ts';
 import { putScale, type ScaleClientOptions } from '../samples/scaler/scale-client.ts';
-import { clientWith, clusterManifest, installScalerRole, mintToken, serviceAccount } from '../test/integration/scaling/callers.ts';
+import { clientWith, clusterManifest, installScalerRole, mintToken, serviceAccount } from '../test/support/scaling-callers.ts';
 import { installCrds } from '../test/support/crds.ts';
 import { kubeConfig, kubectlOk } from '../test/support/kube.ts';
 import { startWebhooks, type WebhookOptions } from '../webhooks/index.ts';

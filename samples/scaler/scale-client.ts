@@ -53,9 +53,9 @@ function call(opts: ScaleClientOptions, method: 'GET' | 'PUT', path: string, bod
         ...(payload !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) } : {}),
       },
       ...(opts.caFile ? { ca: readFileSync(opts.caFile) } : {}),
-      timeout: opts.timeoutMs ?? 30_000,
+      timeout: opts.timeoutMs ?? 60_000,
     });
-    req.on('timeout', () => req.destroy(new Error(`${method} ${path}: no answer within ${opts.timeoutMs ?? 30_000} ms`)));
+    req.on('timeout', () => req.destroy(new Error(`${method} ${path}: no answer within ${opts.timeoutMs ?? 60_000} ms`)));
     req.on('error', reject);
     req.on('response', (res) => {
       let text = '';

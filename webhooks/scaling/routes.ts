@@ -31,8 +31,14 @@ export interface ScalingRoutesOptions {
   access: AccessChecker;
   rateLimit?: RateLimitSettings;
   metrics?: Registry;
-  /** Per API call to read or patch (the caller waits for at most two or three of them). */
+  /** Per API call to read (default 10 s). */
   timeoutMs?: number;
+  /**
+   * For the patch (default 30 s): it runs the admission webhooks, and the API server retries it
+   * on its own conflicts, so under load it takes longer than a read; giving up early would leave
+   * the caller not knowing whether it was applied.
+   */
+  patchTimeoutMs?: number;
 }
 
 /** What one call did, gathered while it runs and written as one line when it ends. */
@@ -67,6 +73,7 @@ export const scalingRoutes: FastifyPluginAsync<ScalingRoutesOptions> = async (ap
   const metrics = opts.metrics && scalingMetrics(opts.metrics);
   const limiter = new CallerRateLimiter(opts.rateLimit ?? DEFAULT_RATE_LIMIT);
   const timeoutMs = opts.timeoutMs ?? 10_000;
+  const patchTimeoutMs = opts.patchTimeoutMs ?? 30_000;
   const audits = new WeakMap<FastifyRequest, Audit>();
   const auditOf = (request: FastifyRequest): Audit => {
     let a = audits.get(request);
@@ -236,13 +243,19 @@ export const scalingRoutes: FastifyPluginAsync<ScalingRoutesOptions> = async (ap
     try {
       const cluster = await readCluster(reply, a, params);
       if (!cluster) return reply;
+      // Already stale: say so without a patch. Versions only move forward, so a different one
+      // now means a different one at the patch; the API server still decides for those that pass.
+      const current = (cluster.metadata as { resourceVersion?: string } | undefined)?.resourceVersion;
+      if (wanted.resourceVersion !== undefined && current !== undefined && wanted.resourceVersion !== current) {
+        return refuse(reply, a, failure(409, `the Cluster ${params.cluster} changed since resourceVersion ${wanted.resourceVersion} (now ${current}): GET the Scale again and retry`, { group: GROUP, kind: KINDS.Cluster.plural, name: params.cluster }));
+      }
       let patched: Json;
       try {
         patched = await opts.rest.request<Json>('PATCH', clusterPath(params.namespace, params.cluster), {
           body: replicasPatch(params.component, wanted.replicas, wanted.resourceVersion),
           contentType: 'application/json-patch+json',
           query: { fieldManager: FIELD_MANAGER },
-          timeoutMs,
+          timeoutMs: patchTimeoutMs,
         });
       } catch (err) {
         if (err instanceof ApiError) return refuse(reply, a, refusalOf(err, params.cluster, params.component));

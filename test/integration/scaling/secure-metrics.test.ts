@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import { Manager } from '../../../runtime/index.ts';
 import { quietLogger } from '../../support/admission.ts';
 import { kubeConfig, kubectlOk, suiteCleanup, testNamespace, waitFor } from '../../support/kube.ts';
-import { closeAdmin, mintToken, serviceAccount } from './callers.ts';
+import { closeAdmin, mintToken, serviceAccount } from '../../support/scaling-callers.ts';
 
 const root = resolve(import.meta.dirname, '..', '..', '..');
 const cleanup = suiteCleanup();

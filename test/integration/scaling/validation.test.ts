@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import { kubectlOk, suiteCleanup } from '../../support/kube.ts';
 import { getJson } from '../../support/operator.ts';
 import { installCrds, startTestWebhooks, waitUntilWebhookCalled, type TestWebhooks } from '../../support/webhooks.ts';
-import { AUDIENCE, closeAdmin, clusterManifest, installScalerRole, mintToken, rawCall, scalePath, serviceAccount } from './callers.ts';
+import { AUDIENCE, closeAdmin, clusterManifest, installScalerRole, mintToken, rawCall, scalePath, serviceAccount } from '../../support/scaling-callers.ts';
 
 const cleanup = suiteCleanup();
 let w: TestWebhooks;

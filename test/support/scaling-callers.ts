@@ -3,13 +3,14 @@
 // client reads, and bound to the shipped engula-cluster-scaler ClusterRole or to a get-only Role.
 import { createSign, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { dirname, join, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
-import { RestClient } from '../../../runtime/index.ts';
-import type { ScaleClientOptions } from '../../../samples/scaler/scale-client.ts';
-import { kubeConfig, kubectlOk, testEnv, type CleanupScope } from '../../support/kube.ts';
+import { RestClient } from '../../runtime/index.ts';
+import type { ScaleClientOptions } from '../../samples/scaler/scale-client.ts';
+import { kubeConfig, kubectlOk, testEnv, type CleanupScope } from './kube.ts';
 
-const root = resolve(import.meta.dirname, '..', '..', '..');
+const root = resolve(import.meta.dirname, '..', '..');
 export const AUDIENCE = 'engula-operator';
 
 let admin: RestClient | undefined;
@@ -104,10 +105,9 @@ export interface RawAnswer {
 }
 
 /** A request the sample client would never send (no token, a broken body): straight over HTTPS. */
-export async function rawCall(server: string, caPem: string, method: string, path: string, opts: { headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<RawAnswer> {
-  const https = await import('node:https');
+export function rawCall(server: string, caPem: string, method: string, path: string, opts: { headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
-    const req = https.request(new URL(path, server), { method, ca: caPem, headers: { ...(opts.body !== undefined ? { 'Content-Length': String(Buffer.byteLength(opts.body)) } : {}), ...opts.headers } });
+    const req = httpsRequest(new URL(path, server), { method, ca: caPem, headers: { ...(opts.body !== undefined ? { 'Content-Length': String(Buffer.byteLength(opts.body)) } : {}), ...opts.headers } });
     req.on('error', reject);
     req.on('response', (res) => {
       let text = '';
