@@ -150,7 +150,8 @@ export const scalingRoutes: FastifyPluginAsync<ScalingRoutesOptions> = async (ap
     Object.assign(a, { namespace: p.namespace, cluster: p.cluster, component: p.component });
     let limited: number | undefined;
     const decision = await opts.access.check(request.headers.authorization, (user) => {
-      // Per caller, before the SubjectAccessReview: a caller over its limit costs no review.
+      // Per caller, known once authenticated. A caller over its limit has just asked the same, so
+      // its SubjectAccessReview is a cache hit and costs the API server nothing.
       const taken = limiter.take(user.username);
       if (!taken.ok) limited = taken.retryAfterMs;
       return { resource: { verb, group: GROUP, resource: KINDS.Cluster.plural, subresource: 'scale', namespace: p.namespace, name: p.cluster } };
