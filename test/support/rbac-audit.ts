@@ -46,7 +46,7 @@ export function apiCallOf(method: string, path: string, query = ''): ApiCall | u
   if (!plural) return undefined;
   const resource = sub ? `${plural}/${sub}` : plural;
   const params = new URLSearchParams(query);
-  const watch = params.get('watch') === 'true';
+  const watch = params.get('watch') === 'true' || params.get('watch') === '1';
   // A list or watch narrowed to one object by field selector is authorized against resourceNames.
   const selectedName = /^metadata\.name=([^,]+)$/.exec(params.get('fieldSelector') ?? '')?.[1];
   const verb =
@@ -70,7 +70,10 @@ export function permissionsUsed(records: RequestRecord[]): Set<Permission> {
   for (const r of records) {
     if (r.at !== 'done') continue;
     const call = apiCallOf(r.method, r.path, r.query ?? '');
-    if (call) out.add(permissionOf(call));
+    if (!call) continue;
+    out.add(permissionOf(call));
+    // An apply (PATCH) or PUT that made the object is also authorized as `create`.
+    if (r.code === 201 && (call.verb === 'patch' || call.verb === 'update')) out.add(permissionOf({ ...call, verb: 'create' }));
   }
   return out;
 }

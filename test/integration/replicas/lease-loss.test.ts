@@ -31,15 +31,16 @@ async function twoReplicas(t: TestContext, prefix: string) {
   const files = proxies.map((p, i) => {
     const kubeconfig = join(dir, `replica-${i}.kubeconfig`);
     writeFileSync(kubeconfig, kubeConfigVia(env.kubeconfig, p.port).exportConfig(), { mode: 0o600 });
-    return { kubeconfig, requests: join(dir, `replica-${i}.requests.jsonl`) };
+    return { kubeconfig };
   });
   const replicas = await startReplicas(t, [ns], {
-    extraArgs: (slot) => ['--kubeconfig', files[slot]!.kubeconfig, `--api-request-log=${files[slot]!.requests}`, ...LEASE],
+    extraArgs: (slot) => ['--kubeconfig', files[slot]!.kubeconfig, ...LEASE],
   });
   await kubectlOk(['-n', ns, 'apply', '-f', resolve(root, 'samples/cluster-minimal.yaml')]);
   await clusterConverged(ns);
   const oldSlot = await replicas.leader();
-  return { ns, proxies, files, replicas, oldSlot, newSlot: 1 - oldSlot };
+  const requests = replicas.processes.map((p) => ({ requests: p.requestLog }));
+  return { ns, proxies, files: requests, replicas, oldSlot, newSlot: 1 - oldSlot };
 }
 
 function clusterConverged(ns: string): Promise<boolean> {
@@ -67,22 +68,26 @@ function keepScaling(ns: string): () => Promise<void> {
 /** Both replicas' writes since `from`, and the assertion this file is about. */
 function assertNoOverlap(t: TestContext, files: Array<{ requests: string }>, oldSlot: number, from: number): Record<string, unknown> {
   const newSlot = 1 - oldSlot;
-  const oldWrites = writesSent(readRequestLog(files[oldSlot]!.requests)).filter((w) => w.t >= from);
+  const allOldWrites = writesSent(readRequestLog(files[oldSlot]!.requests));
+  const oldWrites = allOldWrites.filter((w) => w.t >= from);
   const newWrites = writesSent(readRequestLog(files[newSlot]!.requests)).filter((w) => w.t >= from);
   const newLease = newWrites.find((w) => isLeaseRequest(w));
   const firstNew = newWrites.find((w) => !isLeaseRequest(w));
-  const lastOld = oldWrites.at(-1);
+  // The last write the old leader ever sent (before the fault, when it sent none after).
+  const lastOld = allOldWrites.at(-1);
   assert.ok(newLease && firstNew, 'the new leader took the lease and wrote');
   const report = {
     lastOldWriteMs: lastOld ? lastOld.t - from : null,
     lastOldWrite: lastOld ? `${lastOld.method} ${lastOld.path}` : null,
+    lastOldLeaseWriteMs: (allOldWrites.filter((w) => isLeaseRequest(w)).at(-1)?.t ?? Number.NaN) - from,
     oldWritesAfterFault: oldWrites.length,
     newLeaseTakenMs: newLease.t - from,
     firstNewWriteMs: firstNew.t - from,
     firstNewWrite: `${firstNew.method} ${firstNew.path}`,
   };
   t.diagnostic(JSON.stringify(report));
-  if (lastOld) assert.ok(lastOld.t < newLease.t, `the old leader's last write (${report.lastOldWriteMs} ms) left before the new leader took the lease (${report.newLeaseTakenMs} ms)`);
+  assert.ok(lastOld, 'the old leader wrote while it led');
+  assert.ok(lastOld.t < newLease.t, `the old leader's last write (${report.lastOldWriteMs} ms) left before the new leader took the lease (${report.newLeaseTakenMs} ms)`);
   return report;
 }
 

@@ -29,6 +29,8 @@ describe('rbac-audit: request paths as RBAC sees them', () => {
       { at: 'sent', time: '', method: 'PATCH', path: '/apis/apps/v1/namespaces/a/statefulsets/s' },
     ]);
     assert.deepEqual([...used], ['apps/statefulsets:watch']);
+    const applied = permissionsUsed([{ at: 'done', time: '', method: 'PATCH', path: '/api/v1/namespaces/a/services/s', code: 201 }]);
+    assert.deepEqual([...applied].sort(), ['/services:create', '/services:patch'], 'an apply that creates needs create');
     assert.deepEqual([...permissionsGranted([{ apiGroups: ['apps'], resources: ['statefulsets'], verbs: ['watch', 'list'] }])], ['apps/statefulsets:watch', 'apps/statefulsets:list']);
   });
 });
