@@ -29,7 +29,6 @@ async function measure(label: string, ns: string, ttls: Partial<CacheTtls> | und
   const rest = new RestClient(kubeConfig());
   const token = randomBytes(4).toString('hex');
   const opts: WebhookOptions = {
-    kc: kubeConfig(),
     log: pino({ level: 'silent' }),
     namespace: ns,
     host: '127.0.0.1',

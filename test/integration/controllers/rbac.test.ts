@@ -67,7 +67,8 @@ test('the operator makes exactly the API calls config/rbac allows, and uses ever
   const replicas = await startReplicas(t, [ns], {
     configurationName: 'engula-operator',
     // Later flags win: this kubeconfig replaces the admin one startOperator passes first.
-    extraArgs: ['--kubeconfig', kubeconfig],
+    // A short-lived serving certificate, so the run includes its renewal (an update of the Secret).
+    extraArgs: ['--kubeconfig', kubeconfig, '--webhook-cert-validity=30s'],
   });
 
   const clusterReady = (what: string) =>
