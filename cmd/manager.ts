@@ -254,6 +254,7 @@ export async function main(argv: string[]): Promise<number> {
     flags,
     fieldManager: 'engula-operator',
     eventComponent: 'engula-operator',
+    secureMetrics: operator.metricsSecure,
     ...(flags.apiRequestLog ? { requestLogFd: openSync(flags.apiRequestLog, 'a') } : {}),
   });
   setupControllers(manager, { clusterDomain: operator.clusterDomain });
