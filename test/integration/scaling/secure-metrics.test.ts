@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import { Manager } from '../../../runtime/index.ts';
 import { quietLogger } from '../../support/admission.ts';
 import { kubeConfig, kubectlOk, suiteCleanup, testNamespace, waitFor } from '../../support/kube.ts';
+import { startOperator } from '../../support/operator.ts';
 import { closeAdmin, mintToken, serviceAccount } from '../../support/scaling-callers.ts';
 
 const root = resolve(import.meta.dirname, '..', '..', '..');
@@ -37,10 +38,10 @@ after(async () => {
   closeAdmin();
 });
 
-function scrape(token?: string): Promise<{ code: number; body: string }> {
+function scrape(token?: string, at = port): Promise<{ code: number; body: string }> {
   return new Promise((done, fail) => {
     // The certificate is self-signed, as Prometheus meets it with insecureSkipVerify: the token is what is checked here.
-    const req = request({ host: '127.0.0.1', port, path: '/metrics', rejectUnauthorized: false, headers: token ? { Authorization: `Bearer ${token}` } : {} });
+    const req = request({ host: '127.0.0.1', port: at, path: '/metrics', rejectUnauthorized: false, headers: token ? { Authorization: `Bearer ${token}` } : {} });
     req.on('error', fail);
     req.on('response', (res) => {
       let body = '';
@@ -62,4 +63,13 @@ test('secure /metrics: 401 without a token, 403 without the right, 200 for the m
   assert.equal(allowed.code, 200);
   assert.match(allowed.body, /^# HELP /m);
   assert.match(allowed.body, /rest_client_requests_total\{[^}]*method="POST"/, 'the reviews it made went through the runtime client');
+});
+
+test('the operator process with --metrics-secure serves /metrics the same way', async (t) => {
+  const operator = await startOperator(t, [ns], ['--metrics-secure'], { webhooks: 'off', leaderElect: false });
+  assert.equal((await scrape(undefined, operator.metricsPort)).code, 401);
+  assert.equal((await scrape(await mintToken(ns, 'nobody', []), operator.metricsPort)).code, 403);
+  const allowed = await scrape(await mintToken(ns, 'prometheus', []), operator.metricsPort);
+  assert.equal(allowed.code, 200);
+  assert.match(allowed.body, /controller_runtime_reconcile_total/);
 });
