@@ -10,6 +10,9 @@
 //   --operator-namespace NS   where the webhook certificate Secret lives (default: the pod's
 //                             namespace, else engula-system; for --local-webhooks, default)
 //   --cluster-domain DOMAIN   DNS domain of the cluster, used in addresses given to pods (cluster.local)
+//   --scaling-audience AUD    audience a scaling API caller's token must carry (engula-operator)
+//   --scaling-qps N, --scaling-burst N   per-caller rate limit of the scaling API (5/s, bursts of 20)
+//   --metrics-secure          /metrics over HTTPS, for callers Kubernetes lets `get` /metrics
 //   --webhook-url URL         with --local-webhooks: register this URL instead of our own address
 //                             (a load balancer in front of several replicas)
 //   --webhook-configuration-name NAME   name of the webhook configurations (engula-operator)
@@ -24,6 +27,7 @@ import { pino, type Logger } from 'pino';
 import { setupControllers } from '../controllers/setup.ts';
 import { flagHelp, Manager, parseDuration, parseFlags, type Runnable } from '../runtime/index.ts';
 import { startWebhooks, WEBHOOK_DEFAULTS, type RunningWebhooks } from '../webhooks/index.ts';
+import { DEFAULT_RATE_LIMIT, DEFAULT_SCALING_AUDIENCE } from '../webhooks/scaling/index.ts';
 
 export interface OperatorFlags {
   webhooks: boolean;
@@ -31,6 +35,10 @@ export interface OperatorFlags {
   webhookCertDir: string;
   operatorNamespace: string;
   clusterDomain: string;
+  scalingAudience: string;
+  scalingQps: number;
+  scalingBurst: number;
+  metricsSecure: boolean;
   /** With localWebhooks: the URL registered (a balancer before several replicas); '' = our own address. */
   webhookUrl: string;
   webhookConfigurationName: string;
@@ -48,6 +56,10 @@ const operatorHelp = `Operator flags:
   --webhook-cert-dir string             folder with tls.crt and tls.key (cert-manager) instead of a managed certificate
   --operator-namespace string           namespace of the webhook certificate Secret (default: the pod's namespace)
   --cluster-domain string               DNS domain of the cluster (default "cluster.local")
+  --scaling-audience string             audience the scaling API's callers' tokens must carry (default "engula-operator")
+  --scaling-qps float                   scale calls per second per caller (default 5)
+  --scaling-burst int                   scale calls a caller may make at once (default 20)
+  --metrics-secure[=false]              serve /metrics over HTTPS to callers with RBAC get on the /metrics URL
   --webhook-url string                  with --local-webhooks: the URL to register, e.g. a balancer in front of
                                         several replicas (default: this process's own https://127.0.0.1:<port>)
   --webhook-configuration-name string   name of the Validating- and MutatingWebhookConfiguration (default "engula-operator")
@@ -59,6 +71,12 @@ function parseBool(name: string, v: string): boolean {
   if (v === 'true') return true;
   if (v === 'false') return false;
   throw new Error(`--${name} takes true or false, got ${JSON.stringify(v)}`);
+}
+
+function positiveNumber(name: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} takes a positive number, got ${JSON.stringify(v)}`);
+  return n;
 }
 
 /** Replicas are int32 in the API; anything else, or below 1, cannot be a limit. */
@@ -82,6 +100,10 @@ export function splitOperatorFlags(argv: string[]): { operator: OperatorFlags; r
     maxReplicas: WEBHOOK_DEFAULTS.maxReplicas,
     webhookCertValidityMs: 0,
     webhookCaValidityMs: 0,
+    scalingAudience: DEFAULT_SCALING_AUDIENCE,
+    scalingQps: DEFAULT_RATE_LIMIT.perSecond,
+    scalingBurst: DEFAULT_RATE_LIMIT.burst,
+    metricsSecure: false,
   };
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -110,6 +132,18 @@ export function splitOperatorFlags(argv: string[]): { operator: OperatorFlags; r
         break;
       case 'cluster-domain':
         operator.clusterDomain = value();
+        break;
+      case 'scaling-audience':
+        operator.scalingAudience = value();
+        break;
+      case 'scaling-qps':
+        operator.scalingQps = positiveNumber(name, value());
+        break;
+      case 'scaling-burst':
+        operator.scalingBurst = positiveNumber(name, value());
+        break;
+      case 'metrics-secure':
+        operator.metricsSecure = inline === undefined ? true : parseBool(name, inline);
         break;
       case 'webhook-url':
         operator.webhookUrl = webhookUrl(value());
@@ -188,6 +222,7 @@ function webhookRunnable(log: Logger, port: number, op: OperatorFlags, manager: 
         ...(op.webhookCertValidityMs ? { certValidityMs: op.webhookCertValidityMs } : {}),
         ...(op.webhookCaValidityMs ? { caValidityMs: op.webhookCaValidityMs } : {}),
         metrics: manager.metrics.registry,
+        scaling: { audiences: [op.scalingAudience], rateLimit: { perSecond: op.scalingQps, burst: op.scalingBurst } },
       });
       await new Promise<void>((resolve) => {
         if (signal.aborted) resolve();
@@ -219,6 +254,7 @@ export async function main(argv: string[]): Promise<number> {
     flags,
     fieldManager: 'engula-operator',
     eventComponent: 'engula-operator',
+    secureMetrics: operator.metricsSecure,
     ...(flags.apiRequestLog ? { requestLogFd: openSync(flags.apiRequestLog, 'a') } : {}),
   });
   setupControllers(manager, { clusterDomain: operator.clusterDomain });

@@ -11,6 +11,7 @@ import { applyDefaults, validate } from '../api/v1alpha1/index.ts';
 import { coreResources, Informer, type InformerTuning, type RestClient } from '../runtime/index.ts';
 import type { KindSchemas } from './admission/handlers.ts';
 import { apiObjectReader, type ObjectReader } from './admission/state.ts';
+import { scalingApiOptions, type ScalingSettings } from './scaling/index.ts';
 import { mutatingWebhookConfiguration, serviceDnsNames, validatingWebhookConfiguration, type WebhookConfigurationOptions } from './configurations.ts';
 import { checkServedCertificateTrusted } from './readiness.ts';
 import { registerConfigurations, unregisterConfigurations } from './registration.ts';
@@ -73,6 +74,8 @@ export interface WebhookOptions {
   /** Overrides the production reader (tests). */
   reader?: ObjectReader;
   keepAliveTimeoutMs?: number;
+  /** The scaling API (on unless false). */
+  scaling?: ScalingSettings | false;
 }
 
 export interface RunningWebhooks {
@@ -167,6 +170,7 @@ export async function startWebhooks(opts: WebhookOptions): Promise<RunningWebhoo
     certificates,
     ready,
     logger: log,
+    ...(opts.scaling === false ? {} : { scaling: scalingApiOptions(rest, opts.scaling ?? {}, opts.metrics) }),
     admission: {
       schemas: apiSchemas,
       reader: opts.reader ?? apiObjectReader(rest),

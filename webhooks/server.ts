@@ -7,6 +7,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type
 import type { Logger } from 'pino';
 import { admissionRoutes, type AdmissionRoutesOptions } from './admission/routes.ts';
 import { webhookHealth } from './health.ts';
+import { scalingRoutes, type ScalingRoutesOptions } from './scaling/routes.ts';
 import type { CertificateSource, ServingMaterial } from './tls/source.ts';
 
 export type WebhookServer = FastifyInstance<HttpsServer, IncomingMessage, ServerResponse, FastifyBaseLogger>;
@@ -21,6 +22,8 @@ export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 export interface WebhookServerOptions {
   certificates: CertificateSource;
   admission: AdmissionRoutesOptions;
+  /** The scaling API for in-cluster clients; not served when absent. */
+  scaling?: ScalingRoutesOptions;
   logger: Logger;
   bodyLimit?: number;
   /** Longest time to receive a whole request; the apiserver's own webhook timeout is shorter. */
@@ -76,5 +79,6 @@ export async function buildWebhookServer(opts: WebhookServerOptions): Promise<We
 
   await app.register(webhookHealth, { certificates: opts.certificates, ...(opts.ready ? { ready: opts.ready } : {}) });
   await app.register(admissionRoutes, opts.admission);
+  if (opts.scaling) await app.register(scalingRoutes, opts.scaling);
   return app;
 }

@@ -89,7 +89,7 @@ describe('config/default', () => {
   });
 
   it('the ClusterRole holds everything the kernel Role grants', () => {
-    const role = rendered().find((d) => d.kind === 'ClusterRole')!;
+    const role = rendered().find((d) => d.kind === 'ClusterRole' && d.metadata.name === 'engula-operator-manager')!;
     const cluster: Cluster = { apiVersion: 'cluster.engula.io/v1alpha1', kind: 'Cluster', metadata: { name: 'c', namespace: 'ns', uid: 'u' }, spec: { name: 'c', image: { name: 'i' }, kernel: { replicas: 1 } } };
     const child = desiredChild(cluster, 'kernel')!;
     child.metadata!.uid = 'k';
