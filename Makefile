@@ -29,6 +29,10 @@ deps: node_modules/.installed ## Install the npm dependencies (npm ci).
 test: deps ## Type-check, then run every unit and integration test against a local control plane.
 	npm test
 
+.PHONY: test-resilience
+test-resilience: deps ## Two replicas keep 20 Clusters converged through 50 leader kills, 5 apiserver restarts, 5 partitions (own control plane; ~20 min).
+	$(NODE) hack/run-tests.ts test/resilience
+
 .PHONY: typecheck
 typecheck: deps ## tsc --noEmit over the whole tree.
 	npm run typecheck

@@ -2,7 +2,9 @@
 // tests are selected), runs the selected test files with node's built-in runner, and stops the
 // control plane afterwards: on success, on failure, and on Ctrl-C or SIGTERM.
 //
-//   node hack/run-tests.ts [path ...]     paths are test files or folders (default: test/)
+//   node hack/run-tests.ts [path ...]     paths are test files or folders (default: test/, without
+//                                         test/resilience, which starts its own control plane and
+//                                         runs alone: `make test-resilience`)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
@@ -24,7 +26,7 @@ function testFiles(path: string): string[] {
 }
 
 const paths = process.argv.slice(2);
-const selected = [...new Set((paths.length ? paths : ['test']).flatMap(testFiles))].sort();
+const selected = [...new Set((paths.length ? paths : ['test/unit', 'test/integration']).flatMap(testFiles))].sort();
 if (selected.length === 0) {
   log.error({ paths }, 'no test files selected');
   process.exit(1);

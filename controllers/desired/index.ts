@@ -1,5 +1,5 @@
 // Pure builders of desired objects and status: no I/O, unit-tested with plain objects.
-export { desiredChild, mergePullSecrets } from './child.ts';
+export { desiredChild, mergePullSecrets, ownedChildSpec } from './child.ts';
 export { CLUSTER_LABEL, childName, controllerRef, kernelStatusConfigMapName, labelsFor, MANAGED_BY, owningClusterName, selectorLabels, topologyConfigMapName } from './meta.ts';
 export { aggregateClusterStatus, childStatusFrom, componentSummary, mergeConditions, REASONS, selectorString, type ChildSituation, type ConditionInput } from './status.ts';
 export { desiredServiceMonitor, MONITORING_CONDITION, monitoringCondition, monitoringEnabled, SERVICE_MONITOR_API_VERSION, withClusterMonitoring } from './servicemonitor.ts';

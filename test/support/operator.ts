@@ -2,11 +2,13 @@
 // shape that ships (webhooks on, leader election on), limited to the test's own namespaces so test
 // files running side by side never touch each other's objects: its webhook configurations are named
 // after the test's first namespace and admit only the test's namespaces, and its Lease and
-// certificate Secret live there. Its JSON log is kept for failure messages; its own /metrics counts
-// its API requests.
+// certificate Secret live there. Its JSON log is kept for failure messages, and its own record of
+// every API request (--api-request-log) for what a test asserts about its calls.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { dirname, join, resolve } from 'node:path';
 import { kubectl, kubectlOk, testEnv, waitFor } from './kube.ts';
+import { isLeaseRequest, readRequestLog, writesSent } from './request-log.ts';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const node = resolve(root, 'node_modules', '.bin', 'node');
@@ -20,7 +22,12 @@ export interface OperatorProcess {
   /** Port of the HTTPS webhook server on 127.0.0.1, when webhooks are on. */
   webhookPort: number | undefined;
   log(): string;
-  /** Write requests (POST, PUT, PATCH, DELETE) the operator sent so far, from rest_client_requests_total. */
+  /** The operator's record of its API requests (--api-request-log), in the control plane's folder. */
+  requestLog: string;
+  /**
+   * Write requests (POST, PUT, PATCH, DELETE) the operator sent so far, from its request records,
+   * leaving out the leader election Lease's renewals (a leader renews every retry period by design).
+   */
   writes(): Promise<{ total: number; byMethod: Record<string, number> }>;
   /** SIGKILL: no graceful shutdown. */
   kill(): Promise<void>;
@@ -72,6 +79,7 @@ export async function startOperator(
           `--webhook-configuration-name=${configurationName}`,
           `--operator-namespace=${home}`,
         ];
+  const requestLog = join(dirname(env.kubeconfig), `operator-${home}-${randomBytes(3).toString('hex')}.requests.jsonl`);
   const leaderArgs = opts.leaderElect === false ? ['--leader-elect=false'] : ['--leader-elect', `--leader-election-namespace=${home}`];
   const args = [
     'cmd/manager.ts',
@@ -83,6 +91,7 @@ export async function startOperator(
     '--kubeconfig',
     env.kubeconfig,
     '--max-concurrent-reconciles=4',
+    `--api-request-log=${requestLog}`,
     ...extraArgs,
   ];
   const child = spawn(node, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
@@ -119,15 +128,14 @@ export async function startOperator(
     get alive() {
       return alive;
     },
+    requestLog,
     async writes() {
-      const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
       const byMethod: Record<string, number> = {};
       let total = 0;
-      for (const m of text.matchAll(/^rest_client_requests_total\{([^}]*)\} (\d+(?:\.\d+)?)$/gm)) {
-        const method = /method="([A-Z]+)"/.exec(m[1] ?? '')?.[1] ?? '';
-        if (!['POST', 'PUT', 'PATCH', 'DELETE'].includes(method)) continue;
-        byMethod[method] = (byMethod[method] ?? 0) + Number(m[2]);
-        total += Number(m[2]);
+      for (const w of writesSent(readRequestLog(requestLog))) {
+        if (isLeaseRequest(w)) continue;
+        byMethod[w.method] = (byMethod[w.method] ?? 0) + 1;
+        total++;
       }
       return { total, byMethod };
     },

@@ -20,6 +20,8 @@ export interface Replicas {
   leader(timeoutMs?: number): Promise<number>;
   /** Every log line of every process this harness started, in start order. */
   logs(): string;
+  /** Every process this harness started, killed ones included. */
+  all(): OperatorProcess[];
 }
 
 export interface ReplicasOptions extends Pick<OperatorOptions, 'env'> {
@@ -69,6 +71,7 @@ export async function startReplicas(t: Scope, namespaces: string[], opts: Replic
       }, { timeoutMs, intervalMs: 100 });
     },
     logs: () => started.map((p) => p.log()).join(''),
+    all: () => [...started],
   };
 }
 

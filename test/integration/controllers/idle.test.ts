@@ -1,7 +1,7 @@
-// Must-show 7: with 20 converged Clusters and nothing changing, the operator sends no write at all
-// for two minutes. Writes are counted from the operator's own client metrics
-// (rest_client_requests_total{method=POST|PUT|PATCH|DELETE} on its /metrics): every request the
-// operator makes goes through that client (webhooks are off in this test).
+// With 20 converged Clusters and nothing changing, the operator, run as shipped (webhooks on, leader
+// election on), sends no write at all for two minutes but its Lease renewals. Writes are counted
+// from the operator's own request records (--api-request-log): every request it makes, the webhook
+// side's included, goes through the runtime's REST client that keeps them.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { kubectlOk, suiteCleanup, testNamespace, waitFor } from '../../support/kube.ts';

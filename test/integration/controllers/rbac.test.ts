@@ -16,6 +16,7 @@ import { kubectlOk, testEnv, testNamespace, waitFor } from '../../support/kube.t
 import { conditionOf, getJson, installCrds, listJson, type ConditionLike } from '../../support/operator.ts';
 import { allows, apiCallOf, permissionsGranted, permissionsUsed, type PolicyRule } from '../../support/rbac-audit.ts';
 import { startReplicas } from '../../support/replicas.ts';
+import { AUDIENCE, closeAdmin, installScalerRole, mintToken, rawCall, scalePath, serviceAccount } from '../../support/scaling-callers.ts';
 import { readRequestLog } from '../../support/request-log.ts';
 
 const root = resolve(import.meta.dirname, '..', '..', '..');
@@ -62,12 +63,12 @@ test('the operator makes exactly the API calls config/rbac allows, and uses ever
   );
   assert.match(await kubectlOk(['--kubeconfig', kubeconfig, 'auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}']), new RegExp(`system:serviceaccount:${ns}:engula-operator`));
 
-  const logs = [0, 1].map((i) => join(env.kubeconfig, '..', `${ns}-replica-${i}.requests.jsonl`));
   // The configurations carry the shipped name, which the ClusterRole's resourceNames allow.
   const replicas = await startReplicas(t, [ns], {
     configurationName: 'engula-operator',
     // Later flags win: this kubeconfig replaces the admin one startOperator passes first.
-    extraArgs: (slot) => ['--kubeconfig', kubeconfig, `--api-request-log=${logs[slot]}`],
+    // A short-lived serving certificate, so the run includes its renewal (an update of the Secret).
+    extraArgs: ['--kubeconfig', kubeconfig, '--webhook-cert-validity=30s'],
   });
 
   const clusterReady = (what: string) =>
@@ -104,7 +105,17 @@ test('the operator makes exactly the API calls config/rbac allows, and uses ever
   }
 
   // Scale, repair, remove a component, delete: every kind of write the operator makes.
-  await kubectlOk(['-n', ns, 'patch', 'cluster', 'full', '--type', 'merge', '-p', '{"spec":{"engine":{"replicas":3}}}']);
+  // The scale-up comes through the scaling API, as an in-cluster autoscaler makes it: a replica
+  // reviews the caller's token and right (tokenreviews, subjectaccessreviews) and patches the Cluster.
+  await installScalerRole();
+  t.after(async () => closeAdmin());
+  await serviceAccount(ns, 'autoscaler', { clusterRole: 'engula-cluster-scaler' });
+  const ca = Buffer.from(await kubectlOk(['get', 'secret', 'engula-operator-webhook-cert', '-n', ns, '-o', 'jsonpath={.data.ca-bundle\\.crt}']), 'base64').toString('utf8');
+  const scaled = await rawCall(replicas.balancer.url, ca, 'PUT', scalePath(ns, 'full', 'engine'), {
+    headers: { Authorization: `Bearer ${await mintToken(ns, 'autoscaler', [AUDIENCE])}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ apiVersion: 'autoscaling/v1', kind: 'Scale', spec: { replicas: 3 } }),
+  });
+  assert.equal(scaled.code, 200, JSON.stringify(scaled.body));
   await clusterReady('the engine scaled');
   await kubectlOk(['-n', ns, 'delete', 'statefulset', 'full-engine', '--wait=false']);
   await waitFor('the deleted StatefulSet made again', async () => (await getJson<{ metadata: { uid: string } }>(ns, 'statefulset', 'full-engine')) !== undefined, { timeoutMs: 60_000 });
@@ -119,7 +130,7 @@ test('the operator makes exactly the API calls config/rbac allows, and uses ever
   await waitFor('every child gone', async () => (await listJson(ns, 'engula')).length === 0, { timeoutMs: 60_000 });
   await Promise.all(replicas.processes.map((p) => p.stop()));
 
-  const records = logs.flatMap((f) => readRequestLog(f));
+  const records = replicas.processes.flatMap((p) => readRequestLog(p.requestLog));
   assert.ok(records.length > 100, `the replicas recorded their requests (${records.length})`);
   const refused = records.filter((r) => r.code === 403);
   assert.deepEqual(refused.map((r) => `${r.method} ${r.path}`), [], 'no request was refused for lack of permission');

@@ -31,15 +31,16 @@ async function twoReplicas(t: TestContext, prefix: string) {
   const files = proxies.map((p, i) => {
     const kubeconfig = join(dir, `replica-${i}.kubeconfig`);
     writeFileSync(kubeconfig, kubeConfigVia(env.kubeconfig, p.port).exportConfig(), { mode: 0o600 });
-    return { kubeconfig, requests: join(dir, `replica-${i}.requests.jsonl`) };
+    return { kubeconfig };
   });
   const replicas = await startReplicas(t, [ns], {
-    extraArgs: (slot) => ['--kubeconfig', files[slot]!.kubeconfig, `--api-request-log=${files[slot]!.requests}`, ...LEASE],
+    extraArgs: (slot) => ['--kubeconfig', files[slot]!.kubeconfig, ...LEASE],
   });
   await kubectlOk(['-n', ns, 'apply', '-f', resolve(root, 'samples/cluster-minimal.yaml')]);
   await clusterConverged(ns);
   const oldSlot = await replicas.leader();
-  return { ns, proxies, files, replicas, oldSlot, newSlot: 1 - oldSlot };
+  const requests = replicas.processes.map((p) => ({ requests: p.requestLog }));
+  return { ns, proxies, files: requests, replicas, oldSlot, newSlot: 1 - oldSlot };
 }
 
 function clusterConverged(ns: string): Promise<boolean> {
