@@ -1,11 +1,12 @@
 // Renders docs/dashboard.png: config/grafana's dashboard drawn from REAL metrics of a run. It starts a
 // local control plane (testenv), runs the operator as `make run` does (webhooks on 127.0.0.1, leader
 // election), drives a workload through kubectl (Clusters created, scaled, refused by admission,
-// repaired, trimmed, deleted), scrapes the operator's /metrics every second, evaluates every panel's
+// repaired, trimmed, deleted; the scaling API called), scrapes the operator's /metrics every second, evaluates every panel's
 // queries on the scrapes (hack/dashboard/promql.ts) and draws the panels as an HTML page that headless
 // Chromium screenshots. Run it with hack/render-dashboard.sh (which installs chromium if missing).
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pino } from 'pino';
@@ -81,6 +82,7 @@ async function run(): Promise<Scrape[]> {
     operator.stdout?.on('data', (d: Buffer) => (opLog += d.toString()));
     operator.stderr?.on('data', (d: Buffer) => (opLog += d.toString()));
     const metricsPort = await until('the metrics server', () => /"port":(\d+),"msg":"metrics server listening"/.exec(opLog)?.[1]);
+    const webhookPort = Number(await until('the webhook server', () => /"port":(\d+),[^\n]*"msg":"webhook server listening"/.exec(opLog)?.[1]));
     // The apiserver calls the webhook once it has read the new configuration: probe it with a
     // dry run only the webhook refuses (its --max-replicas), as the tests do.
     const probe = JSON.stringify({ apiVersion: 'cluster.engula.io/v1alpha1', kind: 'Engine', metadata: { name: 'webhook-probe', namespace: 'default' }, spec: { replicas: 100_000, clusterName: 'probe' } });
@@ -111,11 +113,38 @@ async function run(): Promise<Scrape[]> {
         `  engine: {replicas: ${engine}}`,
         '',
       ].join('\n');
-    const at = async (second: number, what: string, fn: () => void) => {
+    const at = async (second: number, what: string, fn: () => unknown) => {
       const wait = started + second * 1000 - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
       log.info({ second, what }, 'workload step');
-      fn();
+      await fn();
+    };
+    // A caller of the scaling API (docs/scaling.md): a ServiceAccount bound to engula-cluster-scaler
+    // with a token for the operator's audience; some calls without a token, some the API refuses.
+    kubectl(['apply', '-f', join(root, 'config/rbac/scaler_role.yaml')]);
+    kubectl(['create', 'serviceaccount', 'scaler', '-n', 'default']);
+    kubectl(['create', 'clusterrolebinding', 'render-scaler', '--clusterrole=engula-cluster-scaler', '--serviceaccount=default:scaler']);
+    const token = kubectl(['create', 'token', 'scaler', '-n', 'default', '--audience=engula-operator', '--duration=1h']).out.trim();
+    const scale = (method: 'GET' | 'PUT', cluster: string, component: string, replicas?: number, bearer: string | undefined = token): Promise<number> => {
+      const path = `/apis/scaling.engula.io/v1/namespaces/default/clusters/${cluster}/components/${component}/scale`;
+      const body = replicas === undefined ? undefined : JSON.stringify({ apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: cluster, namespace: 'default' }, spec: { replicas } });
+      return new Promise((done) => {
+        const req = https.request({ host: '127.0.0.1', port: webhookPort, path, method, rejectUnauthorized: false, headers: { ...(bearer ? { Authorization: `Bearer ${bearer}` } : {}), ...(body ? { 'Content-Type': 'application/json' } : {}) } }, (res) => {
+          res.resume();
+          res.on('end', () => done(res.statusCode ?? 0));
+        });
+        req.on('error', () => done(0));
+        req.end(body);
+      });
+    };
+    const scaling = async (rounds: number): Promise<void> => {
+      const codes: number[] = [];
+      for (let i = 0; i < rounds; i++) {
+        codes.push(await scale('GET', 'e', 'engine'), await scale('PUT', 'e', 'engine', 3 + (i % 2)), await scale('GET', 'f', 'storage'));
+        if (i % 3 === 0) codes.push(await scale('GET', 'e', 'engine', undefined, ''), await scale('PUT', 'f', 'kernel', 0));
+        await new Promise((r) => setTimeout(r, 700));
+      }
+      log.info({ codes }, 'scaling API calls');
     };
     await at(5, 'four Clusters', () => kubectl(['apply', '-f', '-'], ['a', 'b', 'c', 'd'].map((n) => cluster(n)).join('---\n')));
     await at(35, 'scale engines', () => {
@@ -126,9 +155,11 @@ async function run(): Promise<Scrape[]> {
       for (let i = 0; i < 5; i++) kubectl(['patch', 'cluster', 'b', '--type=merge', '-p', '{"spec":{"engine":{"replicas":1000}}}']);
     });
     await at(65, 'three more Clusters', () => kubectl(['apply', '-f', '-'], ['e', 'f', 'g'].map((n) => cluster(n, 2)).join('---\n')));
+    await at(75, 'scaling API calls', () => scaling(12));
     await at(90, 'a StatefulSet deleted by hand', () => kubectl(['delete', 'statefulset', 'c-storage', '--wait=false']));
     await at(105, 'a component removed', () => kubectl(['patch', 'cluster', 'c', '--type=json', '-p', '[{"op":"remove","path":"/spec/engine"}]']));
     await at(120, 'a Cluster deleted', () => kubectl(['delete', 'cluster', 'd', '--wait=false']));
+    await at(128, 'scaling API calls', () => scaling(8));
     await at(150, 'end', () => clearInterval(scraper));
     if (operator.exitCode !== null) throw new Error(`the operator exited during the run:\n${opLog.slice(-3000)}`);
     return scrapes;
