@@ -6,7 +6,7 @@
 import { COMPONENT_KINDS, COMPONENTS, type ChildObject, type Cluster, type ComponentName } from '../api/v1alpha1/index.ts';
 import { coreResources, generationChanged, type ControllerSpec, type KubeObject, type ReconcileContext, type Reconciler, type Request } from '../runtime/index.ts';
 import type { ServedKind } from './component-controller.ts';
-import { aggregateClusterStatus, childName, desiredChild, desiredTopologyConfigMap, monitoringCondition, withClusterMonitoring } from './desired/index.ts';
+import { aggregateClusterStatus, childName, desiredChild, desiredTopologyConfigMap, monitoringCondition } from './desired/index.ts';
 import { engulaResources } from './resources.ts';
 
 export interface ClusterControllerOptions {
@@ -33,8 +33,7 @@ export function clusterReconciler(opts: ClusterControllerOptions): Reconciler {
       const ref = engulaResources[COMPONENT_KINDS[component]];
       const name = childName(req.name, component);
       const live = (await ctx.cache.get(ref, req.namespace, name)) as ChildObject | undefined;
-      const bare = desiredChild(cluster, component);
-      const desired = bare && withClusterMonitoring(bare, cluster);
+      const desired = desiredChild(cluster, component);
       if (live && !controlledBy(live, uid)) {
         // Someone else's object under our name: taking it over could wreck a standalone component.
         if (desired && !paused) ctx.recorder.event(cluster as unknown as KubeObject, 'Warning', 'NameTaken', `${COMPONENT_KINDS[component]} ${name} exists and is not controlled by this Cluster; rename or delete it`);

@@ -44,6 +44,8 @@ export function ownedChildSpec(cluster: Cluster, component: ComponentName): Chil
     spec: {
       ...structuredClone(rest),
       clusterName: nameOf(cluster),
+      // The Cluster's monitoring switch holds for every component.
+      ...(cluster.spec.monitoring ? { monitoring: structuredClone(cluster.spec.monitoring) } : {}),
       ...(image ? { image } : {}),
       ...(pullSecrets ? { imagePullSecrets: pullSecrets } : {}),
     },

@@ -2,7 +2,7 @@
 export { desiredChild, mergePullSecrets, ownedChildSpec } from './child.ts';
 export { CLUSTER_LABEL, childName, controllerRef, kernelStatusConfigMapName, labelsFor, MANAGED_BY, owningClusterName, selectorLabels, topologyConfigMapName } from './meta.ts';
 export { aggregateClusterStatus, childStatusFrom, componentSummary, mergeConditions, REASONS, selectorString, type ChildSituation, type ConditionInput } from './status.ts';
-export { desiredServiceMonitor, MONITORING_CONDITION, monitoringCondition, monitoringEnabled, SERVICE_MONITOR_API_VERSION, withClusterMonitoring } from './servicemonitor.ts';
+export { desiredServiceMonitor, MONITORING_CONDITION, monitoringCondition, monitoringEnabled, SERVICE_MONITOR_API_VERSION } from './servicemonitor.ts';
 export { desiredTopologyConfigMap, topologyOf, type Topology } from './topology.ts';
 export {
   componentArgs, componentEnv, DATA_PATH, desiredHeadlessService, desiredKernelRole, desiredKernelRoleBinding, desiredKernelStatusConfigMap, desiredPodDisruptionBudget,

@@ -1,7 +1,7 @@
 // Prometheus monitoring of a child: its ServiceMonitor (monitoring.coreos.com/v1, the Prometheus
 // Operator's kind), the prometheus.io pod annotations, and the MonitoringAvailable condition that
 // says whether what spec.monitoring asks for can be done.
-import type { ChildObject, Cluster, MonitoringSpec } from '../../api/v1alpha1/index.ts';
+import type { ChildObject } from '../../api/v1alpha1/index.ts';
 import type { KubeObject } from '../../runtime/index.ts';
 import { CLUSTER_LABEL, controllerRef, labelsFor, nameOf, namespaceOf, selectorLabels } from './meta.ts';
 import type { ConditionInput } from './status.ts';
@@ -12,16 +12,6 @@ export const MONITORING_CONDITION = 'MonitoringAvailable';
 
 export function monitoringEnabled(child: ChildObject): boolean {
   return child.spec.monitoring?.enabled === true;
-}
-
-/**
- * The child with the Cluster's spec.monitoring, which belongs to the Cluster rather than to one
- * component: every child gets the same. Without it on the Cluster the child has none.
- */
-export function withClusterMonitoring<C extends ChildObject>(child: C, cluster: Cluster): C {
-  const monitoring: MonitoringSpec | undefined = cluster.spec.monitoring;
-  if (monitoring === undefined) return child;
-  return { ...child, spec: { ...child.spec, monitoring: structuredClone(monitoring) } };
 }
 
 /**

@@ -47,7 +47,7 @@ describe('config/default', () => {
     assert.equal(deployment.metadata.namespace, 'engula-system');
     const container = (deployment.spec as { template: { spec: { containers: Array<{ image: string; ports: Array<{ name: string; containerPort: number }>; securityContext: Record<string, unknown> }> } } }).template.spec.containers[0]!;
     assert.equal(container.image, 'controller:latest');
-    assert.deepEqual(container.ports.map((p) => [p.name, p.containerPort]), [['metrics', 8080], ['health', 8081], ['webhook', 9443]]);
+    assert.deepEqual(container.ports.map((p) => [p.name, p.containerPort]), [['metrics', 8443], ['health', 8081], ['webhook', 9443]]);
     assert.equal(container.securityContext.readOnlyRootFilesystem, true);
     assert.equal(container.securityContext.allowPrivilegeEscalation, false);
     const svc = docs.find((d) => d.kind === 'Service' && d.metadata.name === 'engula-operator-webhook')!;
@@ -80,9 +80,9 @@ describe('config/default', () => {
         }
       }
     }
-    assert.deepEqual([...opened.keys()].sort(), [8080, 9443], 'only the metrics and webhook ports are opened');
+    assert.deepEqual([...opened.keys()].sort(), [8443, 9443], 'only the metrics and webhook ports are opened');
     assert.equal(opened.get(9443), 'all', 'kube-apiserver, wherever it calls from, reaches the webhook');
-    assert.deepEqual(opened.get(8080), [{ namespaceSelector: { matchLabels: { metrics: 'enabled' } } }]);
+    assert.deepEqual(opened.get(8443), [{ namespaceSelector: { matchLabels: { metrics: 'enabled' } } }]);
     const svc = docs.find((d) => d.kind === 'Service' && d.metadata.name === 'engula-operator-webhook')!;
     const target = (svc.spec as { ports: Array<{ targetPort: string }> }).ports[0]!.targetPort;
     assert.equal(containerPorts.get(target), 9443, 'the webhook Service forwards to the port the policy opens');

@@ -6,7 +6,7 @@ import type { Cluster } from '../../../api/v1alpha1/index.ts';
 import { COMPONENT_TRAITS } from '../../../controllers/components.ts';
 import {
   aggregateClusterStatus, childStatusFrom, desiredChild, desiredHeadlessService, desiredServiceMonitor, desiredStatefulSet, monitoringCondition, scrapeAnnotations,
-  withClusterMonitoring, type WorkloadInput,
+  type WorkloadInput,
 } from '../../../controllers/desired/index.ts';
 
 const NOW = '2026-01-01T00:00:00Z';
@@ -19,7 +19,7 @@ function cluster(monitoring?: Cluster['spec']['monitoring']): Cluster {
 }
 
 function storageInput(c: Cluster): WorkloadInput {
-  const child = withClusterMonitoring(desiredChild(c, 'storage')!, c);
+  const child = desiredChild(c, 'storage')!;
   child.metadata = { ...child.metadata, uid: 'storage-uid', generation: 1 };
   return { child, traits: COMPONENT_TRAITS.storage, clusterName: 'full', image: child.spec.image!, peers: {}, clusterDomain: 'cluster.local' };
 }
@@ -27,9 +27,9 @@ function storageInput(c: Cluster): WorkloadInput {
 describe('monitoring builders', () => {
   it('a child takes the Cluster\'s spec.monitoring, and none when the Cluster has none', () => {
     const on = cluster({ enabled: true, scrapeAnnotations: true });
-    assert.deepEqual(withClusterMonitoring(desiredChild(on, 'kernel')!, on).spec.monitoring, { enabled: true, scrapeAnnotations: true });
+    assert.deepEqual(desiredChild(on, 'kernel')!.spec.monitoring, { enabled: true, scrapeAnnotations: true });
     const off = cluster();
-    assert.equal(withClusterMonitoring(desiredChild(off, 'kernel')!, off).spec.monitoring, undefined);
+    assert.equal(desiredChild(off, 'kernel')!.spec.monitoring, undefined);
   });
 
   it('the ServiceMonitor is named like the child, controlled by it, and selects exactly its Service and metrics port', () => {

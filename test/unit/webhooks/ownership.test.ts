@@ -113,6 +113,8 @@ function handEdit(key: string, value: unknown, owned: JsonObject): unknown {
       const vol = v as { source?: JsonObject; spec?: JsonObject };
       return vol.source ? { source: { ...vol.source, claimName: `${String(vol.source.claimName)}-hand` } } : { spec: { ...vol.spec, storageClassName: 'hand' } };
     }
+    case 'monitoring':
+      return { ...(v as JsonObject), enabled: (v as JsonObject).enabled !== true };
     case 'persistentVolumeClaimRetentionPolicy':
       return { ...(v as JsonObject), whenDeleted: (v as JsonObject).whenDeleted === 'Delete' ? 'Retain' : 'Delete' };
     case 'imagePullSecrets':
