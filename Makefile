@@ -46,8 +46,8 @@ build: deps ## Compile to dist/ (what the container image runs).
 	npm run build
 
 .PHONY: bench
-bench: deps ## Run the benchmarks; they print numbers.
-	npm run bench
+bench: deps ## Build dist/ and benchmark it on its own control plane (BENCH_QUICK=1: short run); writes bench/results/latest.json.
+	npm run bench -- $(ARGS)
 
 .PHONY: testenv-bins
 testenv-bins: ## Build (once, cached outside the repo) or locate the control plane binaries.

@@ -2,7 +2,7 @@
 // the same run with the same client, TLS and payloads, so the ratio shows what admission itself
 // costs (parsing the review, ajv validation, rules, the JSON answer).
 //
-//   npm run bench:admission -- [--seconds 10] [--concurrency 16]
+//   npm run bench:admission -- [--seconds 10] [--concurrency 16] [--json]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:https';
@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, concurrency: { type: 'string', default: '16' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, concurrency: { type: 'string', default: '16' }, json: { type: 'boolean', default: false } } });
 const seconds = Number(values.seconds);
 const concurrency = Number(values.concurrency);
 const PATH = '/validate-cluster-engula-io-v1alpha1';
@@ -136,10 +136,14 @@ for (const mode of ['bare', 'admission']) {
 const fmt = (r: Result) => `p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  ${r.rps.toFixed(0)} req/s  (${r.requests} requests, ${r.errors} errors)`;
 const bare = results.bare!;
 const adm = results.admission!;
-process.stdout.write(
-  `admission benchmark: loopback HTTPS, ${concurrency} concurrent keep-alive connections, ${seconds} s per server, UPDATE reviews of a Cluster and an owned Journal (~${Buffer.byteLength(review(0)) + Buffer.byteLength(review(1))} bytes per pair)\n` +
-    `  bare fastify: ${fmt(bare)}\n` +
-    `  admission:    ${fmt(adm)}\n` +
-    `  ratio admission/bare: p50 ×${(adm.p50 / bare.p50).toFixed(2)}  p99 ×${(adm.p99 / bare.p99).toFixed(2)}  throughput ×${(adm.rps / bare.rps).toFixed(2)}\n`,
-);
+if (values.json) {
+  process.stdout.write(`${JSON.stringify({ seconds, concurrency, bare, admission: adm })}\n`);
+} else {
+  process.stdout.write(
+    `admission benchmark: loopback HTTPS, ${concurrency} concurrent keep-alive connections, ${seconds} s per server, UPDATE reviews of a Cluster and an owned Journal (~${Buffer.byteLength(review(0)) + Buffer.byteLength(review(1))} bytes per pair)\n` +
+      `  bare fastify: ${fmt(bare)}\n` +
+      `  admission:    ${fmt(adm)}\n` +
+      `  ratio admission/bare: p50 ×${(adm.p50 / bare.p50).toFixed(2)}  p99 ×${(adm.p99 / bare.p99).toFixed(2)}  throughput ×${(adm.rps / bare.rps).toFixed(2)}\n`,
+  );
+}
 if (adm.errors > 0 || bare.errors > 0) process.exitCode = 1;

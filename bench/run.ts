@@ -1,0 +1,167 @@
+// `make bench`: builds dist/ and measures the built operator against its own local control plane.
+// Progress goes to stderr as pino JSON lines; the table to stdout; the numbers to
+// bench/results/latest.json (docs/benchmarks.md says what each one means).
+//
+//   node bench/run.ts [--quick] [--sizes 10,50,200] [--rss 1000] [--out FILE] [--operator-root DIR] [--skip-admission]
+//   --operator-root: run DIR/dist/cmd/manager.js (built there beforehand) instead of this checkout's:
+//   the "before" of a before/after comparison, measured by the same benchmark code.
+//   BENCH_QUICK=1 make bench        smaller run (N = 10, 50; 200 cached Clusters) for iterating
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { resolveBinDir } from '../testenv/bins.ts';
+import { reapOrphanedControlPlanes, startControlPlane, tempControlPlaneDir, type ControlPlane } from '../testenv/controlplane.ts';
+import { testenvLogger } from '../testenv/logger.ts';
+import { round, runOperatorConvergence, type IdleResult, type ScaleLatency } from './convergence.ts';
+import { runFloor } from './floor.ts';
+import { createNamespaces, deleteNamespaces, installCrds, restClientFor } from './kube.ts';
+import { formatTable, type BenchResults, type ConvergenceRow } from './results.ts';
+import { runRss } from './rss1000.ts';
+import { PODS_PER_CLUSTER } from './seed.ts';
+
+const root = resolve(import.meta.dirname, '..');
+const log = testenvLogger('bench');
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: process.env.BENCH_QUICK === '1' },
+    sizes: { type: 'string' },
+    rss: { type: 'string' },
+    out: { type: 'string' },
+    'operator-root': { type: 'string' },
+    'skip-admission': { type: 'boolean', default: false },
+  },
+});
+const quick = values.quick ?? false;
+const sizes = (values.sizes ?? (quick ? '10,50' : '10,50,200')).split(',').map(Number);
+const rssClusters = Number(values.rss ?? (quick ? 200 : 1000));
+const out = resolve(root, values.out ?? (quick ? 'bench/results/quick.json' : 'bench/results/latest.json'));
+const idleMs = quick ? 20_000 : 60_000;
+const scaleEdits = quick ? 20 : 100;
+/** The operator's workers: five controllers, one worker each (the default --max-concurrent-reconciles). */
+const OPERATOR_WORKERS = 5;
+const operatorRoot = values['operator-root'] ? resolve(values['operator-root']) : undefined;
+const maxN = Math.max(...sizes);
+// 110 pods per kwok node; keep a tenth free, and room for the engines the scale edits add.
+const kwokNodes = Math.ceil((maxN * PODS_PER_CLUSTER + scaleEdits) / 100) + 1;
+
+let controlPlane: ControlPlane | undefined;
+let stopping: Promise<void> | undefined;
+function teardown(): Promise<void> {
+  stopping ??= (async () => {
+    if (controlPlane) {
+      log.info('stopping the control plane');
+      await controlPlane.stop();
+    }
+  })();
+  return stopping;
+}
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    log.warn({ signal }, 'interrupted: tearing down');
+    void teardown().finally(() => process.exit(130));
+  });
+}
+
+function build(): void {
+  log.info('building dist/ (tsc -p tsconfig.build.json)');
+  const r = spawnSync(process.execPath, [resolve(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('the build failed');
+}
+
+function admissionBench(): BenchResults['admission'] {
+  const seconds = quick ? 3 : 10;
+  log.info({ seconds }, 'admission latency on loopback');
+  const r = spawnSync(process.execPath, [resolve(root, 'bench', 'admission.ts'), '--seconds', String(seconds), '--json'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`the admission benchmark failed (exit ${r.status})`);
+  const res = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { seconds: number; concurrency: number; bare: { p50: number; p99: number; rps: number }; admission: { p50: number; p99: number; rps: number } };
+  const pick = (x: { p50: number; p99: number; rps: number }) => ({ p50: round(x.p50, 2), p99: round(x.p99, 2), rps: round(x.rps, 0) });
+  return { ...pick(res.admission), bare: pick(res.bare), concurrency: res.concurrency, seconds: res.seconds };
+}
+
+const began = Date.now();
+let exitCode = 0;
+try {
+  const load = loadavg();
+  if (operatorRoot === undefined) build();
+  const admission = values['skip-admission'] ? { p50: NaN, p99: NaN, rps: NaN, bare: { p50: NaN, p99: NaN, rps: NaN }, concurrency: 0, seconds: 0 } : admissionBench();
+  await reapOrphanedControlPlanes(log);
+  const binDir = await resolveBinDir();
+  controlPlane = await startControlPlane({ dir: tempControlPlaneDir(), mode: 'full', binDir, nodes: kwokNodes, logger: log });
+  const rest = restClientFor(controlPlane.kubeconfig);
+  await installCrds(rest, root);
+  const timeoutMs = 20 * 60_000;
+
+  const rows: ConvergenceRow[] = [];
+  let idle: IdleResult | undefined;
+  let scaleLatencyMs: ScaleLatency | undefined;
+  for (const n of sizes) {
+    const floorNs = Array.from({ length: n }, (_, i) => `bench-floor-${n}-${i}`);
+    await createNamespaces(rest, floorNs);
+    log.info({ n }, 'floor: a bare client creates the same objects');
+    const floor = await runFloor(rest, floorNs, OPERATOR_WORKERS, log, timeoutMs);
+    log.info({ n, seconds: floor.seconds }, 'floor measured');
+    await deleteNamespaces(rest, floorNs, log);
+
+    const opNs = Array.from({ length: n }, (_, i) => `bench-op-${n}-${i}`);
+    await createNamespaces(rest, opNs);
+    log.info({ n }, 'operator: applying seed Clusters');
+    const last = n === maxN;
+    const r = await runOperatorConvergence({ rest, kubeconfig: controlPlane.kubeconfig, ...(operatorRoot ? { operatorRoot } : {}), namespaces: opNs, log, timeoutMs, ...(last ? { idleMs, scaleEdits } : {}) });
+    if (r.idle) idle = r.idle;
+    if (r.scaleLatencyMs) scaleLatencyMs = r.scaleLatencyMs;
+    const c = r.convergence;
+    rows.push({
+      n,
+      seconds: c.seconds,
+      floorSeconds: round(floor.seconds, 1),
+      ratio: round(c.seconds / floor.seconds, 2),
+      requestsPerCluster: c.requestsPerCluster,
+      conflicts: c.conflicts,
+      reconcilesPerCluster: c.reconcilesPerCluster,
+      reconcilesByController: c.reconcilesByController,
+      peakRssMiB: c.peakRssMiB,
+      idleRssMiB: c.idleRssMiB,
+      cpuSeconds: c.cpuSeconds,
+      floorRequestsPerCluster: round(floor.requests / n, 2),
+      leaseRequests: c.leaseRequests,
+    });
+    await deleteNamespaces(rest, opNs, log);
+  }
+  if (!idle || !scaleLatencyMs) throw new Error('the largest run measured no idle writes or scale latency');
+
+  const rss1000 = await runRss(rest, controlPlane.kubeconfig, rssClusters, log, operatorRoot);
+  rest.close();
+
+  const results: BenchResults = {
+    generatedAt: new Date().toISOString(),
+    quick,
+    ...(operatorRoot ? { operatorRoot } : {}),
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model.trim() ?? 'unknown', memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version, loadAverageAtStart: load.map((l) => round(l, 2)) },
+    seedShape: 'samples/cluster-minimal.yaml: journal, storage, kernel and engine at 1 replica each, no volumes (4 pods, 25 objects per Cluster)',
+    kwokNodes,
+    operatorWorkers: OPERATOR_WORKERS,
+    ratio: rows.at(-1)?.ratio ?? NaN,
+    idleWritesPerMinute: idle.writesPerMinute,
+    convergence: rows,
+    idle: { clusters: maxN, ...idle },
+    scaleLatencyMs,
+    admission,
+    // The scaling API (issue: a loopback API to change replicas) is not on main yet.
+    scalingApi: { status: 'not built yet' },
+    rss1000MiB: rssClusters === 1000 ? rss1000.rssMiB : null,
+    rss1000,
+    durationSeconds: Math.round((Date.now() - began) / 1000),
+  };
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+  log.info({ out }, 'results written');
+  process.stdout.write(formatTable(results));
+} catch (err) {
+  log.error({ err: err instanceof Error ? err.stack : String(err) }, 'benchmark failed');
+  exitCode = 1;
+} finally {
+  await teardown();
+}
+process.exit(exitCode);
