@@ -1,6 +1,7 @@
 // The kinds the controllers read and write, addressed as the runtime addresses them.
 import { API_VERSION, KINDS, type KindName } from '../api/v1alpha1/index.ts';
 import { coreResources, resource, type ResourceRef } from '../runtime/index.ts';
+import { MANAGED_BY } from './desired/meta.ts';
 
 export const engulaResources: Readonly<Record<KindName, ResourceRef>> = {
   Cluster: resource(API_VERSION, 'Cluster', KINDS.Cluster.plural),
@@ -24,3 +25,9 @@ export const childOwnedResources: readonly ResourceRef[] = [
   coreResources.podDisruptionBudgets,
   coreResources.statefulSets,
 ];
+
+/**
+ * What the caches of owned kinds are restricted to. Every object the builders in desired/ make
+ * carries this label, so the operator caches its own ConfigMaps, Services... and not every team's.
+ */
+export const MANAGED_BY_SELECTOR = `app.kubernetes.io/managed-by=${MANAGED_BY}`;

@@ -152,7 +152,9 @@ export class Client {
   async delete(ref: ResourceRef, namespace: string, name: string, opts: { propagationPolicy?: 'Background' | 'Foreground' | 'Orphan'; uid?: string; signal?: AbortSignal } = {}): Promise<boolean> {
     if (this.cache?.watches(ref)) {
       const { synced, obj } = this.cache.peek(ref, namespace, name);
-      if (synced && (obj === undefined || obj.metadata.deletionTimestamp !== undefined)) {
+      // A cache restricted by a label selector cannot tell "absent" from "not labelled".
+      const gone = obj === undefined ? this.cache.complete(ref) : obj.metadata.deletionTimestamp !== undefined;
+      if (synced && gone) {
         this.stats.skipped++;
         return false;
       }

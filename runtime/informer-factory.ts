@@ -1,6 +1,10 @@
 // One shared informer per kind and scope, and the read-only cache that reconcilers use.
 // With no namespaces configured a kind gets one cluster-wide informer; with `--namespaces` it gets
 // one per namespace, and reads outside them are refused rather than silently empty.
+// A kind may be restricted to a label selector (controller-runtime's cache ByObject.Label): its
+// list and watch ask the API server for matching objects only, so memory follows what the
+// operator owns rather than everything of that kind in the cluster. A restricted cache cannot
+// prove an object absent (it may exist without the label): see `complete()`.
 import type { Logger } from 'pino';
 import type { Clock } from './clock.ts';
 import { Informer, type EventHandler, type InformerTuning } from './informer.ts';
@@ -27,6 +31,7 @@ export interface InformerFactoryOptions {
 export class InformerFactory implements CacheReader {
   private readonly opts: InformerFactoryOptions;
   private readonly byKind = new Map<string, Informer[]>();
+  private readonly selectors = new Map<string, string>();
   private started = false;
 
   constructor(opts: InformerFactoryOptions) {
@@ -37,18 +42,41 @@ export class InformerFactory implements CacheReader {
     return this.opts.namespaces ?? [];
   }
 
+  /**
+   * Caches only objects of this kind that match `labelSelector` (the API server filters lists and
+   * watches). Call before anything uses the kind: an informer already opened without the selector
+   * would hold everything.
+   */
+  restrict(ref: ResourceRef, labelSelector: string): void {
+    const kind = resourceName(ref);
+    if ([...this.byKind.keys()].some((id) => id.startsWith(`${kind}/`))) throw new Error(`restrict(${kind}) after its informer was created`);
+    this.selectors.set(kind, labelSelector);
+  }
+
+  /** The label selector the cache of this kind is restricted to, if any. */
+  selectorFor(ref: ResourceRef): string | undefined {
+    return this.selectors.get(resourceName(ref));
+  }
+
+  /** Whether the cache holds every object of the kind in scope, so a miss means "absent". */
+  complete(ref: ResourceRef): boolean {
+    return this.watches(ref) && !this.selectors.has(resourceName(ref));
+  }
+
   /** The informers that together cover `ref` in the configured scope (created on first call). */
   informersFor(ref: ResourceRef): Informer[] {
     const id = `${resourceName(ref)}/${ref.version}`;
     let list = this.byKind.get(id);
     if (list === undefined) {
       const scopes = ref.namespaced && this.namespaces.length > 0 ? this.namespaces : [''];
+      const labelSelector = this.selectors.get(resourceName(ref));
       list = scopes.map(
         (namespace) =>
           new Informer({
             rest: this.opts.rest,
             ref,
             namespace,
+            ...(labelSelector !== undefined ? { labelSelector } : {}),
             logger: this.opts.logger,
             ...(this.opts.clock ? { clock: this.opts.clock } : {}),
             ...this.opts.tuning,

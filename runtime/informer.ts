@@ -76,6 +76,8 @@ interface WatchEvent {
 export class Informer {
   readonly ref: ResourceRef;
   readonly namespace: string;
+  /** The label selector every list and watch of this informer sends ('' for none). */
+  readonly labelSelector: string;
   readonly store = new Store();
   readonly stats: InformerStats = { lists: 0, watches: 0, gone: 0, watchdogFired: 0, failures: 0, resyncs: 0, events: 0, lastEventAt: 0 };
   private readonly opts: InformerOptions & typeof defaultInformerTuning;
@@ -95,6 +97,7 @@ export class Informer {
     this.opts = { ...defaultInformerTuning, ...opts };
     this.ref = opts.ref;
     this.namespace = opts.ref.namespaced ? (opts.namespace ?? '') : '';
+    this.labelSelector = opts.labelSelector ?? '';
     this.clock = opts.clock ?? realClock;
     this.random = opts.random ?? Math.random;
     this.backoff = new Backoff({ ...this.opts.backoff, random: this.random });

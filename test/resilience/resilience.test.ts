@@ -206,13 +206,15 @@ describe('resilience: two replicas keep 20 Clusters converged through kills, api
     let writes = 0;
     const violations: string[] = [];
     for (const { i, records } of perProcess) {
-      for (const w of writesSent(records).filter((r) => !isLeaseRequest(r))) {
+      // The webhook side (certificate Secret, caBundle) runs on every replica by design; the
+      // leader's work is everything else.
+      for (const w of writesSent(records).filter((r) => !isLeaseRequest(r) && !isWebhookSideWrite(r))) {
         writes++;
         const holder = holds.filter((h) => h.t <= w.t).at(-1);
         if (holder?.i !== i) violations.push(`process ${i} sent ${w.method} ${w.path} at ${w.time} while process ${holder?.i ?? 'none'} held the lease`);
       }
     }
-    const operatorAdmissionFailures = replicas.logs().split('\n').filter((l) => /failed calling webhook/.test(l));
+    const operatorAdmissionFailures = replicas.logs().split('\n').filter((l) => /failed calling webhook/.test(l)).map((l) => l.slice(0, 600));
     const table = rows.map((r) => `| ${r.fault} | ${r.round} | ${r.recoverySeconds.toFixed(1)} | ${r.failedScaleCalls} |`).join('\n');
     t.diagnostic(`\n| fault | round | recovery s | failed scale calls |\n|---|---|---|---|\n${table}`);
     const summary = {
@@ -226,11 +228,17 @@ describe('resilience: two replicas keep 20 Clusters converged through kills, api
     };
     t.diagnostic(JSON.stringify(summary));
     assert.ok(writes > 0 && holds.length > 0);
-    assert.deepEqual(violations.slice(0, 5), [], `${violations.length} writes from a replica that did not hold the lease`);
-    assert.deepEqual(failedAdmissions, [], 'no admission of the test\'s writes failed');
-    assert.deepEqual(operatorAdmissionFailures.slice(0, 3), [], 'no admission of the operator\'s writes failed');
+    assert.deepEqual(
+      { violations: violations.slice(0, 5), failedAdmissions, operatorAdmissionFailures: operatorAdmissionFailures.slice(0, 5) },
+      { violations: [], failedAdmissions: [], operatorAdmissionFailures: [] },
+      `${violations.length} writes from a replica that did not hold the lease; ${failedAdmissions.length + operatorAdmissionFailures.length} failed admissions`,
+    );
   });
 });
+
+function isWebhookSideWrite(r: RequestRecord): boolean {
+  return r.path.includes('/admissionregistration.k8s.io/') || /\/api\/v1\/namespaces\/[^/]+\/secrets(\/|$)/.test(r.path);
+}
 
 function summarize(xs: number[]): { n: number; p50: number; max: number } {
   const s = [...xs].sort((a, b) => a - b);
