@@ -114,6 +114,8 @@ export async function deleteNamespaces(rest: RestClient, names: string[], log: L
       pool.run(async () => {
         try {
           await withRetry(() => rest.request('DELETE', resourcePath(coreResources.namespaces, '', name)));
+          // kwok pods would wait out their grace period (60 s): nothing runs in them, remove them now.
+          await withRetry(() => rest.request('DELETE', resourcePath(coreResources.pods, name), { body: { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0 } }));
         } catch (err) {
           if (!isNotFound(err)) throw err;
         }

@@ -3,7 +3,7 @@
 // Memory and CPU come from /proc (VmHWM is the kernel's own peak RSS); API requests, reconciles
 // and the heap from the operator's /metrics; a forced GC through the inspector protocol.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
@@ -38,6 +38,8 @@ export interface OperatorProcess {
   metrics(): Promise<Metrics>;
   /** Forces a full GC through the inspector (only with `inspect`) and returns the used heap. */
   collectGarbage(): Promise<{ usedHeapMiB: number }>;
+  /** Writes a heap snapshot (only with `inspect`); the summary is in bench/heap-summary.ts. */
+  heapSnapshot(file: string): Promise<void>;
   log(): string;
   stop(): Promise<void>;
 }
@@ -127,6 +129,8 @@ export async function startOperator(opts: StartOptions): Promise<OperatorProcess
   let err = '';
   // Keep the log bounded: 1,000 Clusters log a lot, and only the tail explains a failure.
   child.stdout?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-200_000)));
+  // BENCH_OPERATOR_LOG=FILE keeps the operator's whole log (for looking into a slow run).
+  if (process.env.BENCH_OPERATOR_LOG) child.stdout?.pipe(createWriteStream(process.env.BENCH_OPERATOR_LOG, { flags: 'a' }));
   child.stderr?.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-200_000)));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   let alive = true;
@@ -154,6 +158,10 @@ export async function startOperator(opts: StartOptions): Promise<OperatorProcess
     async collectGarbage() {
       if (!inspectorUrl) throw new Error('the operator was started without the inspector');
       return inspectorGc(inspectorUrl);
+    },
+    async heapSnapshot(file) {
+      if (!inspectorUrl) throw new Error('the operator was started without the inspector');
+      await inspectorSnapshot(inspectorUrl, file);
     },
     async stop() {
       if (!alive) return;
@@ -184,6 +192,33 @@ export async function startOperator(opts: StartOptions): Promise<OperatorProcess
 
 /** HeapProfiler.collectGarbage, then Runtime.getHeapUsage, over the inspector's WebSocket. */
 async function inspectorGc(url: string): Promise<{ usedHeapMiB: number }> {
+  const { call, close } = await inspector(url);
+  try {
+    await call('HeapProfiler.collectGarbage');
+    await call('HeapProfiler.collectGarbage');
+    const usage = (await call('Runtime.getHeapUsage')) as { usedSize: number };
+    return { usedHeapMiB: usage.usedSize / 1024 / 1024 };
+  } finally {
+    close();
+  }
+}
+
+/** HeapProfiler.takeHeapSnapshot: the snapshot arrives in chunks, written to `file` as they come. */
+async function inspectorSnapshot(url: string, file: string): Promise<void> {
+  const out = createWriteStream(file);
+  const { call, close } = await inspector(url, (method, params) => {
+    if (method === 'HeapProfiler.addHeapSnapshotChunk') out.write((params as { chunk: string }).chunk);
+  });
+  try {
+    await call('HeapProfiler.enable');
+    await call('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
+  } finally {
+    close();
+    await new Promise<void>((r) => out.end(r));
+  }
+}
+
+async function inspector(url: string, onEvent?: (method: string, params: unknown) => void): Promise<{ call: (method: string, params?: unknown) => Promise<unknown>; close: () => void }> {
   const ws = new WebSocket(url);
   await new Promise<void>((res, rej) => {
     ws.addEventListener('open', () => res(), { once: true });
@@ -192,21 +227,15 @@ async function inspectorGc(url: string): Promise<{ usedHeapMiB: number }> {
   let id = 0;
   const pending = new Map<number, (v: unknown) => void>();
   ws.addEventListener('message', (ev: MessageEvent) => {
-    const msg = JSON.parse(String(ev.data)) as { id?: number; result?: unknown };
+    const msg = JSON.parse(String(ev.data)) as { id?: number; result?: unknown; method?: string; params?: unknown };
     if (msg.id !== undefined) pending.get(msg.id)?.(msg.result);
+    else if (msg.method !== undefined) onEvent?.(msg.method, msg.params);
   });
-  const call = (method: string): Promise<unknown> =>
+  const call = (method: string, params?: unknown): Promise<unknown> =>
     new Promise((res) => {
       const n = ++id;
       pending.set(n, res);
-      ws.send(JSON.stringify({ id: n, method }));
+      ws.send(JSON.stringify({ id: n, method, ...(params !== undefined ? { params } : {}) }));
     });
-  try {
-    await call('HeapProfiler.collectGarbage');
-    await call('HeapProfiler.collectGarbage');
-    const usage = (await call('Runtime.getHeapUsage')) as { usedSize: number };
-    return { usedHeapMiB: usage.usedSize / 1024 / 1024 };
-  } finally {
-    ws.close();
-  }
+  return { call, close: () => ws.close() };
 }

@@ -49,7 +49,8 @@ export interface BenchResults {
   scalingApi: (LatencyStats & { concurrency: number }) | { status: string };
   /** RSS of the operator with 1,000 Clusters cached (null when a quick run cached fewer). */
   rss1000MiB: number | null;
-  rss1000: Rss1000Result;
+  /** Absent when the run skipped the phase (--rss 0). */
+  rss1000?: Rss1000Result;
   durationSeconds: number;
 }
 
@@ -83,6 +84,6 @@ export function formatTable(r: BenchResults): string {
   lines.push(`admission (loopback, ${r.admission.concurrency} connections): p50 ${r.admission.p50.toFixed(2)} ms, p99 ${r.admission.p99.toFixed(2)} ms, ${r.admission.rps.toFixed(0)} req/s (bare fastify: p50 ${r.admission.bare.p50.toFixed(2)} ms, ${r.admission.bare.rps.toFixed(0)} req/s)`);
   lines.push(`scaling API: ${'status' in r.scalingApi ? r.scalingApi.status : `p50 ${r.scalingApi.p50} ms, p99 ${r.scalingApi.p99} ms, ${r.scalingApi.rps} req/s`}`);
   const m = r.rss1000;
-  lines.push(`memory with ${m.clusters} Clusters cached (${m.objects} objects): RSS ${m.rssMiB} MiB, after GC ${m.rssAfterGcMiB} MiB (heap ${m.heapAfterGcMiB} MiB), peak ${m.peakRssMiB} MiB, all statuses written in ${m.startupSeconds} s`);
+  if (m) lines.push(`memory with ${m.clusters} Clusters cached (${m.objects} objects): RSS ${m.rssMiB} MiB, after GC ${m.rssAfterGcMiB} MiB (heap ${m.heapAfterGcMiB} MiB), peak ${m.peakRssMiB} MiB, all statuses written in ${m.startupSeconds} s`);
   return `${lines.join('\n')}\n`;
 }

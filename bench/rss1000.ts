@@ -27,7 +27,8 @@ export interface Rss1000Result {
   startupSeconds: number;
 }
 
-export async function runRss(rest: RestClient, kubeconfig: string, count: number, log: Logger, operatorRoot?: string): Promise<Rss1000Result> {
+/** Creates the paused Clusters and their objects; returns how many objects were created. */
+export async function createCachedClusters(rest: RestClient, count: number, log: Logger): Promise<number> {
   const namespaces = Array.from({ length: count }, (_, i) => `bench-rss-${i}`);
   log.info({ clusters: count }, 'creating paused Clusters and their objects with no operator running');
   await createNamespaces(rest, namespaces);
@@ -55,7 +56,11 @@ export async function runRss(rest: RestClient, kubeconfig: string, count: number
       if (++done % 100 === 0) log.info({ done, of: count }, 'created');
     }),
   );
+  return objects;
+}
 
+/** Starts the operator on the objects createCachedClusters made and measures it once quiet. */
+export async function measureRss(rest: RestClient, kubeconfig: string, count: number, objects: number, log: Logger, operatorRoot?: string, snapshotFile?: string): Promise<Rss1000Result> {
   const clusters = new Informer({ rest, ref: engulaResources.Cluster, logger: log.child({ part: 'clusters' }) });
   clusters.start();
   await clusters.waitForSync();
@@ -64,8 +69,10 @@ export async function runRss(rest: RestClient, kubeconfig: string, count: number
   try {
     const paused = (c: KubeObject): boolean => (c.status as { phase?: string } | undefined)?.phase === 'Paused';
     await waitUntil(`${count} Clusters with status Paused`, () => clusters.store.list().filter((c) => c.metadata.namespace?.startsWith('bench-rss-') && paused(c)).length === count, 15 * 60_000, 1000);
+    // Every object reconciled once by each of the five controllers (a second operator finds the
+    // statuses written already), then quiet: no reconcile for 5 s.
+    await waitUntil('every object reconciled', async () => (await op.metrics()).reconciles >= 5 * count, 15 * 60_000, 1000);
     const startupSeconds = (Date.now() - started) / 1000;
-    // Quiet: no reconcile for 5 s (every child's status is written too).
     let last = (await op.metrics()).reconciles;
     let since = Date.now();
     await waitUntil('the operator to go quiet', async () => {
@@ -79,6 +86,10 @@ export async function runRss(rest: RestClient, kubeconfig: string, count: number
     const settled = op.stats();
     const gc = await op.collectGarbage();
     const afterGc = op.stats();
+    if (snapshotFile) {
+      log.info({ file: snapshotFile }, 'writing a heap snapshot');
+      await op.heapSnapshot(snapshotFile);
+    }
     const result: Rss1000Result = {
       clusters: count,
       objects,
