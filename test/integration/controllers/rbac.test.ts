@@ -128,6 +128,11 @@ test('the operator makes exactly the API calls config/rbac allows, and uses ever
   await waitFor('every child deleted by the operator', async () => (await listJson(ns, 'journals,storages,kernels')).length === 0, { timeoutMs: 60_000 });
   await kubectlOk(['-n', ns, 'delete', 'cluster', 'full', '--wait=true', '--timeout=60s']);
   await waitFor('every child gone', async () => (await listJson(ns, 'engula')).length === 0, { timeoutMs: 60_000 });
+  // The serving certificate lives 30 s and is renewed with a third of it left: wait for a renewal
+  // (an update of the Secret), whatever the speed of the steps above.
+  const servingCert = async (): Promise<string | undefined> => (await getJson<{ data?: Record<string, string> }>(ns, 'secret', 'engula-operator-webhook-cert'))?.data?.['tls.crt'];
+  const firstCert = await servingCert();
+  await waitFor('the serving certificate renewed in its Secret', async () => (await servingCert()) !== firstCert, { timeoutMs: 60_000, intervalMs: 1_000 });
   await Promise.all(replicas.processes.map((p) => p.stop()));
 
   const records = replicas.processes.flatMap((p) => readRequestLog(p.requestLog));
