@@ -30,7 +30,7 @@ export function demoLayout(dir = process.env.DEMO_DIR ?? join(root, '.demo')): D
     operatorRecord: join(abs, 'operator.json'),
     scalerToken: join(abs, 'scaler.token'),
     operatorCa: join(abs, 'operator-ca.crt'),
-    badManifest: join(abs, 'cluster-full-journal-1.yaml'),
+    badManifest: join(abs, 'cluster-full-typo.yaml'),
   };
 }
 

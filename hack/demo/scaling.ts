@@ -1,6 +1,7 @@
 // The three ways to scale, each done for real against the demo's Cluster:
 //  1. edit the Cluster (kubectl patch), and the StatefulSet follows;
-//  2. an apply the operator's validating webhook refuses, with its message, and nothing changes;
+//  2. an apply the operator's validating webhook refuses (a count above --max-replicas), with its
+//     message, and nothing changes;
 //  3. the scaling API, called with a token minted for the sample scaler's ServiceAccount.
 // Each ends with a line starting "✓ scaling <n>/3" that the demo's test looks for.
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -43,28 +44,29 @@ export async function scaleByPatch(kubectl: Kubectl, to: number): Promise<void> 
   say(`✓ scaling 1/3: kubectl patch: engine ${from} → ${to}; StatefulSet ${ENGINE_SET} has ${to}/${to} pods ready`);
 }
 
+/** A typo'd count (200 engines for 20): above the operator's --max-replicas, a rule only its webhook knows. */
+const TYPO_REPLICAS = 200;
+
 export async function refusedApply(kubectl: Kubectl, l: DemoLayout): Promise<void> {
-  step('Scaling 2/3: an apply that removes journal members without spec.allowScaleDown; the webhook refuses it');
-  const manifest = parse(readFileSync(join(root, CLUSTER_MANIFEST), 'utf8')) as { metadata: Record<string, unknown>; spec: { journal: { replicas: number } } };
-  const before = await replicasOf(kubectl, 'journal');
+  step(`Scaling 2/3: an apply with a typo (engine replicas ${TYPO_REPLICAS}) above the operator's limit; its validating webhook refuses it`);
+  const manifest = parse(readFileSync(join(root, CLUSTER_MANIFEST), 'utf8')) as { metadata: Record<string, unknown>; spec: { engine: { replicas: number } } };
+  const before = await replicasOf(kubectl, 'engine');
   manifest.metadata.namespace = NAMESPACE;
-  manifest.spec.journal.replicas = 1;
-  writeFileSync(
-    l.badManifest,
-    `# ${CLUSTER_MANIFEST} with spec.journal.replicas: 1 (the demo's refused apply)\n${stringify(manifest)}`,
-  );
-  say(`${rel(l.badManifest)} is ${CLUSTER_MANIFEST} with spec.journal.replicas ${before} → 1`);
+  manifest.spec.engine.replicas = TYPO_REPLICAS;
+  writeFileSync(l.badManifest, `# ${CLUSTER_MANIFEST} with spec.engine.replicas: ${TYPO_REPLICAS} (the demo's refused apply)\n${stringify(manifest)}`);
+  say(`${rel(l.badManifest)} is ${CLUSTER_MANIFEST} with spec.engine.replicas: ${TYPO_REPLICAS}`);
   echo(`kubectl apply -f ${rel(l.badManifest)}`);
   const r = await kubectl(['apply', '-f', l.badManifest]);
   show(r.stdout);
   show(r.stderr);
-  if (r.code === 0) throw new Error('the apply that shrinks the journal was accepted: the validating webhook did not refuse it');
-  if (!r.stderr.includes('denied the request') || !r.stderr.includes('allowScaleDown')) {
+  if (r.code === 0) throw new Error(`the apply of ${TYPO_REPLICAS} engines was accepted: the validating webhook did not refuse it`);
+  // "admission webhook ... denied the request" is the API server relaying our webhook; the flag is named only by it.
+  if (!r.stderr.includes('denied the request') || !r.stderr.includes('--max-replicas')) {
     throw new Error(`the apply failed, but not with the webhook's refusal: ${r.stderr.trim()}`);
   }
-  const after = await replicasOf(kubectl, 'journal');
-  if (after !== before) throw new Error(`spec.journal.replicas changed from ${before} to ${after} although the apply was refused`);
-  say(`✓ scaling 2/3: refused by the webhook; spec.journal.replicas is still ${after}`);
+  const after = await replicasOf(kubectl, 'engine');
+  if (after !== before) throw new Error(`spec.engine.replicas changed from ${before} to ${after} although the apply was refused`);
+  say(`✓ scaling 2/3: refused by the webhook; spec.engine.replicas is still ${after}`);
 }
 
 export async function scaleByApi(kubectl: Kubectl, l: DemoLayout, webhookPort: number, to: number): Promise<void> {
