@@ -103,17 +103,20 @@ async function sampleCluster(kubectl: Kubectl): Promise<void> {
 
 function lookAround(l: DemoLayout, binDir: string, rec: OperatorRecord, seconds: number): void {
   const scale = `https://127.0.0.1:${rec.webhookPort}/apis/scaling.engula.io/v1/namespaces/${NAMESPACE}/clusters/${CLUSTER}/components/engine/scale`;
+  const lines: Array<[string, string]> = [
+    [`export KUBECONFIG=${l.kubeconfig}`, ''],
+    [`export PATH=${binDir}:$PATH`, "the control plane's kubectl (any recent kubectl works)"],
+    [`kubectl get engula -n ${NAMESPACE}`, 'every Engula kind; -o wide adds columns'],
+    [`kubectl describe cluster ${CLUSTER} -n ${NAMESPACE}`, 'status, conditions, events'],
+    [`kubectl get events -n ${NAMESPACE} --sort-by=.lastTimestamp`, ''],
+    [`tail -f ${l.operatorLog}`, "the operator's log (pino JSON)"],
+    [`curl -s http://127.0.0.1:${rec.metricsPort}/metrics | grep ^controller_runtime_reconcile_total`, ''],
+    [`curl -s http://127.0.0.1:${rec.probePort}/readyz`, ''],
+    [`curl -s --cacert ${l.operatorCa} -H "Authorization: Bearer $(cat ${l.scalerToken})" ${scale}`, 'the scaling API (GET)'],
+  ];
+  const text = lines.map(([cmd, comment]) => (comment ? `  # ${comment}\n  ${cmd}` : `  ${cmd}`));
   process.stdout.write(
-    `\n==> Done in ${seconds.toFixed(0)} s. Look around:\n` +
-      `  export KUBECONFIG=${l.kubeconfig}\n` +
-      `  export PATH=${binDir}:$PATH          # the control plane's kubectl (any recent kubectl works)\n` +
-      `  kubectl get engula -n ${NAMESPACE}              # every Engula kind; -o wide adds columns\n` +
-      `  kubectl describe cluster ${CLUSTER} -n ${NAMESPACE}     # status, conditions, events\n` +
-      `  kubectl get events -n ${NAMESPACE} --sort-by=.lastTimestamp\n` +
-      `  tail -f ${l.operatorLog}\n` +
-      `  curl -s http://127.0.0.1:${rec.metricsPort}/metrics | grep ^controller_runtime_reconcile_total\n` +
-      `  curl -s http://127.0.0.1:${rec.probePort}/readyz\n` +
-      `  curl -s --cacert ${l.operatorCa} -H "Authorization: Bearer $(cat ${l.scalerToken})" \\\n      ${scale}\n` +
+    `\n==> Done in ${seconds.toFixed(0)} s. Look around:\n${text.join('\n')}\n` +
       `Stop everything (operator, control plane, ${rel(l.dir)}/): make demo-down\n`,
   );
 }

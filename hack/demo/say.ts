@@ -1,7 +1,6 @@
 // What the demo prints: plain lines for people, each step's commands as they would type them
 // (`$ kubectl ...`, relative to the repository), and the commands' own output as is.
 import { relative } from 'node:path';
-import { root } from './layout.ts';
 
 const started = Date.now();
 
@@ -33,10 +32,6 @@ export function show(output: string): void {
 export function rel(path: string): string {
   const r = relative(process.cwd(), path);
   return r.startsWith('..') ? path : r;
-}
-
-export function repoRel(path: string): string {
-  return relative(root, path);
 }
 
 /** Prints a line only when it differs from the last one printed through the same tracker. */
