@@ -10,16 +10,24 @@
 //   --operator-namespace NS   where the webhook certificate Secret lives (default: the pod's
 //                             namespace, else engula-system; for --local-webhooks, default)
 //   --cluster-domain DOMAIN   DNS domain of the cluster, used in addresses given to pods (cluster.local)
+//   --scaling-audience AUD    audience a scaling API caller's token must carry (engula-operator)
+//   --scaling-qps N, --scaling-burst N   per-caller rate limit of the scaling API (5/s, bursts of 20)
+//   --metrics-secure          /metrics over HTTPS, for callers Kubernetes lets `get` /metrics
 //   --webhook-url URL         with --local-webhooks: register this URL instead of our own address
 //                             (a load balancer in front of several replicas)
 //   --webhook-configuration-name NAME   name of the webhook configurations (engula-operator)
 //   --webhook-host ADDR       address the webhook server binds (0.0.0.0; --local-webhooks: 127.0.0.1)
+//   --max-replicas N          the most replicas admission allows per component (100)
+//   --webhook-cert-validity D, --webhook-ca-validity D   TEST ONLY, left out of --help: lifetimes of the
+//                             managed serving certificate and CA (defaults 1 year, 10 years), so a test
+//                             sees renewals and CA rotations within a minute
 import { existsSync, openSync, readFileSync } from 'node:fs';
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino, type Logger } from 'pino';
 import { setupControllers } from '../controllers/setup.ts';
-import { flagHelp, Manager, parseFlags, type Runnable } from '../runtime/index.ts';
-import { startWebhooks, WEBHOOK_DEFAULTS } from '../webhooks/index.ts';
+import { flagHelp, Manager, parseDuration, parseFlags, type Runnable } from '../runtime/index.ts';
+import { startWebhooks, WEBHOOK_DEFAULTS, type RunningWebhooks } from '../webhooks/index.ts';
+import { DEFAULT_RATE_LIMIT, DEFAULT_SCALING_AUDIENCE } from '../webhooks/scaling/index.ts';
 
 export interface OperatorFlags {
   webhooks: boolean;
@@ -27,11 +35,19 @@ export interface OperatorFlags {
   webhookCertDir: string;
   operatorNamespace: string;
   clusterDomain: string;
+  scalingAudience: string;
+  scalingQps: number;
+  scalingBurst: number;
+  metricsSecure: boolean;
   /** With localWebhooks: the URL registered (a balancer before several replicas); '' = our own address. */
   webhookUrl: string;
   webhookConfigurationName: string;
   /** '' = 0.0.0.0, or 127.0.0.1 with localWebhooks. */
   webhookHost: string;
+  maxReplicas: number;
+  /** Test only: lifetimes of the managed certificates; 0 = the defaults. */
+  webhookCertValidityMs: number;
+  webhookCaValidityMs: number;
 }
 
 const operatorHelp = `Operator flags:
@@ -40,16 +56,34 @@ const operatorHelp = `Operator flags:
   --webhook-cert-dir string             folder with tls.crt and tls.key (cert-manager) instead of a managed certificate
   --operator-namespace string           namespace of the webhook certificate Secret (default: the pod's namespace)
   --cluster-domain string               DNS domain of the cluster (default "cluster.local")
+  --scaling-audience string             audience the scaling API's callers' tokens must carry (default "engula-operator")
+  --scaling-qps float                   scale calls per second per caller (default 5)
+  --scaling-burst int                   scale calls a caller may make at once (default 20)
+  --metrics-secure[=false]              serve /metrics over HTTPS to callers with RBAC get on the /metrics URL
   --webhook-url string                  with --local-webhooks: the URL to register, e.g. a balancer in front of
                                         several replicas (default: this process's own https://127.0.0.1:<port>)
   --webhook-configuration-name string   name of the Validating- and MutatingWebhookConfiguration (default "engula-operator")
   --webhook-host string                 address the webhook server binds (default "0.0.0.0"; with --local-webhooks "127.0.0.1")
+  --max-replicas int                    the most replicas the webhook admits per component (default ${WEBHOOK_DEFAULTS.maxReplicas})
 `;
 
 function parseBool(name: string, v: string): boolean {
   if (v === 'true') return true;
   if (v === 'false') return false;
   throw new Error(`--${name} takes true or false, got ${JSON.stringify(v)}`);
+}
+
+function positiveNumber(name: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} takes a positive number, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+/** Replicas are int32 in the API; anything else, or below 1, cannot be a limit. */
+function parseMaxReplicas(v: string): number {
+  const n = /^[0-9]+$/.test(v) ? Number(v) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > 2 ** 31 - 1) throw new Error(`--max-replicas takes a positive integer, got ${JSON.stringify(v)}`);
+  return n;
 }
 
 /** Takes the operator's own flags out of argv; the rest goes to the runtime's strict parser. */
@@ -63,6 +97,13 @@ export function splitOperatorFlags(argv: string[]): { operator: OperatorFlags; r
     webhookUrl: '',
     webhookConfigurationName: WEBHOOK_DEFAULTS.configurationName,
     webhookHost: '',
+    maxReplicas: WEBHOOK_DEFAULTS.maxReplicas,
+    webhookCertValidityMs: 0,
+    webhookCaValidityMs: 0,
+    scalingAudience: DEFAULT_SCALING_AUDIENCE,
+    scalingQps: DEFAULT_RATE_LIMIT.perSecond,
+    scalingBurst: DEFAULT_RATE_LIMIT.burst,
+    metricsSecure: false,
   };
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -92,6 +133,18 @@ export function splitOperatorFlags(argv: string[]): { operator: OperatorFlags; r
       case 'cluster-domain':
         operator.clusterDomain = value();
         break;
+      case 'scaling-audience':
+        operator.scalingAudience = value();
+        break;
+      case 'scaling-qps':
+        operator.scalingQps = positiveNumber(name, value());
+        break;
+      case 'scaling-burst':
+        operator.scalingBurst = positiveNumber(name, value());
+        break;
+      case 'metrics-secure':
+        operator.metricsSecure = inline === undefined ? true : parseBool(name, inline);
+        break;
       case 'webhook-url':
         operator.webhookUrl = webhookUrl(value());
         break;
@@ -100,6 +153,15 @@ export function splitOperatorFlags(argv: string[]): { operator: OperatorFlags; r
         break;
       case 'webhook-host':
         operator.webhookHost = value();
+        break;
+      case 'max-replicas':
+        operator.maxReplicas = parseMaxReplicas(value());
+        break;
+      case 'webhook-cert-validity':
+        operator.webhookCertValidityMs = parseDuration(value());
+        break;
+      case 'webhook-ca-validity':
+        operator.webhookCaValidityMs = parseDuration(value());
         break;
       default:
         rest.push(arg);
@@ -130,26 +192,37 @@ function inClusterNamespace(): string | undefined {
   return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
 }
 
-function webhookRunnable(kc: KubeConfig, log: Logger, port: number, op: OperatorFlags, manager: Manager, namespaces: string[]): Runnable {
+function webhookRunnable(log: Logger, port: number, op: OperatorFlags, manager: Manager, namespaces: string[]): Runnable {
   const namespace = op.operatorNamespace || process.env.POD_NAMESPACE || inClusterNamespace() || (op.localWebhooks ? 'default' : 'engula-system');
+  let running: RunningWebhooks | undefined;
+  // Not ready until the served certificate is trusted by the caBundle the apiserver holds now.
+  manager.addReadyzCheck('webhook-certificate', async () => {
+    if (running === undefined) throw new Error('webhook server not started yet');
+    await running.readiness();
+  });
   return {
     name: 'webhooks',
     // Every replica serves admission requests, so a rollout or a standby never leaves the webhook without a backend.
     needLeaderElection: false,
     async start(signal) {
-      const running = await startWebhooks({
-        kc,
+      running = await startWebhooks({
         rest: manager.rest,
+        informerTuning: { watchdogMs: manager.flags.watchWatchdogMs },
+        signal,
         log,
         namespace,
         port,
+        maxReplicas: op.maxReplicas,
         configurationName: op.webhookConfigurationName,
         ...(op.localWebhooks ? { host: '127.0.0.1', registerByUrl: true } : {}),
         ...(op.webhookHost ? { host: op.webhookHost } : {}),
         ...(op.localWebhooks && op.webhookUrl ? { registerUrl: op.webhookUrl } : {}),
         ...(op.localWebhooks && namespaceSelectorFor(namespaces) ? { namespaceSelector: namespaceSelectorFor(namespaces)! } : {}),
         ...(op.webhookCertDir ? { certDir: op.webhookCertDir } : {}),
+        ...(op.webhookCertValidityMs ? { certValidityMs: op.webhookCertValidityMs } : {}),
+        ...(op.webhookCaValidityMs ? { caValidityMs: op.webhookCaValidityMs } : {}),
         metrics: manager.metrics.registry,
+        scaling: { audiences: [op.scalingAudience], rateLimit: { perSecond: op.scalingQps, burst: op.scalingBurst } },
       });
       await new Promise<void>((resolve) => {
         if (signal.aborted) resolve();
@@ -181,10 +254,11 @@ export async function main(argv: string[]): Promise<number> {
     flags,
     fieldManager: 'engula-operator',
     eventComponent: 'engula-operator',
+    secureMetrics: operator.metricsSecure,
     ...(flags.apiRequestLog ? { requestLogFd: openSync(flags.apiRequestLog, 'a') } : {}),
   });
   setupControllers(manager, { clusterDomain: operator.clusterDomain });
-  if (operator.webhooks) manager.add(webhookRunnable(kc, log, flags.webhookPort, operator, manager, flags.namespaces));
+  if (operator.webhooks) manager.add(webhookRunnable(log, flags.webhookPort, operator, manager, flags.namespaces));
 
   const stop = new AbortController();
   const onSignal = (sig: NodeJS.Signals): void => {

@@ -28,20 +28,32 @@ export class RetryableError extends Error {
   }
 }
 
-/** A non-2xx answer from the API server, with the Status object's reason when it sent one. */
+/** One cause of a refusal, as a Status's details.causes lists it (the field and why). */
+export interface StatusCause {
+  field?: string;
+  message?: string;
+  reason?: string;
+}
+
+/** A non-2xx answer from the API server, with the Status object's reason (and causes) when it sent one. */
 export class ApiError extends Error {
   readonly kind = 'api' as const;
   readonly statusCode: number;
   readonly reason: string;
   readonly method: string;
   readonly path: string;
-  constructor(statusCode: number, reason: string, message: string, method: string, path: string) {
+  /** The Status's own message, without the method and path this error's message starts with. */
+  readonly statusMessage: string;
+  readonly causes: StatusCause[];
+  constructor(statusCode: number, reason: string, message: string, method: string, path: string, causes: StatusCause[] = []) {
     super(`${method} ${path}: ${statusCode} ${reason}: ${message}`);
     this.name = 'ApiError';
     this.statusCode = statusCode;
     this.reason = reason;
     this.method = method;
     this.path = path;
+    this.statusMessage = message;
+    this.causes = causes;
   }
 }
 

@@ -1,8 +1,11 @@
 // The probe server (/healthz, /readyz, with named checks as controller-runtime's healthz package)
 // and the metrics server (/metrics), each on its own bind address.
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
+import type { DelegatedAuth } from './auth/delegated-auth.ts';
+import type { TlsMaterial } from './auth/self-signed.ts';
 import { errorMessage } from './errors.ts';
 
 /** Throws (or rejects) when not healthy/ready; the message is shown in the probe's body. */
@@ -26,14 +29,16 @@ export class HttpEndpoint {
   private readonly server: http.Server;
   private readonly bind: BindAddress;
 
-  constructor(bind: BindAddress, handler: (req: http.IncomingMessage, res: http.ServerResponse) => void | Promise<void>) {
+  /** With `tls`, HTTPS (TLS 1.2 or later). */
+  constructor(bind: BindAddress, handler: (req: http.IncomingMessage, res: http.ServerResponse) => void | Promise<void>, tls?: TlsMaterial) {
     this.bind = bind;
-    this.server = http.createServer((req, res) => {
+    const listener = (req: http.IncomingMessage, res: http.ServerResponse): void => {
       Promise.resolve(handler(req, res)).catch((err: unknown) => {
         if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' });
         res.end(errorMessage(err));
       });
-    });
+    };
+    this.server = tls ? https.createServer({ key: tls.keyPem, cert: tls.certPem, minVersion: 'TLSv1.2' }, listener) : http.createServer(listener);
     // Probes and scrapes are short: do not let an idle keep-alive connection hold shutdown.
     this.server.keepAliveTimeout = 5_000;
   }
@@ -112,14 +117,32 @@ export class ProbeServer {
   }
 }
 
-export function metricsEndpoint(bind: BindAddress, registry: Registry): HttpEndpoint {
+/**
+ * kubebuilder's --metrics-secure: HTTPS, and only for callers whose bearer token Kubernetes
+ * authenticates and whom RBAC lets `get` the /metrics non-resource URL (controller-runtime's
+ * filters.WithAuthenticationAndAuthorization).
+ */
+export interface SecureMetrics {
+  auth: DelegatedAuth;
+  tls: TlsMaterial;
+}
+
+export function metricsEndpoint(bind: BindAddress, registry: Registry, secure?: SecureMetrics): HttpEndpoint {
   return new HttpEndpoint(bind, async (req, res) => {
     const path = new URL(req.url ?? '/', 'http://metrics').pathname;
     if (path !== '/metrics') {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found\n');
       return;
     }
+    if (secure) {
+      const decision = await secure.auth.check(req.headers.authorization, () => ({ nonResource: { verb: 'get', path } }));
+      if (decision.outcome !== 'allowed') {
+        const code = decision.outcome === 'unauthenticated' ? 401 : decision.outcome === 'forbidden' ? 403 : 503;
+        res.writeHead(code, { 'Content-Type': 'text/plain', ...(code === 401 ? { 'WWW-Authenticate': 'Bearer' } : {}) }).end(`${http.STATUS_CODES[code]}: ${decision.reason}\n`);
+        return;
+      }
+    }
     const body = await registry.metrics();
     res.writeHead(200, { 'Content-Type': registry.contentType }).end(body);
-  });
+  }, secure?.tls);
 }

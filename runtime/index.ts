@@ -1,10 +1,12 @@
 // The runtime's public surface: what controllers/, webhooks/ and cmd/ import.
 export { Client, defaultFieldManager, isSubset, type WriteResult } from './apply.ts';
+export { DelegatedAuth, type AccessAttributes, type AccessDecision, type CacheTtls, type DelegatedAuthOptions, type UserInfo } from './auth/delegated-auth.ts';
 export { Backoff, type BackoffOptions } from './backoff.ts';
 export { Store, type StoreEvent } from './cache.ts';
 export { realClock, delay, type Clock } from './clock.ts';
 export { Controller, type ControllerSpec, type ReconcileContext, type Reconciler, type Result, type WatchSpec } from './controller.ts';
 export { ApiError, ConflictError, RetryableError, TerminalError, errorKind, isConflict, isGone, isNotFound, type ErrorKind } from './errors.ts';
+export { errorMessage, type StatusCause } from './errors.ts';
 export { ApiEventRecorder, MemoryEventRecorder, type EventRecorder, type EventType } from './events.ts';
 export { defaultFlags, flagHelp, parseDuration, parseFlags, type ManagerFlags } from './flags.ts';
 export { enqueueMapped, enqueueObject, enqueueOwner, generationChanged, labelsChanged, or, ownerKeysOf, resourceVersionChanged, type Predicate, type Request } from './handlers.ts';

@@ -14,6 +14,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { Client } from './apply.ts';
+import { DelegatedAuth } from './auth/delegated-auth.ts';
+import { selfSignedCertificate } from './auth/self-signed.ts';
 import { Controller, type ControllerSpec } from './controller.ts';
 import { errorMessage } from './errors.ts';
 import { ApiEventRecorder, type EventRecorder } from './events.ts';
@@ -40,6 +42,8 @@ export interface ManagerOptions {
   /** Informer tuning beyond the flags (tests use short backoffs). */
   informerTuning?: InformerTuning;
   metrics?: RuntimeMetrics;
+  /** kubebuilder's --metrics-secure: /metrics over HTTPS (self-signed), for callers RBAC lets `get` it. */
+  secureMetrics?: boolean;
   /** Opened file descriptor to append one JSON line per API request to (--api-request-log). */
   requestLogFd?: number;
 }
@@ -94,7 +98,8 @@ export class Manager {
     this.client = new Client({ rest: leaderRest, cache: this.informers, ...(opts.fieldManager ? { fieldManager: opts.fieldManager } : {}) });
     this.recorder = new ApiEventRecorder({ rest: leaderRest, component: opts.eventComponent ?? opts.fieldManager ?? 'operator', host: this.identity.split('_')[0] ?? '', logger: this.log });
     const metricsBind = parseBindAddress(this.flags.metricsBindAddress);
-    this.metricsServer = metricsBind ? metricsEndpoint(metricsBind, this.metrics.registry) : undefined;
+    const secure = metricsBind && opts.secureMetrics ? { auth: new DelegatedAuth({ rest: this.rest, audiences: [] }), tls: selfSignedCertificate() } : undefined;
+    this.metricsServer = metricsBind ? metricsEndpoint(metricsBind, this.metrics.registry, secure) : undefined;
     const probeBind = parseBindAddress(this.flags.healthProbeBindAddress);
     this.probes = probeBind ? new ProbeServer(probeBind) : undefined;
     this.probes?.addReadyzCheck('informers-synced', () => {

@@ -5,7 +5,7 @@ import { writeSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { ApiError, WatchStalledError } from './errors.ts';
+import { ApiError, WatchStalledError, type StatusCause } from './errors.ts';
 import type { WriteGate } from './write-gate.ts';
 
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -273,12 +273,14 @@ function apiErrorFrom(status: number, body: Buffer, method: string, path: string
   let reason = http.STATUS_CODES[status] ?? 'Unknown';
   const text = body.toString('utf8');
   let message = text.slice(0, 500);
+  let causes: StatusCause[] = [];
   try {
-    const parsed = JSON.parse(text) as { reason?: unknown; message?: unknown };
+    const parsed = JSON.parse(text) as { reason?: unknown; message?: unknown; details?: { causes?: unknown } };
     if (typeof parsed.reason === 'string') reason = parsed.reason;
     if (typeof parsed.message === 'string') message = parsed.message;
+    if (Array.isArray(parsed.details?.causes)) causes = parsed.details.causes.filter((c): c is StatusCause => typeof c === 'object' && c !== null);
   } catch {
     // A non-Status body (a proxy's HTML page): keep the raw text.
   }
-  return new ApiError(status, reason, message, method, path);
+  return new ApiError(status, reason, message, method, path, causes);
 }

@@ -1,18 +1,25 @@
 // The webhook server as the operator process runs it: certificates (made and kept in a Secret, or
 // read from a cert-manager folder), the HTTPS server on every replica, the caBundle kept in the
-// webhook configurations, and for local runs the configurations registered by URL.
+// webhook configurations, and for local runs the configurations registered by URL. Every call to
+// the apiserver goes through the runtime's RestClient and informers (timeouts, retries with
+// backoff, the watch watchdog, rest_client_requests_total), as the controllers' calls do.
 import type { AddressInfo } from 'node:net';
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { applyDefaults, validate } from '../api/v1alpha1/index.ts';
-import { RestClient } from '../runtime/rest.ts';
+import { coreResources, Informer, type InformerTuning, type RestClient } from '../runtime/index.ts';
 import type { KindSchemas } from './admission/handlers.ts';
 import { apiObjectReader, type ObjectReader } from './admission/state.ts';
+import { scalingApiOptions, type ScalingSettings } from './scaling/index.ts';
 import { mutatingWebhookConfiguration, serviceDnsNames, validatingWebhookConfiguration, type WebhookConfigurationOptions } from './configurations.ts';
+import { checkServedCertificateTrusted } from './readiness.ts';
+import { registerConfigurations, unregisterConfigurations } from './registration.ts';
 import { buildWebhookServer, type WebhookServer } from './server.ts';
+import { canonicalBundle } from './tls/bundle.ts';
 import { CaBundleInjector } from './tls/ca-bundle.ts';
 import { DirectoryCertificates } from './tls/cert-dir.ts';
+import { ConfigurationWatch } from './tls/configuration-watch.ts';
 import { ManagedCertificates } from './tls/rotation.ts';
 import { secretCertificateStore } from './tls/secret-store.ts';
 import type { CertificateSource } from './tls/source.ts';
@@ -31,9 +38,12 @@ export const WEBHOOK_DEFAULTS = {
 } as const;
 
 export interface WebhookOptions {
-  kc: k8s.KubeConfig;
-  /** The manager's REST client (its timeouts, metrics and records); one is made from kc if absent. */
-  rest?: RestClient;
+  /** The manager's REST client (not a leadership-gated one: every replica keeps its certificates). */
+  rest: RestClient;
+  /** Tuning of the informers on the Secret and the configurations (the manager's watchdog). */
+  informerTuning?: InformerTuning;
+  /** Aborting it while certificates are still being loaded makes startWebhooks reject. */
+  signal?: AbortSignal;
   log: Logger;
   /** The operator's namespace: where the certificate Secret lives and the Service is. */
   namespace: string;
@@ -64,6 +74,8 @@ export interface WebhookOptions {
   /** Overrides the production reader (tests). */
   reader?: ObjectReader;
   keepAliveTimeoutMs?: number;
+  /** The scaling API (on unless false). */
+  scaling?: ScalingSettings | false;
 }
 
 export interface RunningWebhooks {
@@ -73,53 +85,95 @@ export interface RunningWebhooks {
   baseUrl: string;
   certificates: CertificateSource;
   injector: CaBundleInjector | undefined;
+  /** The configurations as the apiserver holds them. */
+  configurations: ConfigurationWatch;
+  /** Throws unless the served certificate is trusted by the caBundle the configurations hold now (a readyz check). */
+  readiness(): Promise<void>;
   stop(): Promise<void>;
   /** Deletes the configurations registered by URL. */
   unregister(): Promise<void>;
-}
-
-async function createOrReplace<T extends { metadata?: k8s.V1ObjectMeta }>(
-  read: () => Promise<T>,
-  create: () => Promise<unknown>,
-  replace: (resourceVersion: string | undefined) => Promise<unknown>,
-): Promise<void> {
-  try {
-    const existing = await read();
-    await replace(existing.metadata?.resourceVersion);
-  } catch (err) {
-    if (err instanceof k8s.ApiException && err.code === 404) await create();
-    else throw err;
-  }
 }
 
 export async function startWebhooks(opts: WebhookOptions): Promise<RunningWebhooks> {
   const o = { ...WEBHOOK_DEFAULTS, ...stripUndefined(opts) };
   const local = opts.registerByUrl === true;
   const log = opts.log.child({ component: 'webhook' });
+  const rest = opts.rest;
+  const name = o.configurationName;
+  const tuning = opts.informerTuning ?? {};
+
+  // Started first, so its caches are warm when the rotation asks whether a CA is published.
+  const configurations = new ConfigurationWatch({ rest, name, logger: log, tuning });
+  configurations.start();
 
   let certificates: CertificateSource;
+  let managed: ManagedCertificates | undefined;
+  let secretWatch: Informer | undefined;
+  let injector: CaBundleInjector | undefined;
+  const store = secretCertificateStore(rest, opts.namespace, o.certSecret);
   if (o.certDir) {
     certificates = new DirectoryCertificates({ dir: o.certDir, log, ...(o.resyncMs ? { pollMs: o.resyncMs } : {}) });
   } else {
     const service = { namespace: opts.namespace, name: o.serviceName };
-    certificates = new ManagedCertificates({
-      store: secretCertificateStore(opts.kc, opts.namespace, o.certSecret),
+    managed = new ManagedCertificates({
+      store,
       dnsNames: [...serviceDnsNames(service), 'localhost'],
       ipAddresses: ['127.0.0.1'],
       log,
+      published: (caPem) => injector?.published(caPem) ?? false,
+      ...(opts.metrics ? { metrics: opts.metrics } : {}),
       ...(o.certValidityMs ? { certValidityMs: o.certValidityMs } : {}),
       ...(o.caValidityMs ? { caValidityMs: o.caValidityMs } : {}),
+      ...(o.resyncMs ? { resyncMs: o.resyncMs, publicationPollMs: Math.min(o.resyncMs, 2_000) } : {}),
+    });
+    certificates = managed;
+    injector = new CaBundleInjector({
+      rest,
+      watch: configurations,
+      // The Secret is the one source of the bundle: read it fresh before any write.
+      readBundle: async () => (await store.read()).value?.caBundlePem,
+      knownBundle: () => (managed!.loaded ? managed!.current().caBundlePem : undefined),
+      log,
+      ...(opts.metrics ? { metrics: opts.metrics } : {}),
       ...(o.resyncMs ? { resyncMs: o.resyncMs } : {}),
     });
+    // Another replica's renewal is adopted as soon as the Secret changes, not a resync later.
+    secretWatch = new Informer({ rest, ref: coreResources.secrets, namespace: opts.namespace, fieldSelector: `metadata.name=${o.certSecret}`, logger: log, ...tuning });
+    const m = managed;
+    const again = (): void => void m.reconcile().catch(() => undefined);
+    secretWatch.addEventHandler({ onAdd: again, onUpdate: again, onDelete: again });
+    // A CA waiting to be published is served as soon as the configurations are seen holding it.
+    configurations.onChange(() => {
+      if (m.awaitingPublication) again();
+    });
   }
-  await certificates.start();
+  const stopWatches = async (): Promise<void> => {
+    await Promise.all([configurations.stop(), secretWatch?.stop()]);
+  };
+  const onAbort = (): void => certificates.stop();
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    opts.signal?.throwIfAborted();
+    await certificates.start();
+  } catch (err) {
+    await stopWatches();
+    throw err;
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
+  secretWatch?.start();
 
+  // Bound once the port is known: the check handshakes with our own listener.
+  let readiness: (() => Promise<void>) | undefined;
+  const ready = (): Promise<void> => (readiness ? readiness() : Promise.reject(new Error('webhook server not listening yet')));
   const server = await buildWebhookServer({
     certificates,
+    ready,
     logger: log,
+    ...(opts.scaling === false ? {} : { scaling: scalingApiOptions(rest, opts.scaling ?? {}, opts.metrics) }),
     admission: {
       schemas: apiSchemas,
-      reader: opts.reader ?? apiObjectReader(opts.rest ?? new RestClient(opts.kc)),
+      reader: opts.reader ?? apiObjectReader(rest),
       maxReplicas: o.maxReplicas,
       ...(opts.metrics ? { metrics: opts.metrics } : {}),
     },
@@ -129,50 +183,32 @@ export async function startWebhooks(opts: WebhookOptions): Promise<RunningWebhoo
     await server.listen({ port: o.port, host: o.host });
   } catch (err) {
     certificates.stop();
+    await stopWatches();
     throw err;
   }
   const port = (server.server.address() as AddressInfo).port;
   const host = o.host === '0.0.0.0' || o.host === '::' ? '127.0.0.1' : o.host;
   const baseUrl = `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  readiness = () => checkServedCertificateTrusted({ host, port, webhooks: () => configurations.webhooks(), configurationName: name });
 
-  const admission = opts.kc.makeApiClient(k8s.AdmissionregistrationV1Api);
-  const name = o.configurationName;
-  const caBundlePem = (): string | undefined => certificates.current().caBundlePem;
   if (local) {
+    // A new configuration gets the bundle from the Secret; an existing one keeps its own (the injector moves it).
+    const bundle = o.certDir ? certificates.current().caBundlePem : (await store.read()).value?.caBundlePem;
     const cfg: WebhookConfigurationOptions = {
       name,
       target: { url: opts.registerUrl ?? baseUrl },
-      ...(caBundlePem() ? { caBundlePem: caBundlePem()! } : {}),
+      ...(bundle ? { caBundlePem: canonicalBundle([bundle], Number.NEGATIVE_INFINITY) } : {}),
       ...(opts.namespaceSelector ? { namespaceSelector: opts.namespaceSelector } : {}),
     };
-    const v = validatingWebhookConfiguration(cfg);
-    const m = mutatingWebhookConfiguration(cfg);
-    await createOrReplace(
-      () => admission.readValidatingWebhookConfiguration({ name }),
-      () => admission.createValidatingWebhookConfiguration({ body: v }),
-      (rv) => admission.replaceValidatingWebhookConfiguration({ name, body: { ...v, metadata: { ...v.metadata, resourceVersion: rv } } }),
-    );
-    await createOrReplace(
-      () => admission.readMutatingWebhookConfiguration({ name }),
-      () => admission.createMutatingWebhookConfiguration({ body: m }),
-      (rv) => admission.replaceMutatingWebhookConfiguration({ name, body: { ...m, metadata: { ...m.metadata, resourceVersion: rv } } }),
-    );
+    await registerConfigurations(rest, validatingWebhookConfiguration(cfg), mutatingWebhookConfiguration(cfg));
     log.info({ url: opts.registerUrl ?? baseUrl }, 'webhooks registered by URL');
   }
 
   // With a cert-manager folder, cert-manager's cainjector owns the caBundle.
-  let injector: CaBundleInjector | undefined;
-  if (!o.certDir) {
-    injector = new CaBundleInjector({
-      kc: opts.kc,
-      validatingName: name,
-      mutatingName: name,
-      bundle: caBundlePem,
-      log,
-      ...(o.resyncMs ? { resyncMs: o.resyncMs } : {}),
-    });
-    certificates.onChange(() => void injector!.sync());
-    await injector.start();
+  if (injector) {
+    const inj = injector;
+    certificates.onChange(() => void inj.sync());
+    inj.start();
   }
   log.info({ port, certificates: o.certDir ? `folder ${o.certDir}` : `Secret ${opts.namespace}/${o.certSecret}` }, 'webhook server listening');
 
@@ -182,20 +218,16 @@ export async function startWebhooks(opts: WebhookOptions): Promise<RunningWebhoo
     baseUrl,
     certificates,
     injector,
+    configurations,
+    readiness: ready,
     async stop() {
       injector?.stop();
       certificates.stop();
       await server.close();
+      await stopWatches();
     },
     async unregister() {
-      for (const del of [
-        () => admission.deleteValidatingWebhookConfiguration({ name }),
-        () => admission.deleteMutatingWebhookConfiguration({ name }),
-      ]) {
-        await del().catch((err: unknown) => {
-          if (!(err instanceof k8s.ApiException && err.code === 404)) throw err;
-        });
-      }
+      await unregisterConfigurations(rest, name);
     },
   };
 }

@@ -7,19 +7,23 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type
 import type { Logger } from 'pino';
 import { admissionRoutes, type AdmissionRoutesOptions } from './admission/routes.ts';
 import { webhookHealth } from './health.ts';
+import { scalingRoutes, type ScalingRoutesOptions } from './scaling/routes.ts';
 import type { CertificateSource, ServingMaterial } from './tls/source.ts';
 
 export type WebhookServer = FastifyInstance<HttpsServer, IncomingMessage, ServerResponse, FastifyBaseLogger>;
 
 /**
- * An AdmissionReview holds the object and the old object, each up to the apiserver's 3 MiB
- * request limit, plus the envelope: controller-runtime settled on 7 MiB for the same reason.
+ * An AdmissionReview of ours holds an Engula object and its old version: a few KiB each, far under
+ * this. Anything bigger is not worth parsing (the parse is where a large body costs), so it gets a
+ * 413 before the JSON parser sees it.
  */
-export const DEFAULT_BODY_LIMIT = 7 * 1024 * 1024;
+export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
 export interface WebhookServerOptions {
   certificates: CertificateSource;
   admission: AdmissionRoutesOptions;
+  /** The scaling API for in-cluster clients; not served when absent. */
+  scaling?: ScalingRoutesOptions;
   logger: Logger;
   bodyLimit?: number;
   /** Longest time to receive a whole request; the apiserver's own webhook timeout is shorter. */
@@ -27,6 +31,8 @@ export interface WebhookServerOptions {
   /** A socket with no traffic for this long is closed. */
   connectionTimeoutMs?: number;
   keepAliveTimeoutMs?: number;
+  /** The readiness check /readyz runs (readiness.ts); throws with the reason when not ready. */
+  ready?: () => Promise<void>;
 }
 
 const TLS_MIN_VERSION = 'TLSv1.2';
@@ -37,12 +43,13 @@ function tlsOptions(m: ServingMaterial): { key: string; cert: string; minVersion
 
 /** Builds the server (not listening); `certificates` must have been started. */
 export async function buildWebhookServer(opts: WebhookServerOptions): Promise<WebhookServer> {
+  const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const app = Fastify({
     https: tlsOptions(opts.certificates.current()),
     loggerInstance: opts.logger,
     // One log line per request would drown the decisions; routes log what matters.
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    bodyLimit,
     requestTimeout: opts.requestTimeoutMs ?? 10_000,
     connectionTimeout: opts.connectionTimeoutMs ?? 60_000,
     keepAliveTimeout: opts.keepAliveTimeoutMs ?? 30_000,
@@ -60,6 +67,9 @@ export async function buildWebhookServer(opts: WebhookServerOptions): Promise<We
   app.setErrorHandler((err: FastifyError, request, reply) => {
     const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500;
     if (status >= 500) request.log.error({ err }, 'webhook request failed');
+    if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return reply.code(413).send({ message: `the request body is larger than this webhook accepts (${bodyLimit} bytes)`, code: err.code });
+    }
     // Parser and limit errors explain the problem in their message; internal ones must not leak details.
     return reply.code(status).send({ message: status >= 500 ? 'internal error' : err.message, code: err.code });
   });
@@ -67,7 +77,8 @@ export async function buildWebhookServer(opts: WebhookServerOptions): Promise<We
   app.removeContentTypeParser('text/plain');
   app.setNotFoundHandler((request, reply) => reply.code(404).send({ message: `no route ${request.method} ${request.url}` }));
 
-  await app.register(webhookHealth, { certificates: opts.certificates });
+  await app.register(webhookHealth, { certificates: opts.certificates, ...(opts.ready ? { ready: opts.ready } : {}) });
   await app.register(admissionRoutes, opts.admission);
+  if (opts.scaling) await app.register(scalingRoutes, opts.scaling);
   return app;
 }

@@ -1,6 +1,11 @@
-// The child object (Journal, Storage, Kernel or Engine) a Cluster runs each component through.
+// The child object (Journal, Storage, Kernel or Engine) a Cluster runs each component through, and
+// what the Cluster owns in it. The admission webhook (and the scaling API) judge a write to a child
+// by ownedChildSpec, the same function desiredChild builds the child from, so what the controller
+// writes and what admission lets through cannot drift apart.
 import type { V1LocalObjectReference } from '@kubernetes/client-node';
-import { API_VERSION, COMPONENT_KINDS, type ChildObject, type Cluster, type ComponentName, type ImageSpec } from '../../api/v1alpha1/index.ts';
+import {
+  API_VERSION, applyDefaults, COMPONENT_KINDS, type ChildObject, type ChildSpec, type Cluster, type ComponentName, type ImageSpec,
+} from '../../api/v1alpha1/index.ts';
 import { CLUSTER_LABEL, childName, controllerRef, MANAGED_BY, nameOf, namespaceOf } from './meta.ts';
 
 /** Secrets from both lists, each once, the Cluster's first. */
@@ -15,22 +20,42 @@ export function mergePullSecrets(...lists: Array<V1LocalObjectReference[] | unde
   return out.length > 0 ? out : undefined;
 }
 
-function imageFor(cluster: Cluster, own: ImageSpec | undefined): ImageSpec {
+/** The component's image, else the Cluster's; a pull policy left out is inherited, then defaulted. */
+function imageFor(cluster: Cluster, own: ImageSpec | undefined): ImageSpec | undefined {
   const base = own ?? cluster.spec.image;
-  return { name: base.name, pullPolicy: base.pullPolicy ?? cluster.spec.image.pullPolicy ?? 'IfNotPresent' };
+  if (base === undefined) return undefined;
+  return { name: base.name, pullPolicy: base.pullPolicy ?? cluster.spec.image?.pullPolicy ?? 'IfNotPresent' };
 }
 
 /**
- * The child for `component`, or undefined when the Cluster's spec has no such component. Its spec is
- * the component's spec made self-contained: the Cluster's image and pull secrets filled in, and
- * clusterName naming the Cluster object.
+ * The spec a Cluster gives its child for `component`, or undefined when the Cluster's spec has no
+ * such component: the component's spec made self-contained (the Cluster's image and pull secrets
+ * filled in, clusterName naming the Cluster object), with the schema defaults filled in as the
+ * apiserver and the mutating webhook fill them on the way in. Every field it sets is owned by the
+ * Cluster; so a stored child the controller wrote holds exactly these values.
  */
-export function desiredChild(cluster: Cluster, component: ComponentName): ChildObject | undefined {
+export function ownedChildSpec(cluster: Cluster, component: ComponentName): ChildSpec | undefined {
   const spec = cluster.spec[component];
   if (spec === undefined) return undefined;
-  const clusterName = nameOf(cluster);
+  const { imagePullSecrets: _merged, image: _inherited, ...rest } = spec;
+  const image = imageFor(cluster, spec.image);
   const pullSecrets = mergePullSecrets(cluster.spec.imagePullSecrets, spec.imagePullSecrets);
-  const { imagePullSecrets: _drop, ...rest } = spec;
+  const child = {
+    spec: {
+      ...structuredClone(rest),
+      clusterName: nameOf(cluster),
+      ...(image ? { image } : {}),
+      ...(pullSecrets ? { imagePullSecrets: pullSecrets } : {}),
+    },
+  };
+  return applyDefaults(COMPONENT_KINDS[component], child).spec;
+}
+
+/** The child for `component`, or undefined when the Cluster's spec has no such component. */
+export function desiredChild(cluster: Cluster, component: ComponentName): ChildObject | undefined {
+  const spec = ownedChildSpec(cluster, component);
+  if (spec === undefined) return undefined;
+  const clusterName = nameOf(cluster);
   return {
     apiVersion: API_VERSION,
     kind: COMPONENT_KINDS[component],
@@ -47,11 +72,6 @@ export function desiredChild(cluster: Cluster, component: ComponentName): ChildO
       },
       ownerReferences: [controllerRef(cluster)],
     },
-    spec: {
-      ...structuredClone(rest),
-      clusterName,
-      image: imageFor(cluster, spec.image),
-      ...(pullSecrets ? { imagePullSecrets: pullSecrets } : {}),
-    },
+    spec,
   };
 }

@@ -2,7 +2,9 @@
 // envelopes, and an in-memory CA with a serving certificate for 127.0.0.1.
 import { randomUUID } from 'node:crypto';
 import { pino, type Logger } from 'pino';
-import { API_VERSION, KINDS, type ChildKindName, type ComponentName } from '../../api/v1alpha1/kinds.ts';
+import type { Cluster } from '../../api/v1alpha1/index.ts';
+import { API_VERSION, type ChildKindName, type ComponentName } from '../../api/v1alpha1/kinds.ts';
+import { desiredChild } from '../../controllers/desired/child.ts';
 import type { JsonObject } from '../../webhooks/admission/rules.ts';
 import { createCertificateAuthority, issueServingCertificate } from '../../webhooks/tls/authority.ts';
 import type { ServingMaterial } from '../../webhooks/tls/source.ts';
@@ -24,21 +26,11 @@ export function clusterObject(name = 'demo', namespace = 'ns', spec: JsonObject 
   };
 }
 
-/** The child a ClusterController would write for `component` of `cluster`. */
+/** The child the ClusterController writes for `component` of `cluster` (its own builder). */
 export function childOf(cluster: JsonObject, component: ComponentName): JsonObject {
-  const meta = cluster.metadata as JsonObject;
-  const spec = cluster.spec as JsonObject;
-  const kind = (Object.keys(KINDS) as (keyof typeof KINDS)[]).find((k) => 'component' in KINDS[k] && (KINDS[k] as { component: string }).component === component)!;
-  return {
-    apiVersion: API_VERSION,
-    kind,
-    metadata: {
-      name: `${String(meta.name)}-${component}`,
-      namespace: meta.namespace,
-      ownerReferences: [{ apiVersion: API_VERSION, kind: 'Cluster', name: meta.name, uid: meta.uid, controller: true, blockOwnerDeletion: true }],
-    },
-    spec: { ...structuredClone(spec[component] as JsonObject), clusterName: meta.name },
-  };
+  const child = desiredChild(cluster as unknown as Cluster, component);
+  if (child === undefined) throw new Error(`the Cluster has no ${component}`);
+  return child as unknown as JsonObject;
 }
 
 export function standaloneChild(kind: ChildKindName, name = 'solo', namespace = 'ns', spec: JsonObject = {}): JsonObject {

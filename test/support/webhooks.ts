@@ -3,6 +3,7 @@
 // limited to it, so test files running side by side never see each other's webhooks.
 import { randomBytes } from 'node:crypto';
 import { Registry } from 'prom-client';
+import { RestClient } from '../../runtime/index.ts';
 import { startWebhooks, type RunningWebhooks, type WebhookOptions } from '../../webhooks/index.ts';
 import { quietLogger } from './admission.ts';
 import { kubeConfig, kubectl, testNamespace, waitFor } from './kube.ts';
@@ -13,6 +14,8 @@ export interface TestWebhooks {
   namespace: string;
   running: RunningWebhooks;
   metrics: Registry;
+  /** The client the webhook side used: its counts are every request it made. */
+  rest: RestClient;
 }
 
 type After = { after: (fn: () => Promise<void>) => void };
@@ -21,8 +24,9 @@ export async function startTestWebhooks(t: After, prefix: string, opts: Partial<
   const token = randomBytes(4).toString('hex');
   const namespace = await testNamespace(t, prefix, { 'webhooks.engula.io/test': token });
   const metrics = new Registry();
+  const rest = new RestClient(kubeConfig());
   const running = await startWebhooks({
-    kc: kubeConfig(),
+    rest,
     log: quietLogger(),
     namespace,
     host: '127.0.0.1',
@@ -37,8 +41,9 @@ export async function startTestWebhooks(t: After, prefix: string, opts: Partial<
   t.after(async () => {
     await running.unregister();
     await running.stop();
+    rest.close();
   });
-  return { namespace, running, metrics };
+  return { namespace, running, metrics, rest };
 }
 
 /** The apiserver picks up new webhook configurations a moment later: wait until it calls ours. */

@@ -171,10 +171,33 @@ export interface Refusal {
   kind: 'invalid' | 'forbidden';
 }
 
+/** A field path into an env list: `spec.env`, `spec.journal.env[2].value`. */
+const ENV_FIELD = /(^|\.)env(\[\d+\])?(\.|$)/;
+
+function hasEnvKey(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v !== 'object' || v === null) continue;
+    if (!Array.isArray(v) && Object.hasOwn(v, 'env')) return true;
+    stack.push(...Object.values(v));
+  }
+  return false;
+}
+
+/**
+ * Whether a value at `field` may carry environment variables: env values are often credentials,
+ * and refusals are logged and shown to whoever sent the request, so they are never repeated.
+ */
+export function mayHoldSecrets(field: string, value: unknown): boolean {
+  return ENV_FIELD.test(field) || hasEnvKey(value);
+}
+
 /** `Invalid value: 3: must be ...`, the apiserver's own wording, so kubectl users recognise it. */
 function causeMessage(r: Refusal): string {
   const head = r.kind === 'forbidden' ? 'Forbidden' : 'Invalid value';
-  return r.value === undefined ? `${head}: ${r.rule}` : `${head}: ${describeValue(r.value)}: ${r.rule}`;
+  const shown = r.value !== undefined && !mayHoldSecrets(r.field, r.value);
+  return shown ? `${head}: ${describeValue(r.value)}: ${r.rule}` : `${head}: ${r.rule}`;
 }
 
 export function formatRefusal(r: Refusal): string {

@@ -5,7 +5,9 @@ import { isDeepStrictEqual } from 'node:util';
 import {
   API_VERSION, COMPONENTS, KINDS, MIN_REPLICAS, STATEFUL_COMPONENTS, type ChildKindName, type ComponentName, type KindName,
 } from '../../api/v1alpha1/kinds.ts';
-import type { Refusal } from './review.ts';
+import type { Cluster } from '../../api/v1alpha1/index.ts';
+import { ownedChildSpec } from '../../controllers/desired/child.ts';
+import { mayHoldSecrets, type Refusal } from './review.ts';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -105,17 +107,15 @@ export function controllingCluster(child: unknown): { name: string; uid: string 
 }
 
 /**
- * The value a Cluster gives each field of one child's spec. A field the Cluster leaves unset is not
- * owned (undefined). A child without its own image runs the Cluster's, so the Cluster's image also
- * counts as the value it gives `image`. The ClusterController writes exactly these values, which
- * is why its writes pass the ownership rule while a person's hand edit does not.
+ * What the Cluster owns in its child for `component`: every field of the spec the ClusterController
+ * writes (ownedChildSpec, the builder it writes with, defaults included). When the Cluster no longer
+ * has the component (the child is about to be deleted) it still owns clusterName. A field the
+ * Cluster leaves unset is not owned, so a person may add it to the child.
  */
-export function ownedChildValue(cluster: JsonObject, component: ComponentName, key: string): unknown {
-  if (key === 'clusterName') return field(cluster, 'metadata', 'name');
-  const comp = field(cluster, 'spec', component);
-  if (!isObject(comp)) return undefined;
-  if (key === 'image') return comp.image ?? field(cluster, 'spec', 'image');
-  return comp[key];
+function ownedSpecOf(cluster: JsonObject, component: ComponentName): JsonObject {
+  // The Cluster comes from the apiserver, so it has passed the Cluster schema.
+  const owned = ownedChildSpec(cluster as unknown as Cluster, component);
+  return owned === undefined ? { clusterName: field(cluster, 'metadata', 'name') } : (owned as unknown as JsonObject);
 }
 
 /** `{"spec":{"journal":{"replicas":5}}}`, for the command a refusal suggests. */
@@ -123,37 +123,48 @@ function clusterPatch(component: ComponentName, key: string, value: unknown): st
   return JSON.stringify({ spec: { [component]: { [key]: value } } });
 }
 
-function ownedRefusal(kind: ChildKindName, childName: string, clusterName: string, namespace: string, key: string, value: unknown, owned: unknown): Refusal {
+/**
+ * A hand edit of a field the Cluster owns. It names the child, the Cluster and the command to use,
+ * and never the Cluster's value: the Cluster is read with the operator's rights, and whoever sent
+ * the review may not be allowed to read it. The value the request itself carries may be named,
+ * except env (often credentials, and refusals are logged).
+ */
+function ownedRefusal(kind: ChildKindName, childName: string, clusterName: string, namespace: string, key: string, value: unknown): Refusal {
   const component = KINDS[kind].component;
+  const secret = mayHoldSecrets(`spec.${key}`, value);
   const fix =
     key === 'clusterName'
       ? 'create a new object instead'
-      : `change it on the Cluster instead: kubectl patch cluster ${clusterName} -n ${namespace} --type merge -p '${clusterPatch(component, key, value ?? null)}'`;
+      : secret
+        ? `change spec.${component}.${key} on the Cluster instead: kubectl edit cluster ${clusterName} -n ${namespace}`
+        : `change it on the Cluster instead: kubectl patch cluster ${clusterName} -n ${namespace} --type merge -p '${clusterPatch(component, key, value ?? null)}'`;
   return {
     field: `spec.${key}`,
-    value: value ?? null,
-    rule: `${kind} ${childName} belongs to Cluster ${clusterName}, which sets this field to ${JSON.stringify(owned)}; ${fix}`,
+    ...(secret ? {} : { value: value ?? null }),
+    rule: `${kind} ${childName} belongs to Cluster ${clusterName}, which sets this field; ${fix}`,
     kind: 'forbidden',
   };
 }
 
-/** A change to a spec field the child's Cluster owns must bring it to the Cluster's value. */
+/**
+ * Each spec field the child's Cluster owns must hold the value the Cluster gives it, once the write
+ * touches it: a new child carries them all (as the controller's does), and an update may leave one
+ * as it was (the controller puts it right) or bring it to the Cluster's value, nothing else.
+ */
 export function ownedFieldRules(kind: ChildKindName, child: JsonObject, oldChild: JsonObject | undefined, cluster: JsonObject): Refusal[] {
-  const component = KINDS[kind].component;
+  const owned = ownedSpecOf(cluster, KINDS[kind].component);
   const spec = field(child, 'spec');
   const oldSpec = field(oldChild, 'spec');
-  const keys = new Set([...Object.keys(isObject(spec) ? spec : {}), ...Object.keys(isObject(oldSpec) ? oldSpec : {})]);
   const out: Refusal[] = [];
   const childName = String(field(child, 'metadata', 'name') ?? '');
   const clusterName = String(field(cluster, 'metadata', 'name') ?? '');
   const namespace = String(field(child, 'metadata', 'namespace') ?? field(cluster, 'metadata', 'namespace') ?? '');
-  for (const key of keys) {
-    const owned = ownedChildValue(cluster, component, key);
-    if (owned === undefined) continue;
+  for (const [key, ownedValue] of Object.entries(owned)) {
+    if (ownedValue === undefined) continue;
     const value = field(spec, key);
     if (oldChild !== undefined && isDeepStrictEqual(value, field(oldSpec, key))) continue;
-    if (isDeepStrictEqual(value, owned)) continue;
-    out.push(ownedRefusal(kind, childName, clusterName, namespace, key, value, owned));
+    if (isDeepStrictEqual(value, ownedValue)) continue;
+    out.push(ownedRefusal(kind, childName, clusterName, namespace, key, value));
   }
   return out;
 }
@@ -168,40 +179,42 @@ export function childRules(kind: ChildKindName, child: JsonObject, oldChild: Jso
   if (oldChild !== undefined) out.push(...volumeRule('spec.volume', field(oldChild, 'spec', 'volume'), field(child, 'spec', 'volume')));
   if (cluster === undefined) return out;
   out.push(...ownedFieldRules(kind, child, oldChild, cluster));
-  if (oldChild !== undefined) {
-    const from = field(oldChild, 'spec', 'replicas');
-    const to = field(child, 'spec', 'replicas');
-    out.push(...childScaleDownRule(component, from, to, cluster, out));
-  }
+  if (oldChild !== undefined) out.push(...childScaleDownRule(component, field(oldChild, 'spec', 'replicas'), field(child, 'spec', 'replicas'), cluster));
   return out;
 }
 
-function childScaleDownRule(component: ComponentName, from: unknown, to: unknown, cluster: JsonObject, already: Refusal[]): Refusal[] {
+/**
+ * A stateful child whose replicas its Cluster no longer sets (the component left the Cluster's spec)
+ * shrinks only when the Cluster allows it. Replicas the Cluster sets need no second check: the
+ * Cluster's own change was judged when it was made, the child only follows it, and any other value
+ * is a hand edit the ownership rule refuses.
+ */
+function childScaleDownRule(component: ComponentName, from: unknown, to: unknown, cluster: JsonObject): Refusal[] {
   if (!STATEFUL.includes(component) || typeof from !== 'number' || typeof to !== 'number' || to >= from) return [];
+  if (ownedSpecOf(cluster, component).replicas !== undefined) return [];
   if (field(cluster, 'spec', 'allowScaleDown') === true) return [];
-  // An edit already refused as a hand edit of an owned field needs no second reason.
-  if (already.some((r) => r.field === 'spec.replicas')) return [];
   return [scaleDownRefusal('spec.replicas', component, from, to, String(field(cluster, 'metadata', 'name')), String(field(cluster, 'metadata', 'namespace') ?? ''))];
 }
 
 /**
  * Rules for the scale subresource of a child (kubectl scale, an HPA). The Scale object carries only
- * replicas, so the child itself is passed in to learn its owner.
+ * replicas, so the child itself is passed in to learn its owner. The replicas it shrinks from are the
+ * old Scale's, never the stored child's, so a refusal only repeats what the request brought.
  */
 export function scaleRules(kind: ChildKindName, scale: JsonObject, oldScale: JsonObject | undefined, child: JsonObject | undefined, cluster: JsonObject | undefined, opts: RuleOptions): Refusal[] {
   const component = KINDS[kind].component;
   const to = field(scale, 'spec', 'replicas');
   const out = replicasRule('spec.replicas', to, component, opts);
   if (out.length > 0 || cluster === undefined) return out;
-  const from = field(oldScale, 'spec', 'replicas') ?? field(child, 'spec', 'replicas');
-  const owned = ownedChildValue(cluster, component, 'replicas');
+  const from = field(oldScale, 'spec', 'replicas');
+  const owned = ownedSpecOf(cluster, component).replicas;
   const name = String(field(scale, 'metadata', 'name') ?? field(child, 'metadata', 'name') ?? '');
   const namespace = String(field(scale, 'metadata', 'namespace') ?? field(cluster, 'metadata', 'namespace') ?? '');
   if (owned !== undefined && to !== from && to !== owned) {
-    const r = ownedRefusal(kind, name, String(field(cluster, 'metadata', 'name')), namespace, 'replicas', to, owned);
+    const r = ownedRefusal(kind, name, String(field(cluster, 'metadata', 'name')), namespace, 'replicas', to);
     return [{ ...r, rule: `${r.rule} (kubectl scale and autoscalers cannot resize a component that a Cluster manages)` }];
   }
-  return childScaleDownRule(component, from, to, cluster, []);
+  return childScaleDownRule(component, from, to, cluster);
 }
 
 /** Which kind an admission request is about, from its resource (plural), or undefined. */

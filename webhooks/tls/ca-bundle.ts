@@ -1,24 +1,35 @@
-// Keeps the caBundle of the operator's webhook configurations equal to the CA bundle it serves
-// under, and puts it back when someone (a GitOps sync of the manifests, a hand edit) changes it.
-// A watch on the two objects makes the repair quick; a periodic check covers a stalled watch.
-import * as k8s from '@kubernetes/client-node';
+// Keeps the caBundle of the operator's webhook configurations equal to the bundle in the certificate
+// Secret, and puts it back when someone (a GitOps sync of the manifests, a hand edit) changes it.
+//
+// Replicas never undo each other: the bundle written is always the one just read from the Secret
+// (never a replica's possibly stale memory of it), and the write carries the resourceVersion of the
+// configuration as it was seen BEFORE that read. The Secret's bundle only grows by a new CA or loses
+// an expired one, so a write that succeeds can never put back an older bundle than the one it
+// replaced: if anyone changed the configuration after we looked, the write fails with 409 and we
+// look again.
 import type { Logger } from 'pino';
+import { Counter, type Registry } from 'prom-client';
+import { errorMessage } from '../../runtime/errors.ts';
+import { ApiError, Backoff, resourcePath, type RestClient } from '../../runtime/index.ts';
+import { bundleHolds, canonicalBundle } from './bundle.ts';
+import type { ConfigurationWatch, WebhookConfigurationObject } from './configuration-watch.ts';
 
-export interface CaBundleTarget {
-  validatingName?: string;
-  mutatingName?: string;
-}
-
-export interface CaBundleInjectorOptions extends CaBundleTarget {
-  kc: k8s.KubeConfig;
-  /** The PEM to inject; undefined means nothing to inject yet. */
-  bundle: () => string | undefined;
-  resyncMs?: number;
+export interface CaBundleInjectorOptions {
+  rest: RestClient;
+  watch: ConfigurationWatch;
+  /** A fresh read of the bundle in the Secret (PEM); undefined when there is none yet. */
+  readBundle: () => Promise<string | undefined>;
+  /** This replica's last known bundle: when every webhook already holds it, no read is needed. */
+  knownBundle: () => string | undefined;
   log: Logger;
+  /** Periodic check besides the watch. Default 1 minute. */
+  resyncMs?: number;
+  timeoutMs?: number;
+  metrics?: Registry;
+  random?: () => number;
 }
 
 interface WebhookConfiguration {
-  metadata?: k8s.V1ObjectMeta;
   webhooks?: Array<{ clientConfig: { caBundle?: string } }>;
 }
 
@@ -33,34 +44,46 @@ export function withCaBundle<T extends WebhookConfiguration>(config: T, caBundle
   return { config: { ...config, webhooks }, changed };
 }
 
+const BUNDLE_WRITES = 'webhook_ca_bundle_writes_total';
+const BUNDLE_FAILURES = 'webhook_ca_bundle_sync_failures_total';
+
+function counter(registry: Registry | undefined, name: string, help: string, labelNames: string[] = []): Counter<string> | undefined {
+  if (!registry) return undefined;
+  return (registry.getSingleMetric(name) as Counter<string> | undefined) ?? new Counter({ name, help, labelNames, registers: [registry] });
+}
+
 export class CaBundleInjector {
   readonly #opts: CaBundleInjectorOptions;
-  readonly #api: k8s.AdmissionregistrationV1Api;
+  readonly #backoff: Backoff;
+  readonly #writesMetric: Counter<string> | undefined;
+  readonly #failuresMetric: Counter<string> | undefined;
   #timer: NodeJS.Timeout | undefined;
-  readonly #watches = new Map<string, AbortController>();
+  #retry: NodeJS.Timeout | undefined;
   #stopped = false;
   #pending: Promise<void> | undefined;
   #again = false;
-  /** How many writes this injector made: an idle operator makes none. */
+  /** Writes this injector made (an idle operator makes none), and syncs that failed. */
   writes = 0;
+  failures = 0;
 
   constructor(opts: CaBundleInjectorOptions) {
     this.#opts = opts;
-    this.#api = opts.kc.makeApiClient(k8s.AdmissionregistrationV1Api);
+    this.#backoff = new Backoff({ initialMs: 500, maxMs: 60_000, factor: 2, jitter: 1, ...(opts.random ? { random: opts.random } : {}) });
+    this.#writesMetric = counter(opts.metrics, BUNDLE_WRITES, 'caBundle writes to the webhook configurations', ['configuration']);
+    this.#failuresMetric = counter(opts.metrics, BUNDLE_FAILURES, 'caBundle checks that failed (retried with backoff)');
   }
 
-  async start(): Promise<void> {
-    await this.sync();
+  start(): void {
+    this.#opts.watch.onChange(() => void this.sync());
     this.#timer = setInterval(() => void this.sync(), this.#opts.resyncMs ?? 60_000);
     this.#timer.unref();
-    if (this.#opts.validatingName) this.#watch('validatingwebhookconfigurations', this.#opts.validatingName);
-    if (this.#opts.mutatingName) this.#watch('mutatingwebhookconfigurations', this.#opts.mutatingName);
+    void this.sync();
   }
 
   stop(): void {
     this.#stopped = true;
     if (this.#timer) clearInterval(this.#timer);
-    for (const w of this.#watches.values()) w.abort();
+    if (this.#retry) clearTimeout(this.#retry);
   }
 
   /** Brings both configurations in line; concurrent calls coalesce into one more pass. */
@@ -70,89 +93,93 @@ export class CaBundleInjector {
       return this.#pending;
     }
     this.#pending = (async () => {
-      do {
-        this.#again = false;
-        await this.#syncOnce().catch((err: unknown) => this.#opts.log.warn({ err }, 'patching the webhook caBundle failed; will retry'));
-      } while (this.#again && !this.#stopped);
-    })().finally(() => (this.#pending = undefined));
+      try {
+        do {
+          this.#again = false;
+          if (this.#stopped) return;
+          try {
+            if (await this.#syncOnce()) {
+              this.#backoff.reset();
+            } else {
+              // A lost race: the watch brings the newer version (and a sync) in a moment; this
+              // retry is the fallback, spaced by backoff so a race never turns into a tight loop.
+              this.#retryIn(this.#backoff.next(Date.now()));
+            }
+          } catch (err) {
+            this.failures++;
+            this.#failuresMetric?.inc();
+            const wait = this.#backoff.next(Date.now());
+            this.#opts.log.warn({ err: errorMessage(err), retryInMs: Math.round(wait) }, 'keeping the webhook caBundle current failed; will retry');
+            this.#retryIn(wait);
+            return;
+          }
+        } while (this.#again && !this.#stopped);
+      } finally {
+        // Cleared in the same synchronous step as the last look at #again, so no request is lost.
+        this.#pending = undefined;
+      }
+    })();
     return this.#pending;
   }
 
-  async #syncOnce(): Promise<void> {
-    const pem = this.#opts.bundle();
-    if (pem === undefined) return;
-    const b64 = Buffer.from(pem).toString('base64');
-    const { validatingName, mutatingName } = this.#opts;
-    if (validatingName) {
-      await this.#update(
-        () => this.#api.readValidatingWebhookConfiguration({ name: validatingName }),
-        (body) => this.#api.replaceValidatingWebhookConfiguration({ name: validatingName, body }),
-        b64,
-        `ValidatingWebhookConfiguration ${validatingName}`,
-      );
-    }
-    if (mutatingName) {
-      await this.#update(
-        () => this.#api.readMutatingWebhookConfiguration({ name: mutatingName }),
-        (body) => this.#api.replaceMutatingWebhookConfiguration({ name: mutatingName, body }),
-        b64,
-        `MutatingWebhookConfiguration ${mutatingName}`,
-      );
-    }
-  }
-
-  async #update<T extends WebhookConfiguration>(read: () => Promise<T>, replace: (body: T) => Promise<unknown>, b64: string, what: string): Promise<void> {
-    for (let attempt = 0; attempt < 3; attempt++) {
-      let current: T;
+  /** One pass; false when a write lost a race and the pass should run again on fresher state. */
+  async #syncOnce(): Promise<boolean> {
+    const watch = this.#opts.watch;
+    if (!watch.synced) return true;
+    // Snapshot BEFORE reading the Secret: the resourceVersion we write with must predate that read.
+    const seen = watch.configurations();
+    const known = this.#opts.knownBundle();
+    const upToDate = (b64: string): boolean => seen.every(({ obj }) => !withCaBundle(obj, b64).changed);
+    if (seen.length === 0 || (known !== undefined && upToDate(encode(canonicalOf(known))))) return true;
+    const stored = await this.#opts.readBundle();
+    if (stored === undefined) return true;
+    const b64 = encode(canonicalOf(stored));
+    let settled = true;
+    for (const { ref, obj } of seen) {
+      const { config, changed } = withCaBundle(structuredClone(obj) as WebhookConfigurationObject, b64);
+      if (!changed) continue;
+      const what = `${ref.kind}/${watch.name}`;
       try {
-        current = await read();
+        // The cached object carries the resourceVersion seen before the Secret read.
+        await this.#opts.rest.request('PUT', resourcePath(ref, '', watch.name), { body: config, timeoutMs: this.#opts.timeoutMs ?? 10_000 });
       } catch (err) {
-        // Not created yet (the manifests are applied after the operator starts): the watch tells us when.
-        if (err instanceof k8s.ApiException && err.code === 404) return;
+        // Changed since we looked (or gone): the watch brings the new version, and we decide again.
+        if (err instanceof ApiError && (err.statusCode === 409 || err.statusCode === 404)) {
+          settled = false;
+          continue;
+        }
         throw err;
       }
-      const { config, changed } = withCaBundle(current, b64);
-      if (!changed) return;
-      try {
-        await replace(config);
-        this.writes++;
-        this.#opts.log.info(`set the caBundle of ${what}`);
-        return;
-      } catch (err) {
-        if (!(err instanceof k8s.ApiException && err.code === 409)) throw err;
-      }
+      this.writes++;
+      this.#writesMetric?.inc({ configuration: ref.kind });
+      this.#opts.log.info({ configuration: what, resourceVersion: obj.metadata.resourceVersion }, 'set the caBundle of the webhook configuration from the certificate Secret');
     }
+    return settled;
   }
 
-  #watch(resource: string, name: string): void {
-    const watch = new k8s.Watch(this.#opts.kc);
-    let backoff = 500;
-    const begin = (): void => {
-      if (this.#stopped) return;
-      watch
-        .watch(
-          `/apis/admissionregistration.k8s.io/v1/${resource}`,
-          { fieldSelector: `metadata.name=${name}` },
-          (phase) => {
-            backoff = 500;
-            if (phase === 'ADDED' || phase === 'MODIFIED') void this.sync();
-          },
-          () => {
-            const t = setTimeout(begin, backoff);
-            t.unref();
-            backoff = Math.min(backoff * 2, 30_000);
-          },
-        )
-        .then((ac) => {
-          if (this.#stopped) ac.abort();
-          else this.#watches.set(resource, ac);
-        })
-        .catch(() => {
-          const t = setTimeout(begin, backoff);
-          t.unref();
-          backoff = Math.min(backoff * 2, 30_000);
-        });
-    };
-    begin();
+  #retryIn(ms: number): void {
+    if (this.#stopped) return;
+    if (this.#retry) clearTimeout(this.#retry);
+    this.#retry = setTimeout(() => void this.sync(), ms);
+    this.#retry.unref();
   }
+
+  /**
+   * Whether every webhook of every configuration that exists was seen holding `caPem`: the point
+   * after which certificates signed by that CA may be served. False until the watch has listed.
+   */
+  published(caPem: string): boolean {
+    const webhooks = this.#opts.watch.webhooks();
+    if (webhooks === undefined) return false;
+    return webhooks.every((w) => bundleHolds(w.caBundlePem, caPem));
+  }
+}
+
+/** Canonical without dropping expired CAs: replicas with slightly different clocks must agree. */
+function canonicalOf(pem: string): string {
+  return canonicalBundle([pem], Number.NEGATIVE_INFINITY);
+}
+
+function encode(pem: string): string {
+  return Buffer.from(pem).toString('base64');
 }

@@ -1,7 +1,7 @@
 // The webhook's CA and serving certificate, kept in one Secret so that a restart and every replica
 // of the operator serve certificates from the same CA. Writes carry the resourceVersion they read:
 // when two replicas renew at once, one write wins and the other adopts it.
-import * as k8s from '@kubernetes/client-node';
+import { ApiError, coreResources, isNotFound, resourcePath, type RestClient } from '../../runtime/index.ts';
 
 export interface StoredCertificates {
   caCertPem: string;
@@ -38,8 +38,17 @@ function encode(s: string): string {
   return Buffer.from(s, 'utf8').toString('base64');
 }
 
-export function secretCertificateStore(kc: k8s.KubeConfig, namespace: string, name: string): CertificateStore {
-  const core = kc.makeApiClient(k8s.CoreV1Api);
+/** Every call the store makes has this deadline; the caller retries with backoff. */
+export const SECRET_REQUEST_TIMEOUT_MS = 10_000;
+
+interface SecretObject {
+  metadata?: { resourceVersion?: string };
+  data?: Record<string, string>;
+}
+
+export function secretCertificateStore(rest: RestClient, namespace: string, name: string, opts: { timeoutMs?: number } = {}): CertificateStore {
+  const timeoutMs = opts.timeoutMs ?? SECRET_REQUEST_TIMEOUT_MS;
+  const path = resourcePath(coreResources.secrets, namespace, name);
   const toData = (v: StoredCertificates): Record<string, string> => ({
     [KEYS.caCert]: encode(v.caCertPem),
     [KEYS.caKey]: encode(v.caKeyPem),
@@ -49,11 +58,11 @@ export function secretCertificateStore(kc: k8s.KubeConfig, namespace: string, na
   });
   return {
     async read() {
-      let secret: k8s.V1Secret;
+      let secret: SecretObject;
       try {
-        secret = await core.readNamespacedSecret({ name, namespace });
+        secret = await rest.request<SecretObject>('GET', path, { timeoutMs });
       } catch (err) {
-        if (err instanceof k8s.ApiException && err.code === 404) return { value: undefined, version: undefined };
+        if (isNotFound(err)) return { value: undefined, version: undefined };
         throw err;
       }
       const d = secret.data;
@@ -66,7 +75,7 @@ export function secretCertificateStore(kc: k8s.KubeConfig, namespace: string, na
       return { value: { caCertPem, caKeyPem, caBundlePem: decode(d, KEYS.caBundle) || caCertPem, certPem, keyPem }, version };
     },
     async write(value, version) {
-      const body: k8s.V1Secret = {
+      const body = {
         apiVersion: 'v1',
         kind: 'Secret',
         type: 'kubernetes.io/tls',
@@ -79,11 +88,12 @@ export function secretCertificateStore(kc: k8s.KubeConfig, namespace: string, na
         data: toData(value),
       };
       try {
-        if (version === undefined) await core.createNamespacedSecret({ namespace, body });
-        else await core.replaceNamespacedSecret({ name, namespace, body });
+        if (version === undefined) await rest.request('POST', resourcePath(coreResources.secrets, namespace), { body, timeoutMs });
+        else await rest.request('PUT', path, { body, timeoutMs });
         return 'written';
       } catch (err) {
-        if (err instanceof k8s.ApiException && err.code === 409) return 'conflict';
+        // 409: Conflict (a stale resourceVersion) or AlreadyExists (another replica created it first).
+        if (err instanceof ApiError && err.statusCode === 409) return 'conflict';
         throw err;
       }
     },

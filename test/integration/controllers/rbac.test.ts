@@ -16,6 +16,7 @@ import { kubectlOk, testEnv, testNamespace, waitFor } from '../../support/kube.t
 import { conditionOf, getJson, installCrds, listJson, type ConditionLike } from '../../support/operator.ts';
 import { allows, apiCallOf, permissionsGranted, permissionsUsed, type PolicyRule } from '../../support/rbac-audit.ts';
 import { startReplicas } from '../../support/replicas.ts';
+import { AUDIENCE, closeAdmin, installScalerRole, mintToken, rawCall, scalePath, serviceAccount } from '../../support/scaling-callers.ts';
 import { readRequestLog } from '../../support/request-log.ts';
 
 const root = resolve(import.meta.dirname, '..', '..', '..');
@@ -66,7 +67,8 @@ test('the operator makes exactly the API calls config/rbac allows, and uses ever
   const replicas = await startReplicas(t, [ns], {
     configurationName: 'engula-operator',
     // Later flags win: this kubeconfig replaces the admin one startOperator passes first.
-    extraArgs: ['--kubeconfig', kubeconfig],
+    // A short-lived serving certificate, so the run includes its renewal (an update of the Secret).
+    extraArgs: ['--kubeconfig', kubeconfig, '--webhook-cert-validity=30s'],
   });
 
   const clusterReady = (what: string) =>
@@ -103,7 +105,17 @@ test('the operator makes exactly the API calls config/rbac allows, and uses ever
   }
 
   // Scale, repair, remove a component, delete: every kind of write the operator makes.
-  await kubectlOk(['-n', ns, 'patch', 'cluster', 'full', '--type', 'merge', '-p', '{"spec":{"engine":{"replicas":3}}}']);
+  // The scale-up comes through the scaling API, as an in-cluster autoscaler makes it: a replica
+  // reviews the caller's token and right (tokenreviews, subjectaccessreviews) and patches the Cluster.
+  await installScalerRole();
+  t.after(async () => closeAdmin());
+  await serviceAccount(ns, 'autoscaler', { clusterRole: 'engula-cluster-scaler' });
+  const ca = Buffer.from(await kubectlOk(['get', 'secret', 'engula-operator-webhook-cert', '-n', ns, '-o', 'jsonpath={.data.ca-bundle\\.crt}']), 'base64').toString('utf8');
+  const scaled = await rawCall(replicas.balancer.url, ca, 'PUT', scalePath(ns, 'full', 'engine'), {
+    headers: { Authorization: `Bearer ${await mintToken(ns, 'autoscaler', [AUDIENCE])}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ apiVersion: 'autoscaling/v1', kind: 'Scale', spec: { replicas: 3 } }),
+  });
+  assert.equal(scaled.code, 200, JSON.stringify(scaled.body));
   await clusterReady('the engine scaled');
   await kubectlOk(['-n', ns, 'delete', 'statefulset', 'full-engine', '--wait=false']);
   await waitFor('the deleted StatefulSet made again', async () => (await getJson<{ metadata: { uid: string } }>(ns, 'statefulset', 'full-engine')) !== undefined, { timeoutMs: 60_000 });

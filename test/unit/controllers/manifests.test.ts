@@ -1,6 +1,7 @@
 // The deployment manifests: config/default renders with kustomize, the operator's ClusterRole holds
 // every permission the operator grants the kernel (RBAC refuses to grant what one does not hold),
-// and the Deployment's ports and labels match what the webhook Service selects.
+// the Deployment's ports and labels match what the webhook Service selects, and the NetworkPolicies
+// open exactly the webhook and metrics ports of those pods.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -38,7 +39,7 @@ describe('config/default', () => {
   it('renders with kustomize: CRDs, RBAC, Deployment and webhooks, namespaced in engula-system', () => {
     const docs = rendered();
     const kinds = new Set(docs.map((d) => d.kind));
-    for (const k of ['Namespace', 'CustomResourceDefinition', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'Deployment', 'Service', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration']) {
+    for (const k of ['Namespace', 'CustomResourceDefinition', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'Deployment', 'Service', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration', 'NetworkPolicy']) {
       assert.ok(kinds.has(k), k);
     }
     assert.equal(docs.filter((d) => d.kind === 'CustomResourceDefinition').length, 5);
@@ -55,8 +56,40 @@ describe('config/default', () => {
     for (const [k, v] of Object.entries(selector)) assert.equal(podLabels[k], v, `webhook Service selects the pods by ${k}`);
   });
 
+  it('NetworkPolicies select the operator pods and open the webhook port to all, metrics to labelled namespaces, nothing else', () => {
+    const docs = rendered();
+    const deployment = docs.find((d) => d.kind === 'Deployment')!;
+    const template = (deployment.spec as { template: { metadata: { labels: Record<string, string> }; spec: { containers: Array<{ ports: Array<{ name: string; containerPort: number }> }> } } }).template;
+    const containerPorts = new Map(template.spec.containers[0]!.ports.map((p) => [p.name, p.containerPort]));
+    interface Peer { namespaceSelector?: { matchLabels?: Record<string, string> }; podSelector?: unknown; ipBlock?: unknown }
+    interface PolicySpec { podSelector: { matchLabels: Record<string, string> }; policyTypes: string[]; ingress: Array<{ from?: Peer[]; ports: Array<{ port: string | number; protocol: string }> }> }
+    const policies = docs.filter((d) => d.kind === 'NetworkPolicy');
+    assert.deepEqual(policies.map((p) => p.metadata.name).sort(), ['allow-metrics-traffic', 'allow-webhook-traffic']);
+    const opened = new Map<number, Peer[] | 'all'>();
+    for (const p of policies) {
+      assert.equal(p.metadata.namespace, 'engula-system');
+      const spec = p.spec as unknown as PolicySpec;
+      assert.deepEqual(spec.policyTypes, ['Ingress']);
+      for (const [k, v] of Object.entries(spec.podSelector.matchLabels)) assert.equal(template.metadata.labels[k], v, `${p.metadata.name} selects the operator pods by ${k}`);
+      for (const rule of spec.ingress) {
+        for (const port of rule.ports) {
+          assert.equal(port.protocol, 'TCP');
+          const number = typeof port.port === 'number' ? port.port : containerPorts.get(port.port);
+          assert.ok(number !== undefined, `${p.metadata.name} names port ${String(port.port)}, which the container does not have`);
+          opened.set(number, rule.from ?? 'all');
+        }
+      }
+    }
+    assert.deepEqual([...opened.keys()].sort(), [8080, 9443], 'only the metrics and webhook ports are opened');
+    assert.equal(opened.get(9443), 'all', 'kube-apiserver, wherever it calls from, reaches the webhook');
+    assert.deepEqual(opened.get(8080), [{ namespaceSelector: { matchLabels: { metrics: 'enabled' } } }]);
+    const svc = docs.find((d) => d.kind === 'Service' && d.metadata.name === 'engula-operator-webhook')!;
+    const target = (svc.spec as { ports: Array<{ targetPort: string }> }).ports[0]!.targetPort;
+    assert.equal(containerPorts.get(target), 9443, 'the webhook Service forwards to the port the policy opens');
+  });
+
   it('the ClusterRole holds everything the kernel Role grants', () => {
-    const role = rendered().find((d) => d.kind === 'ClusterRole')!;
+    const role = rendered().find((d) => d.kind === 'ClusterRole' && d.metadata.name === 'engula-operator-manager')!;
     const cluster: Cluster = { apiVersion: 'cluster.engula.io/v1alpha1', kind: 'Cluster', metadata: { name: 'c', namespace: 'ns', uid: 'u' }, spec: { name: 'c', image: { name: 'i' }, kernel: { replicas: 1 } } };
     const child = desiredChild(cluster, 'kernel')!;
     child.metadata!.uid = 'k';

@@ -145,6 +145,24 @@ describe('validating webhook: scaling down journal and storage', () => {
   });
 });
 
+describe('validating webhook: a child follows its Cluster', () => {
+  test("shrinking to the Cluster's replicas passes even after allowScaleDown was turned off again", async () => {
+    // The Cluster went 3 → 2 with allowScaleDown, then allowScaleDown back to false, before the
+    // operator wrote the child: its write must not be stranded by a second check.
+    const shrunk = update(cluster, (o) => (spec(o).journal!.replicas = 2));
+    const local = await build(staticObjectReader([shrunk]));
+    try {
+      const old = childOf(cluster, 'journal');
+      const res = await local.inject({ method: 'POST', url: VALIDATE_PATH, payload: admissionReview({ operation: 'UPDATE', resource: 'journals', object: childOf(shrunk, 'journal'), oldObject: old }) });
+      assert.equal(res.json<Answer>().response.allowed, true, res.body);
+      const below = await local.inject({ method: 'POST', url: VALIDATE_PATH, payload: admissionReview({ operation: 'UPDATE', resource: 'journals', object: update(old, (o) => (spec(o).replicas = 1)), oldObject: old }) });
+      assert.match(below.json<Answer>().response.status!.message, /spec\.replicas: Forbidden: 1: Journal demo-journal belongs to Cluster demo/);
+    } finally {
+      await local.close();
+    }
+  });
+});
+
 describe('validating webhook: volumes', () => {
   const withVolume = update(cluster, (o) => (spec(o).storage!.volume = { spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }));
 
@@ -169,7 +187,7 @@ describe('validating webhook: fields a Cluster owns', () => {
 
   test('a hand edit of replicas is refused, naming the Cluster and the kubectl patch to use', async () => {
     const msg = await refusal(admissionReview({ operation: 'UPDATE', resource: 'journals', object: update(journal, (o) => (spec(o).replicas = 5)), oldObject: journal }));
-    assert.match(msg, /spec\.replicas: Forbidden: 5: Journal demo-journal belongs to Cluster demo, which sets this field to 3/);
+    assert.match(msg, /spec\.replicas: Forbidden: 5: Journal demo-journal belongs to Cluster demo, which sets this field; change it on the Cluster instead/);
     assert.match(msg, /kubectl patch cluster demo -n ns --type merge -p '\{"spec":\{"journal":\{"replicas":5\}\}\}'/);
   });
 
@@ -184,8 +202,10 @@ describe('validating webhook: fields a Cluster owns', () => {
   test("an image edit is refused, while writing the Cluster's own values passes (the operator's writes)", async () => {
     const msg = await refusal(admissionReview({ operation: 'UPDATE', resource: 'journals', object: update(journal, (o) => (spec(o).image = { name: 'other:1' })), oldObject: journal }));
     assert.match(msg, /spec\.image: Forbidden/);
-    const withClusterImage = update(journal, (o) => (spec(o).image = structuredClone(spec(cluster).image)));
-    await admitted(admissionReview({ operation: 'UPDATE', resource: 'journals', object: withClusterImage, oldObject: journal }));
+    // The Cluster's image as the child stores it: the pull policy filled in by the defaulting.
+    const withClusterImage = update(journal, (o) => (spec(o).image = { ...spec(cluster).image, pullPolicy: 'IfNotPresent' }));
+    const withoutImage = update(journal, (o) => delete spec(o).image);
+    await admitted(admissionReview({ operation: 'UPDATE', resource: 'journals', object: withClusterImage, oldObject: withoutImage }));
     await admitted(admissionReview({ operation: 'CREATE', resource: 'journals', object: journal }));
   });
 

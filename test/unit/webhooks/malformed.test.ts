@@ -12,7 +12,7 @@ import { MUTATE_PATH, VALIDATE_PATH } from '../../../webhooks/admission/routes.t
 import { admissionReview, clusterObject } from '../../support/admission.ts';
 
 const TOTAL = 10_000;
-/** Small in this server so thousands of over-limit bodies stay cheap; the 7 MiB default is tested once below. */
+/** Small in this server so thousands of over-limit bodies stay cheap; the 1 MiB default is tested in bad-input.test.ts. */
 const BODY_LIMIT = 64 * 1024;
 
 let server: ChildProcess;
