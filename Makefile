@@ -6,13 +6,24 @@ TESTENV_DIR ?= $(CURDIR)/.testenv
 TESTENV_MODE ?= full
 TESTENV_NODES ?= 3
 KUBECTL ?= kubectl
-export TESTENV_DIR
+DEMO_DIR ?= $(CURDIR)/.demo
+export TESTENV_DIR DEMO_DIR
 
 # npm scripts put node_modules/.bin first on PATH: that is where Node 24 (the node@24 package) is.
 NODE := $(CURDIR)/node_modules/.bin/node
 
 .PHONY: all
 all: test
+
+##@ Demo
+
+.PHONY: demo
+demo: deps ## See it work: local control plane + operator in the background, the sample Cluster Ready, scaled three ways (again: reuses, restarts the operator).
+	$(NODE) hack/demo.ts up
+
+.PHONY: demo-down
+demo-down: deps ## Stop what `make demo` started (operator, control plane) and remove $(DEMO_DIR).
+	$(NODE) hack/demo.ts down
 
 ##@ Development
 

@@ -56,28 +56,34 @@ stage_dir=$(mktemp -d "$cache_root/.build-XXXXXX")
 trap 'rm -rf "$stage_dir"' EXIT
 started=$(date +%s)
 
-# go build -v names each package as it compiles it; counting them is the progress report.
+# go build -v names each package as it compiles it (packages found in Go's build cache are not
+# named); counting them against `go list -deps` of the same targets is the progress report.
+# build NAME MODULE_DIR TAGS LDFLAGS OUT PACKAGE...
 build() {
-  local name=$1 moddir=$2; shift 2
-  log "building $name (from $moddir)"
-  (cd "$here/tools/$moddir" && go build -v -trimpath "$@" 2>&1) |
-    awk -v name="$name" '{ n++; if (n % 100 == 0) { printf("[testenv-bins] %s: %d packages compiled\n", name, n) > "/dev/stderr"; fflush("/dev/stderr") } }
-                          /^(go: |#|.*\.go:[0-9]+)/ { print > "/dev/stderr" }'
+  local name=$1 moddir=$2 tags=$3 ldflags=$4 output=$5; shift 5
+  local total
+  # "unsafe" is listed but never compiled.
+  total=$(cd "$here/tools/$moddir" && go list -deps -tags="$tags" "$@" | grep -cvx unsafe)
+  log "building $name (from $moddir): $total packages, less those already in Go's build cache"
+  (cd "$here/tools/$moddir" && go build -v -trimpath -tags="$tags" -ldflags "$ldflags" -o "$output" "$@" 2>&1) |
+    awk -v name="$name" -v total="$total" '
+      /^(go: |#|.*\.go:[0-9]+)/ { print > "/dev/stderr"; next }
+      { n++; if (n % 100 == 0) { printf("[testenv-bins] %s: %d/%d packages compiled\n", name, n, total) > "/dev/stderr"; fflush("/dev/stderr") } }
+      END { printf("[testenv-bins] %s: %d/%d packages compiled (%d found in Go'"'"'s build cache)\n", name, n, total, total - n) > "/dev/stderr" }'
   local rc=${PIPESTATUS[0]}
   [ "$rc" -eq 0 ] || { log "building $name failed (exit $rc)"; exit "$rc"; }
   log "$name done after $(( $(date +%s) - started ))s"
 }
 
-build etcd etcd -ldflags "-s -w" -o "$stage_dir/etcd" go.etcd.io/etcd/server/v3
-build kwok kwok -ldflags "-s -w" -o "$stage_dir/kwok" sigs.k8s.io/kwok/cmd/kwok
+build etcd etcd "" "-s -w" "$stage_dir/etcd" go.etcd.io/etcd/server/v3
+build kwok kwok "" "-s -w" "$stage_dir/kwok" sigs.k8s.io/kwok/cmd/kwok
 
 minor=${K8S_VERSION#v1.}; minor=${minor%%.*}
 ldflags="-s -w"
 for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
   ldflags+=" -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor -X $pkg.gitTreeState=clean"
 done
-build "kube-apiserver, kube-controller-manager, kube-scheduler, kubectl" k8s \
-  -tags=notest,grpcnotrace -ldflags "$ldflags" -o "$stage_dir/" \
+build "kube-apiserver, kube-controller-manager, kube-scheduler, kubectl" k8s notest,grpcnotrace "$ldflags" "$stage_dir/" \
   k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
   k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl
 

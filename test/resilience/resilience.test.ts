@@ -125,14 +125,23 @@ describe('resilience: two replicas keep 20 Clusters converged through kills, api
       const sts = JSON.parse(await kubectlOk(['get', 'statefulsets', '-A', '-l', 'app.kubernetes.io/managed-by=engula-operator', '-o', 'json'])) as {
         items: Array<{ metadata: { namespace: string; name: string }; spec: { replicas: number }; status: { readyReplicas?: number } }>;
       };
+      const behind: string[] = [];
       const ready = out.items.filter((c) => {
         const want = specs.get(c.metadata.namespace);
         if (!want || c.status?.phase !== 'Ready' || c.status.observedGeneration !== c.metadata.generation) return false;
         const engine = sts.items.find((x) => x.metadata.namespace === c.metadata.namespace && x.metadata.name.endsWith('-engine'));
         const kernel = sts.items.find((x) => x.metadata.namespace === c.metadata.namespace && x.metadata.name.endsWith('-kernel'));
-        return engine?.spec.replicas === want.engine && engine.status.readyReplicas === want.engine && kernel?.spec.replicas === want.kernel && kernel.status.readyReplicas === want.kernel;
+        const ok = engine?.spec.replicas === want.engine && engine.status.readyReplicas === want.engine && kernel?.spec.replicas === want.kernel && kernel.status.readyReplicas === want.kernel;
+        if (!ok) behind.push(`${c.metadata.namespace}: engine ${engine?.status.readyReplicas ?? '-'}/${engine?.spec.replicas ?? '-'} want ${want.engine}, kernel ${kernel?.status.readyReplicas ?? '-'}/${kernel?.spec.replicas ?? '-'} want ${want.kernel}`);
+        return ok;
       }).length;
-      return ready === CLUSTERS ? true : undefined;
+      for (const c of out.items) {
+        const want = specs.get(c.metadata.namespace);
+        if (want && (c.status?.phase !== 'Ready' || c.status.observedGeneration !== c.metadata.generation)) behind.push(`${c.metadata.namespace}: phase ${c.status?.phase}, observed ${c.status?.observedGeneration}/${c.metadata.generation}`);
+      }
+      if (ready === CLUSTERS) return true;
+      // The waitFor timeout names what was still behind.
+      throw new Error(`${CLUSTERS - ready} behind: ${[...new Set(behind)].slice(0, 6).join('; ')}; replicas alive ${replicas ? replicas.processes.map((p) => p.alive).join(',') : '-'}`);
     }, { timeoutMs, intervalMs: 1_000 });
   }
 
