@@ -12,16 +12,14 @@
 // installs it, the case without it runs first, and the CRD is deleted when the file ends. No other
 // test file may depend on its absence (or presence).
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { parseAllDocuments, stringify } from 'yaml';
-import { kubectlOk, testEnv, testNamespace, suiteCleanup, waitFor, type CleanupScope } from '../../support/kube.ts';
+import { kubectlOk, testEnv, testNamespace, suiteCleanup, waitFor } from '../../support/kube.ts';
 import { conditionOf, getJson, installCrds, listJson, startOperator, type ConditionLike, type OperatorProcess } from '../../support/operator.ts';
 import { allows, apiCallOf, permissionsGranted, permissionsUsed, type PolicyRule } from '../../support/rbac-audit.ts';
 import { readRequestLog } from '../../support/request-log.ts';
+import { shippedRbac } from '../../support/shipped-rbac.ts';
 
-const root = resolve(import.meta.dirname, '..', '..', '..');
 
 const CRD = 'servicemonitors.monitoring.coreos.com';
 const fixture = resolve(import.meta.dirname, 'fixtures', 'servicemonitor-crd.yaml');
@@ -63,39 +61,6 @@ async function metricSum(op: OperatorProcess, name: string): Promise<number> {
   return sum;
 }
 
-/**
- * config/rbac applied for this test (cluster-scoped names made the test's own, so nothing collides
- * with rbac.test.ts) and a kubeconfig with the operator's ServiceAccount token.
- */
-async function shippedRbac(t: CleanupScope, ns: string): Promise<{ kubeconfig: string; rules: PolicyRule[] }> {
-  const clusterScoped = `${ns}-manager`;
-  const rendered = (await kubectlOk(['kustomize', resolve(root, 'config/rbac')]))
-    .replaceAll('engula-system', ns)
-    .replaceAll('name: engula-operator-manager', `name: ${clusterScoped}`);
-  t.after(async () => {
-    await kubectlOk(['delete', '--ignore-not-found', 'clusterrolebinding,clusterrole', clusterScoped]);
-  });
-  await kubectlOk(['apply', '-f', '-'], { input: rendered });
-  const objects = parseAllDocuments(rendered).map((d) => d.toJS() as { kind: string; metadata: { name: string }; rules?: PolicyRule[] });
-  const rules = objects.filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role').flatMap((o) => (o.kind === 'ClusterRole' && o.metadata.name !== clusterScoped ? [] : (o.rules ?? [])));
-  const token = (await kubectlOk(['create', 'token', 'engula-operator', '-n', ns, '--duration=1h'])).trim();
-  const env = testEnv();
-  const kubeconfig = join(env.kubeconfig, '..', `${ns}-operator.kubeconfig`);
-  writeFileSync(
-    kubeconfig,
-    stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'testenv', cluster: { server: env.apiServerUrl, 'certificate-authority': env.caCertPath } }],
-      users: [{ name: 'engula-operator', user: { token } }],
-      contexts: [{ name: 'operator', context: { cluster: 'testenv', user: 'engula-operator', namespace: ns } }],
-      'current-context': 'operator',
-    }),
-    { mode: 0o600 },
-  );
-  return { kubeconfig, rules };
-}
-
 function logLines(op: OperatorProcess): Array<{ level: number; msg: string; [k: string]: unknown }> {
   return op
     .log()
@@ -115,7 +80,7 @@ describe('monitoring: ServiceMonitors when the Prometheus Operator is there', ()
     await kubectlOk(['delete', 'crd', CRD, '--ignore-not-found', '--wait=true'], { timeoutMs: 90_000 });
     ns = await testNamespace(cleanup, 'ctrl-monitoring');
     const rbac = await shippedRbac(cleanup, ns);
-    rules = rbac.rules;
+    rules = [...rbac.clusterRules, ...rbac.namespaceRules];
     requestLog = join(testEnv().kubeconfig, '..', `${ns}.requests.jsonl`);
     // Later flags win: this kubeconfig replaces the admin one startOperator passes first.
     // No webhooks: registering them by URL takes more than the shipped RBAC gives (make deploy

@@ -7,60 +7,25 @@
 // except those the operator holds only so it may grant them to the kernel (RBAC forbids granting
 // what one does not hold).
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { test } from 'node:test';
-import { parseAllDocuments, stringify } from 'yaml';
 import { KINDS } from '../../../api/v1alpha1/kinds.ts';
-import { kubectlOk, testEnv, testNamespace, waitFor } from '../../support/kube.ts';
+import { kubectlOk, testNamespace, waitFor } from '../../support/kube.ts';
 import { conditionOf, getJson, installCrds, listJson, type ConditionLike } from '../../support/operator.ts';
 import { allows, apiCallOf, permissionsGranted, permissionsUsed, type PolicyRule } from '../../support/rbac-audit.ts';
 import { startReplicas } from '../../support/replicas.ts';
 import { AUDIENCE, closeAdmin, installScalerRole, mintToken, rawCall, scalePath, serviceAccount } from '../../support/scaling-callers.ts';
 import { readRequestLog } from '../../support/request-log.ts';
+import { shippedRbac } from '../../support/shipped-rbac.ts';
 
 const root = resolve(import.meta.dirname, '..', '..', '..');
 
-interface RbacObject {
-  kind: string;
-  metadata: { name: string; namespace?: string };
-  rules?: PolicyRule[];
-}
 
 test('the operator makes exactly the API calls config/rbac allows, and uses every permission it is given', { timeout: 300_000 }, async (t) => {
   await installCrds();
   const ns = await testNamespace(t, 'ctrl-rbac');
-  const clusterScoped = `${ns}-manager`;
-  // The shipped manifests, moved into this test's namespace; cluster-scoped names carry the namespace
-  // so nothing collides with other test files.
-  const rendered = (await kubectlOk(['kustomize', resolve(root, 'config/rbac')]))
-    .replaceAll('engula-system', ns)
-    .replaceAll('name: engula-operator-manager', `name: ${clusterScoped}`);
-  t.after(async () => {
-    await kubectlOk(['delete', '--ignore-not-found', 'clusterrolebinding,clusterrole', clusterScoped]);
-  });
-  await kubectlOk(['apply', '-f', '-'], { input: rendered });
-  const objects = parseAllDocuments(rendered).map((d) => d.toJS() as RbacObject);
-  const clusterRules = objects.find((o) => o.kind === 'ClusterRole' && o.metadata.name === clusterScoped)?.rules ?? [];
-  const namespaceRules = objects.find((o) => o.kind === 'Role' && o.metadata.name === 'engula-operator-leader-election')?.rules ?? [];
+  const { kubeconfig, clusterRules, namespaceRules } = await shippedRbac(t, ns);
   assert.ok(clusterRules.length > 0 && namespaceRules.length > 0, 'the ClusterRole and the leader election Role are in config/rbac');
-
-  const token = (await kubectlOk(['create', 'token', 'engula-operator', '-n', ns, '--duration=1h'])).trim();
-  const env = testEnv();
-  // Beside the admin kubeconfig, so it goes with the control plane's folder.
-  const kubeconfig = join(env.kubeconfig, '..', `${ns}-operator.kubeconfig`);
-  writeFileSync(
-    kubeconfig,
-    stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'testenv', cluster: { server: env.apiServerUrl, 'certificate-authority': env.caCertPath } }],
-      users: [{ name: 'engula-operator', user: { token } }],
-      contexts: [{ name: 'operator', context: { cluster: 'testenv', user: 'engula-operator', namespace: ns } }],
-      'current-context': 'operator',
-    }),
-    { mode: 0o600 },
-  );
   assert.match(await kubectlOk(['--kubeconfig', kubeconfig, 'auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}']), new RegExp(`system:serviceaccount:${ns}:engula-operator`));
 
   // The configurations carry the shipped name, which the ClusterRole's resourceNames allow.
