@@ -1,27 +1,13 @@
 // The shape of bench/results/*.json, and the table `make bench` prints from it.
-import type { ScaleLatency } from './convergence.ts';
+import type { ConvergenceResult, ScaleLatency } from './convergence.ts';
 import type { Rss1000Result } from './rss1000.ts';
 
-export interface ConvergenceRow {
-  n: number;
-  /** Seconds from applying N Clusters at once until every one is Ready. */
-  seconds: number;
+/** What the operator's run measured (ConvergenceResult), beside the floor measured in the same run. */
+export interface ConvergenceRow extends ConvergenceResult {
   /** The same objects created by a bare client, waiting for the same readiness. */
   floorSeconds: number;
   ratio: number;
-  /** Requests sent by the operator per Cluster, lease renewals taken out. */
-  requestsPerCluster: { total: number; byMethod: Record<string, number> };
-  /** 409 answers. */
-  conflicts: number;
-  reconcilesPerCluster: number;
-  reconcilesByController: Record<string, number>;
-  peakRssMiB: number;
-  /** RSS with no Cluster, leading, caches synced. */
-  idleRssMiB: number;
-  /** CPU time (user + system) from applying to settled. */
-  cpuSeconds: number;
   floorRequestsPerCluster: number;
-  leaseRequests: number;
 }
 
 export interface LatencyStats {

@@ -1,33 +1,13 @@
 // Running the demo's commands: kubectl (the control plane's own build, against the demo's
 // kubeconfig only, whatever KUBECONFIG says) and node, collecting their output.
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { runCommand, type CommandResult } from '../../testenv/run-command.ts';
 import { root } from './layout.ts';
 
-export interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type Result = CommandResult;
 
 export function run(cmd: string, args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: root, stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-    child.stdin.end(opts.input ?? '');
-  });
+  return runCommand(cmd, args, { ...opts, cwd: root, env: { ...process.env, ...opts.env } });
 }
 
 export interface Kubectl {

@@ -1,10 +1,10 @@
 // Helpers for integration tests: the control plane that hack/run-tests.ts started, a namespace of
 // the test's own, kubectl, and polling with a deadline.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
+import { runCommand, type CommandResult } from '../../testenv/run-command.ts';
 
 export interface TestEnvInfo {
   /** Admin kubeconfig (client certificate, system:masters). */
@@ -70,11 +70,7 @@ export async function testNamespace(t: TestContext | CleanupScope, prefix: strin
   return name;
 }
 
-export interface CommandResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+export type { CommandResult };
 
 /** Runs the kubectl that matches the control plane's version, against its admin kubeconfig. */
 export function kubectl(args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<CommandResult> {
@@ -83,23 +79,7 @@ export function kubectl(args: string[], opts: { input?: string; timeoutMs?: numb
 }
 
 export function run(cmd: string, args: string[], opts: { input?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CommandResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: opts.env ?? process.env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-    child.stdin.end(opts.input ?? '');
-  });
+  return runCommand(cmd, args, opts);
 }
 
 /** kubectl that must succeed: throws with its stderr otherwise. */
