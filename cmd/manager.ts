@@ -22,10 +22,9 @@
 //                             managed serving certificate and CA (defaults 1 year, 10 years), so a test
 //                             sees renewals and CA rotations within a minute
 import { existsSync, openSync, readFileSync } from 'node:fs';
-import { KubeConfig } from '@kubernetes/client-node';
 import { pino, type Logger } from 'pino';
 import { setupControllers } from '../controllers/setup.ts';
-import { flagHelp, Manager, parseDuration, parseFlags, type Runnable } from '../runtime/index.ts';
+import { flagHelp, loadClusterAccess, Manager, parseDuration, parseFlags, type Runnable } from '../runtime/index.ts';
 import { startWebhooks, WEBHOOK_DEFAULTS, type RunningWebhooks } from '../webhooks/index.ts';
 import { DEFAULT_RATE_LIMIT, DEFAULT_SCALING_AUDIENCE } from '../webhooks/scaling/index.ts';
 
@@ -244,12 +243,11 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const log = pino({ level: flags.logLevel, base: { app: 'engula-operator' } });
-  const kc = new KubeConfig();
-  if (flags.kubeconfig) kc.loadFromFile(flags.kubeconfig);
-  else kc.loadFromDefault();
+  const { access, source } = await loadClusterAccess(flags.kubeconfig ? { file: flags.kubeconfig } : {});
+  log.info({ source }, 'API server connection');
 
   const manager = new Manager({
-    kubeConfig: kc,
+    access,
     logger: log,
     flags,
     fieldManager: 'engula-operator',

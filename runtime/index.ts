@@ -14,6 +14,9 @@ export { enqueueMapped, enqueueObject, enqueueOwner, generationChanged, labelsCh
 export { parseBindAddress, type Check } from './health.ts';
 export { Informer, type EventHandler, type InformerTuning } from './informer.ts';
 export { InformerFactory, type CacheReader } from './informer-factory.ts';
+export type { ClusterAccess } from './kubeconfig/access.ts';
+export { ConnectionAccess, loadClusterAccess, type LoadedAccess, type LoadOptions } from './kubeconfig/load.ts';
+export { KubeconfigError } from './kubeconfig/parse.ts';
 export { labelMatcher, type LabelSelector } from './labels.ts';
 export { LeaderElector, defaultIdentity } from './leader-election.ts';
 export { Manager, type ManagerOptions, type Runnable } from './manager.ts';

@@ -11,7 +11,6 @@
 // of theirs is sent, and those in flight are aborted; the reconciles themselves are aborted at once
 // rather than given the graceful deadline that a SIGTERM gives them.
 import { existsSync, readFileSync } from 'node:fs';
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { Client } from './apply.ts';
 import { DelegatedAuth } from './auth/delegated-auth.ts';
@@ -23,13 +22,15 @@ import { defaultFlags, type ManagerFlags } from './flags.ts';
 import { metricsEndpoint, parseBindAddress, ProbeServer, type Check, type HttpEndpoint } from './health.ts';
 import type { InformerTuning } from './informer.ts';
 import { InformerFactory } from './informer-factory.ts';
+import type { ClusterAccess } from './kubeconfig/access.ts';
 import { defaultIdentity, LeaderElector } from './leader-election.ts';
 import { RuntimeMetrics } from './metrics.ts';
 import { RestClient } from './rest.ts';
 import { LeadershipGate } from './write-gate.ts';
 
 export interface ManagerOptions {
-  kubeConfig: KubeConfig;
+  /** The API server and credentials: loadClusterAccess(), or a client-node KubeConfig. */
+  access: ClusterAccess;
   logger: Logger;
   /** Flags as parsed by parseFlags (missing ones take the defaults). */
   flags?: Partial<ManagerFlags>;
@@ -84,7 +85,7 @@ export class Manager {
     this.flags = { ...defaultFlags, ...opts.flags };
     this.log = opts.logger;
     this.identity = opts.identity ?? defaultIdentity();
-    this.rest = new RestClient(opts.kubeConfig, opts.requestLogFd !== undefined ? { recorder: { fd: opts.requestLogFd } } : {});
+    this.rest = new RestClient(opts.access, opts.requestLogFd !== undefined ? { recorder: { fd: opts.requestLogFd } } : {});
     this.gate = this.flags.leaderElect ? new LeadershipGate() : undefined;
     const leaderRest = this.gate ? this.rest.gated(this.gate) : this.rest;
     this.metrics = opts.metrics ?? new RuntimeMetrics();

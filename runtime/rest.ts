@@ -1,11 +1,11 @@
 // A small REST client for any resource, over node:http(s) so the runtime owns every socket: a
 // request is destroyed on abort or stall, and close() destroys the pool. Authentication and TLS
-// material come from the KubeConfig on every request, so rotated tokens and exec credentials work.
+// material come from the ClusterAccess on every request, so rotated tokens and exec credentials work.
 import { writeSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
 import { ApiError, WatchStalledError, type StatusCause } from './errors.ts';
+import type { ClusterAccess } from './kubeconfig/access.ts';
 import type { WriteGate } from './write-gate.ts';
 
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -51,12 +51,12 @@ interface SharedState {
 }
 
 export class RestClient {
-  readonly kubeConfig: KubeConfig;
+  readonly access: ClusterAccess;
   private readonly shared: SharedState;
   private readonly gate: WriteGate | undefined;
 
-  constructor(kubeConfig: KubeConfig, opts: { recorder?: RequestRecorder } = {}) {
-    this.kubeConfig = kubeConfig;
+  constructor(access: ClusterAccess, opts: { recorder?: RequestRecorder } = {}) {
+    this.access = access;
     this.shared = { counts: new Map(), observers: [], agents: new Map(), closed: false, recorder: opts.recorder };
   }
 
@@ -66,7 +66,7 @@ export class RestClient {
    */
   gated(gate: WriteGate): RestClient {
     const view = Object.create(RestClient.prototype) as RestClient;
-    Object.assign(view, { kubeConfig: this.kubeConfig, shared: this.shared, gate });
+    Object.assign(view, { access: this.access, shared: this.shared, gate });
     return view;
   }
 
@@ -202,12 +202,12 @@ export class RestClient {
   private async open(method: string, path: string, query: Query | undefined, callerSignal: AbortSignal | undefined): Promise<{ req: http.ClientRequest; url: URL }> {
     if (this.shared.closed) throw new Error('RestClient is closed');
     callerSignal?.throwIfAborted();
-    const cluster = this.kubeConfig.getCurrentCluster();
+    const cluster = this.access.getCurrentCluster();
     if (!cluster) throw new Error('kubeconfig has no current cluster');
     const url = new URL(cluster.server.replace(/\/+$/, '') + path);
     for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const tlsOpts: https.RequestOptions = {};
-    await this.kubeConfig.applyToHTTPSOptions(tlsOpts);
+    await this.access.applyToHTTPSOptions(tlsOpts);
     const secure = url.protocol === 'https:';
     const agent = this.agentFor(secure, tlsOpts);
     const headers: http.OutgoingHttpHeaders = { Accept: 'application/json', 'User-Agent': 'engula-operator', ...(tlsOpts.headers as http.OutgoingHttpHeaders | undefined) };

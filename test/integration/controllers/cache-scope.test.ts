@@ -24,7 +24,7 @@ describe('caches of owned kinds', { timeout: 120_000 }, () => {
     await installCrds();
     const ns = await testNamespace(t, 'ctrl-cache-scope');
     const mgr = new Manager({
-      kubeConfig: kubeConfig(),
+      access: kubeConfig(),
       logger: log,
       flags: { leaderElect: false, namespaces: [ns], metricsBindAddress: '0', healthProbeBindAddress: '0' },
     });

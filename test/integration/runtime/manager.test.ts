@@ -31,7 +31,7 @@ describe('manager: probes and metrics', { timeout: 120_000 }, () => {
     // The API server is unreachable at first: the informers cannot list.
     proxy.refuse(true);
     const mgr = new Manager({
-      kubeConfig: kubeConfigVia(env.kubeconfig, proxy.port),
+      access: kubeConfigVia(env.kubeconfig, proxy.port),
       logger: log,
       flags: {
         leaderElect: true,

@@ -23,7 +23,7 @@ before(async () => {
   await serviceAccount(ns, 'nobody');
   await kubectlOk(['create', 'clusterrolebinding', `${ns}-metrics`, '--clusterrole=engula-operator-metrics-reader', `--serviceaccount=${ns}:prometheus`]);
   cleanup.after(async () => void (await kubectlOk(['delete', '--ignore-not-found', 'clusterrolebinding', `${ns}-metrics`])));
-  const manager = new Manager({ kubeConfig: kubeConfig(), logger: quietLogger(), flags: { metricsBindAddress: '127.0.0.1:0', healthProbeBindAddress: '0', namespaces: [ns] }, secureMetrics: true });
+  const manager = new Manager({ access: kubeConfig(), logger: quietLogger(), flags: { metricsBindAddress: '127.0.0.1:0', healthProbeBindAddress: '0', namespaces: [ns] }, secureMetrics: true });
   const stop = new AbortController();
   const running = manager.start(stop.signal);
   cleanup.after(async () => {
