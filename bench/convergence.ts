@@ -6,6 +6,9 @@
 // Lease renewals (a GET and a PUT every retry period, 2 s) are background traffic, not work per
 // Cluster: they are counted from the Lease's own watch (one MODIFIED event per renewal) and
 // reported apart, and taken out of requestsPerCluster and idle writes.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Informer } from '../runtime/informer.ts';
 import { coreResources, resourcePath, type KubeObject } from '../runtime/resource.ts';
@@ -13,12 +16,13 @@ import type { RestClient } from '../runtime/rest.ts';
 import { engulaResources } from '../controllers/resources.ts';
 import { Pool, waitUntil, withRetry } from './kube.ts';
 import { LEADER_ELECTION_ID, LEADER_ELECTION_NAMESPACE, startOperator, type Metrics, type OperatorProcess } from './operator.ts';
+import { requestBreakdown } from './request-breakdown.ts';
 import { seedCluster, SEED_NAME } from './seed.ts';
 
 export interface ConvergenceResult {
   n: number;
   seconds: number;
-  requestsPerCluster: { total: number; byMethod: Record<string, number> };
+  requestsPerCluster: { total: number; byMethod: Record<string, number>; byResource: Record<string, number> };
   conflicts: number;
   reconcilesPerCluster: number;
   reconcilesByController: Record<string, number>;
@@ -123,7 +127,8 @@ export async function runOperatorConvergence(opts: RunOptions): Promise<{ conver
   await clusters.waitForSync();
   const lease = new LeaseCounter(rest, log.child({ part: 'lease' }));
   await lease.start();
-  const op = await startOperator({ kubeconfig: opts.kubeconfig, log, ...(opts.operatorRoot ? { operatorRoot: opts.operatorRoot } : {}) });
+  const requestLog = join(mkdtempSync(join(tmpdir(), 'bench-requests-')), 'requests.jsonl');
+  const op = await startOperator({ kubeconfig: opts.kubeconfig, log, requestLog, ...(opts.operatorRoot ? { operatorRoot: opts.operatorRoot } : {}) });
   try {
     const before = await op.metrics();
     const statsBefore = op.stats();
@@ -146,6 +151,7 @@ export async function runOperatorConvergence(opts: RunOptions): Promise<{ conver
     const seconds = (Date.now() - started) / 1000;
     log.info({ n, seconds }, 'every Cluster Ready; waiting for the operator to settle');
     const after = await settle(op, lease, 5_000, 120_000);
+    const settledAt = Date.now();
     const stats = op.stats();
     const renewals = lease.renewals - renewalsBefore;
     const byMethod = withoutLease(diff(before.requestsByMethod, after.requestsByMethod), renewals);
@@ -155,7 +161,7 @@ export async function runOperatorConvergence(opts: RunOptions): Promise<{ conver
     const convergence: ConvergenceResult = {
       n,
       seconds: round(seconds, 1),
-      requestsPerCluster: { total: round(total / n, 2), byMethod: perCluster },
+      requestsPerCluster: { total: round(total / n, 2), byMethod: perCluster, byResource: requestBreakdown(requestLog, started - 1_000, settledAt, n) },
       conflicts: byCode['409'] ?? 0,
       reconcilesPerCluster: round((after.reconciles - before.reconciles) / n, 2),
       reconcilesByController: diff(before.reconcilesByController, after.reconcilesByController),

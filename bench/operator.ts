@@ -105,11 +105,15 @@ export interface StartOptions {
   inspect?: boolean;
   /** Wait for leadership and synced caches (default true). */
   waitReady?: boolean;
+  /** --api-request-log: the operator's record of every request (for the breakdown by resource). */
+  requestLog?: string;
 }
 
 export async function startOperator(opts: StartOptions): Promise<OperatorProcess> {
   const webhookPort = await freePort();
   const args = [
+    // BENCH_OPERATOR_NODE_ARGS="--cpu-prof --cpu-prof-dir=DIR": Node flags for the operator only (profiles).
+    ...(process.env.BENCH_OPERATOR_NODE_ARGS?.split(' ').filter((a) => a !== '') ?? []),
     ...(opts.inspect ? ['--inspect=127.0.0.1:0'] : []),
     resolve(opts.operatorRoot ?? root, 'dist', 'cmd', 'manager.js'),
     '--local-webhooks',
@@ -121,6 +125,7 @@ export async function startOperator(opts: StartOptions): Promise<OperatorProcess
     '--health-probe-bind-address=127.0.0.1:0',
     '--kubeconfig',
     opts.kubeconfig,
+    ...(opts.requestLog ? [`--api-request-log=${opts.requestLog}`] : []),
   ];
   const child: ChildProcess = spawn(process.execPath, args, { cwd: opts.operatorRoot ?? root, stdio: ['ignore', 'pipe', 'pipe'] });
   const pid = child.pid;

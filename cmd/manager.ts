@@ -206,6 +206,7 @@ function webhookRunnable(log: Logger, port: number, op: OperatorFlags, manager: 
     async start(signal) {
       running = await startWebhooks({
         rest: manager.rest,
+        cache: manager.informers,
         informerTuning: { watchdogMs: manager.flags.watchWatchdogMs },
         signal,
         log,

@@ -9,6 +9,7 @@ import {
   coreResources, generationChanged, type ControllerSpec, type InformerFactory, type KubeObject, type ReconcileContext, type Reconciler, type Request, type ResourceRef,
 } from '../runtime/index.ts';
 import { COMPONENT_TRAITS, type ComponentTraits } from './components.ts';
+import { dependencyReadinessChanged, ignoreStatusOnly, owned, statefulSetReadinessChanged } from './predicates.ts';
 import {
   childName, childStatusFrom, desiredHeadlessService, desiredKernelRole, desiredKernelRoleBinding, desiredKernelStatusConfigMap, desiredPodDisruptionBudget,
   desiredServiceAccount, desiredServiceMonitor, desiredStatefulSet, MONITORING_CONDITION, monitoringCondition, monitoringEnabled, owningClusterName, selectorLabels,
@@ -152,9 +153,7 @@ export function componentReconciler(opts: ComponentControllerOptions): Reconcile
       now: now().toISOString().replace(/\.\d+Z$/, 'Z'),
       extraConditions: monitoring,
     });
-    await ctx.client.updateStatus(ref, req.namespace, req.name, (draft) => {
-      draft.status = status;
-    }, ctx.signal);
+    await ctx.client.patchStatus(ref, child as unknown as KubeObject, status, ctx.signal);
   };
 }
 
@@ -180,10 +179,11 @@ export function componentController(opts: ComponentControllerOptions): Controlle
     for: engulaResources[kind],
     // Our own status writes bump no generation, so they do not come back as work.
     predicates: [generationChanged],
-    owns: [...childOwnedResources],
     watches: [
-      // A dependency's status (its first ready pod) or port decides this child's StatefulSet.
-      ...dependencies.map((dep) => ({ resource: childRef(dep), map: (obj: KubeObject) => dependentsKeys(opts.informers, opts.component, obj) })),
+      // Owned objects: drift of any of them; of a StatefulSet also the counts status is made of.
+      ...childOwnedResources.map((r) => owned(r, engulaResources[kind], [r.plural === coreResources.statefulSets.plural ? statefulSetReadinessChanged : ignoreStatusOnly])),
+      // A dependency's first ready pod, or its port, decides this child's StatefulSet.
+      ...dependencies.map((dep) => ({ resource: childRef(dep), predicates: [dependencyReadinessChanged], map: (obj: KubeObject) => dependentsKeys(opts.informers, opts.component, obj) })),
       {
         // Pausing or resuming a Cluster changes what its children may write.
         resource: engulaResources.Cluster,

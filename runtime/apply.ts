@@ -6,6 +6,10 @@
 //   annotation, so removing a field from the desired object is noticed too (a subset test
 //   alone cannot see a removal).
 // - applyStatus(): the same through the status subresource, comparing status only.
+// - patchStatus(): replaces the status a controller computed whole, by JSON patch guarded by the
+//   object's uid rather than its resourceVersion (controller-runtime's client.MergeFrom without
+//   the optimistic lock): one controller owns the status and writes it from its newest cache, so
+//   the last write is the right one, and a cache a moment behind costs no 409 and no re-read.
 // - update()/updateStatus(): read fresh, mutate, PUT with the resourceVersion; 409 → read again.
 // - delete(): skipped when the cache knows the object is gone.
 import { createHash } from 'node:crypto';
@@ -135,6 +139,34 @@ export class Client {
         if (isNotFound(err)) return { obj: undefined, changed: false };
         if (!this.retryable(err, attempt)) throw wrapConflict(err);
       }
+    }
+  }
+
+  /**
+   * Sets the status of `live` (the object as the reconcile read it) to `status`, unless it already
+   * is. The `test` of the uid makes a namesake created since then refuse the patch (422), reported
+   * like an absent object: its own reconcile writes its status.
+   */
+  async patchStatus(ref: ResourceRef, live: KubeObject, status: unknown, signal?: AbortSignal): Promise<WriteResult> {
+    const { name, namespace } = nameOf(live);
+    if (deepEqual(status, live.status)) {
+      this.stats.skipped++;
+      return { obj: live, changed: false };
+    }
+    const uid = live.metadata.uid;
+    const body = [...(uid !== undefined ? [{ op: 'test', path: '/metadata/uid', value: uid }] : []), { op: 'add', path: '/status', value: status }];
+    try {
+      const obj = await this.rest.request<KubeObject>('PATCH', resourcePath(ref, namespace, name, 'status'), {
+        body,
+        contentType: 'application/json-patch+json',
+        query: { fieldManager: this.fieldManager },
+        ...(signal ? { signal } : {}),
+      });
+      this.stats.applied++;
+      return { obj, changed: true };
+    } catch (err) {
+      if (isNotFound(err) || (err instanceof ApiError && err.statusCode === 422 && uid !== undefined)) return { obj: undefined, changed: false };
+      throw err;
     }
   }
 

@@ -10,7 +10,7 @@ import type { Registry } from 'prom-client';
 import { applyDefaults, validate } from '../api/v1alpha1/index.ts';
 import { coreResources, Informer, type InformerTuning, type RestClient } from '../runtime/index.ts';
 import type { KindSchemas } from './admission/handlers.ts';
-import { apiObjectReader, type ObjectReader } from './admission/state.ts';
+import { apiObjectReader, cachedObjectReader, type ObjectCache, type ObjectReader } from './admission/state.ts';
 import { scalingApiOptions, type ScalingSettings } from './scaling/index.ts';
 import { mutatingWebhookConfiguration, serviceDnsNames, validatingWebhookConfiguration, type WebhookConfigurationOptions } from './configurations.ts';
 import { checkServedCertificateTrusted } from './readiness.ts';
@@ -73,6 +73,8 @@ export interface WebhookOptions {
   resyncMs?: number;
   /** Overrides the production reader (tests). */
   reader?: ObjectReader;
+  /** The manager's informer cache: admission reads Clusters and children from it (refusals are confirmed by a GET). */
+  cache?: ObjectCache;
   keepAliveTimeoutMs?: number;
   /** The scaling API (on unless false). */
   scaling?: ScalingSettings | false;
@@ -173,7 +175,7 @@ export async function startWebhooks(opts: WebhookOptions): Promise<RunningWebhoo
     ...(opts.scaling === false ? {} : { scaling: scalingApiOptions(rest, opts.scaling ?? {}, opts.metrics) }),
     admission: {
       schemas: apiSchemas,
-      reader: opts.reader ?? apiObjectReader(rest),
+      reader: opts.reader ?? (opts.cache ? cachedObjectReader(opts.cache, apiObjectReader(rest)) : apiObjectReader(rest)),
       maxReplicas: o.maxReplicas,
       ...(opts.metrics ? { metrics: opts.metrics } : {}),
     },

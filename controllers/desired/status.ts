@@ -144,8 +144,14 @@ export function componentSummary(cluster: Cluster, component: ComponentName, chi
   };
 }
 
+/** Progress reasons whose messages carry pod counts: the Cluster names the reason only, or every
+ * count a StatefulSet passes through would rewrite the Cluster's status too. */
+const COUNTING_REASONS: ReadonlySet<string> = new Set([REASONS.scaling, REASONS.rollingUpdate, REASONS.podsStarting]);
+
+/** Why a child is not ready, as the Cluster repeats it: the child's message, or for a rollout in progress its reason. */
 function readyMessageOf(child: ChildObject | undefined): string | undefined {
-  return child?.status?.conditions?.find((c) => c.type === 'Ready')?.message;
+  const ready = child?.status?.conditions?.find((c) => c.type === 'Ready');
+  return ready?.reason !== undefined && COUNTING_REASONS.has(ready.reason) ? ready.reason : ready?.message;
 }
 
 /** `extraConditions` (MonitoringAvailable) are appended to Ready/Progressing/Degraded as given. */

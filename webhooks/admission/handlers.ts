@@ -109,18 +109,20 @@ export async function validate(req: AdmissionRequest, deps: AdmissionDeps): Prom
   if (req.operation === 'UPDATE' && old === undefined) return deniedRequest(req.uid, 400, `UPDATE of ${kind} without request.oldObject`);
   // An object on its way out only loses finalizers; refusing would block its deletion.
   if (!scale && isObject(obj.metadata) && obj.metadata.deletionTimestamp !== undefined) return allowed(req.uid);
-  try {
-    let refusals: Refusal[];
+  const check = async (reader: ObjectReader): Promise<Refusal[]> => {
     if (scale) {
-      const child = await deps.reader.get(kind, req.namespace, req.name);
-      const cluster = await owningCluster(child, req.namespace, deps.reader);
-      refusals = scaleRules(kind as ChildKindName, obj, old, child, cluster, deps);
-    } else if (kind === 'Cluster') {
-      refusals = merge(schemaRefusals(deps.schemas.validate(kind, obj, old)), clusterRules(obj, old, deps));
-    } else {
-      const cluster = await owningCluster(obj, req.namespace, deps.reader);
-      refusals = merge(schemaRefusals(deps.schemas.validate(kind, obj, old)), childRules(kind, obj, old, cluster, deps));
+      const child = await reader.get(kind, req.namespace, req.name);
+      const cluster = await owningCluster(child, req.namespace, reader);
+      return scaleRules(kind as ChildKindName, obj, old, child, cluster, deps);
     }
+    if (kind === 'Cluster') return merge(schemaRefusals(deps.schemas.validate(kind, obj, old)), clusterRules(obj, old, deps));
+    const cluster = await owningCluster(obj, req.namespace, reader);
+    return merge(schemaRefusals(deps.schemas.validate(kind, obj, old)), childRules(kind, obj, old, cluster, deps));
+  };
+  try {
+    let refusals = await check(deps.reader);
+    // A refusal rests on the API server's state, never on a cache's (see state.ts).
+    if (refusals.length > 0 && deps.reader.fresh && kind !== 'Cluster') refusals = await check(deps.reader.fresh);
     return refusals.length === 0 ? allowed(req.uid) : denied(req.uid, refusals, subjectOf(req, kind));
   } catch (err) {
     return deniedRequest(req.uid, 500, `could not check ${describeSubject(subjectOf(req, kind))}: ${errorMessage(err)}`);

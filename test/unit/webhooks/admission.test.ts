@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { applyJsonPatch } from '../../../webhooks/admission/jsonpatch.ts';
 import { MUTATE_PATH, VALIDATE_PATH } from '../../../webhooks/admission/routes.ts';
-import { staticObjectReader, type ObjectReader } from '../../../webhooks/admission/state.ts';
+import { cachedObjectReader, staticObjectReader, type ObjectCache, type ObjectReader } from '../../../webhooks/admission/state.ts';
+import type { KubeObject } from '../../../runtime/resource.ts';
 import type { JsonObject } from '../../../webhooks/admission/rules.ts';
 import { apiSchemas } from '../../../webhooks/index.ts';
 import { buildWebhookServer, type WebhookServer } from '../../../webhooks/server.ts';
@@ -157,6 +158,53 @@ describe('validating webhook: a child follows its Cluster', () => {
       assert.equal(res.json<Answer>().response.allowed, true, res.body);
       const below = await local.inject({ method: 'POST', url: VALIDATE_PATH, payload: admissionReview({ operation: 'UPDATE', resource: 'journals', object: update(old, (o) => (spec(o).replicas = 1)), oldObject: old }) });
       assert.match(below.json<Answer>().response.status!.message, /spec\.replicas: Forbidden: 1: Journal demo-journal belongs to Cluster demo/);
+    } finally {
+      await local.close();
+    }
+  });
+});
+
+describe('validating webhook: Clusters read from the informer cache', () => {
+  /** A cache holding `objects` (frozen, as the informers hold them), counting the fresh reads behind it. */
+  function cachedReader(objects: JsonObject[], fresh: JsonObject[]): { reader: ObjectReader; freshReads: () => number } {
+    const byKey = new Map(objects.map((o) => [`${String(o.kind)}/${(o.metadata as { name: string }).name}`, Object.freeze(structuredClone(o))]));
+    const cache: ObjectCache = { peek: (ref, _ns, name) => ({ synced: true, obj: byKey.get(`${ref.kind}/${name}`) as unknown as KubeObject | undefined }) };
+    const server = staticObjectReader(fresh);
+    let reads = 0;
+    const counted: ObjectReader = { get: (kind, ns, name) => (reads++, server.get(kind, ns, name)) };
+    return { reader: cachedObjectReader(cache, counted), freshReads: () => reads };
+  }
+
+  test('admits from the cache with no read of the API server; a miss reads it', async () => {
+    const { reader: r, freshReads } = cachedReader([cluster], [cluster, permissive]);
+    const local = await build(r);
+    try {
+      const ok = await local.inject({ method: 'POST', url: VALIDATE_PATH, payload: admissionReview({ operation: 'CREATE', resource: 'journals', object: childOf(cluster, 'journal') }) });
+      assert.equal(ok.json<Answer>().response.allowed, true, ok.body);
+      assert.equal(freshReads(), 0);
+      const miss = await local.inject({ method: 'POST', url: VALIDATE_PATH, payload: admissionReview({ operation: 'CREATE', resource: 'storages', object: childOf(permissive, 'storage') }) });
+      assert.equal(miss.json<Answer>().response.allowed, true, miss.body);
+      assert.equal(freshReads(), 1);
+    } finally {
+      await local.close();
+    }
+  });
+
+  test("a refusal from a cache behind the Cluster is checked again on the API server's state", async () => {
+    // The Cluster was just scaled to 5: the controller writes the child that follows, while this
+    // replica's cache still has 3.
+    const scaled = update(cluster, (o) => (spec(o).journal!.replicas = 5));
+    const { reader: r, freshReads } = cachedReader([cluster], [scaled]);
+    const local = await build(r);
+    try {
+      const old = childOf(cluster, 'journal');
+      const follows = await local.inject({ method: 'POST', url: VALIDATE_PATH, payload: admissionReview({ operation: 'UPDATE', resource: 'journals', object: childOf(scaled, 'journal'), oldObject: old }) });
+      assert.equal(follows.json<Answer>().response.allowed, true, follows.body);
+      assert.equal(freshReads(), 1);
+      // A hand edit is refused on both: the refusal names the API server's Cluster.
+      const edit = await local.inject({ method: 'POST', url: VALIDATE_PATH, payload: admissionReview({ operation: 'UPDATE', resource: 'journals', object: update(old, (o) => (spec(o).replicas = 4)), oldObject: old }) });
+      assert.match(edit.json<Answer>().response.status!.message, /spec\.replicas: Forbidden: 4: Journal demo-journal belongs to Cluster demo/);
+      assert.equal(freshReads(), 2);
     } finally {
       await local.close();
     }

@@ -1,0 +1,52 @@
+// Which events of owned and watched objects can change what a reconcile does. Everything else
+// (a PDB's status counting healthy pods, a StatefulSet's availableReplicas, a dependency's status
+// message, a resync that changed nothing) is dropped before it becomes work.
+import { isDeepStrictEqual } from 'node:util';
+import type { ChildObject } from '../api/v1alpha1/index.ts';
+import { ownerKeysOf, splitKey, type KubeObject, type Predicate, type ResourceRef, type WatchSpec } from '../runtime/index.ts';
+
+/** The object without what the server changes on its own: status and resourceVersion. */
+function withoutStatus(obj: KubeObject): unknown {
+  const { status: _status, metadata, ...rest } = obj;
+  const { resourceVersion: _rv, managedFields: _mf, ...meta } = metadata;
+  return { ...rest, metadata: meta };
+}
+
+/** Anything but status changed: someone edited what the operator owns (drift), or deleted it. */
+export function specOrMetadataChanged(old: KubeObject, obj: KubeObject): boolean {
+  return !isDeepStrictEqual(withoutStatus(old), withoutStatus(obj));
+}
+
+/** Owned kinds whose status the operator never reads (ServiceAccounts, Services, PDBs, Roles...). */
+export const ignoreStatusOnly: Predicate = { update: specOrMetadataChanged };
+
+interface StatefulSetStatus {
+  observedGeneration?: number;
+  replicas?: number;
+  readyReplicas?: number;
+  updatedReplicas?: number;
+}
+
+/** A StatefulSet: drift, or a change of the counts the child's status is computed from. */
+export const statefulSetReadinessChanged: Predicate = {
+  update(old, obj) {
+    if (specOrMetadataChanged(old, obj)) return true;
+    const a = (old.status ?? {}) as StatefulSetStatus;
+    const b = (obj.status ?? {}) as StatefulSetStatus;
+    return a.observedGeneration !== b.observedGeneration || a.replicas !== b.replicas || a.readyReplicas !== b.readyReplicas || a.updatedReplicas !== b.updatedReplicas;
+  },
+};
+
+function hasReadyPod(obj: KubeObject): boolean {
+  return ((obj as unknown as ChildObject).status?.readyReplicas ?? 0) > 0;
+}
+
+/** A dependency: its spec (port, clusterName) or metadata changed, or it got or lost its first ready pod. */
+export const dependencyReadinessChanged: Predicate = {
+  update: (old, obj) => specOrMetadataChanged(old, obj) || hasReadyPod(old) !== hasReadyPod(obj),
+};
+
+/** controller-runtime's Owns() with predicates: an owned object's event enqueues its controller owner. */
+export function owned(resource: ResourceRef, owner: ResourceRef, predicates: Predicate[]): WatchSpec {
+  return { resource, predicates, map: (obj) => ownerKeysOf(obj, owner).map(splitKey) };
+}

@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { dependencyReadinessChanged, ignoreStatusOnly, owned, statefulSetReadinessChanged } from '../../../controllers/predicates.ts';
+import { engulaResources } from '../../../controllers/resources.ts';
+import { coreResources, type KubeObject } from '../../../runtime/index.ts';
+
+function sts(status: Record<string, unknown>, spec: Record<string, unknown> = { replicas: 1 }, rv = '1'): KubeObject {
+  return { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'a', namespace: 'ns', resourceVersion: rv, generation: 1, labels: { x: 'y' } }, spec, status };
+}
+
+describe('predicates of owned and watched objects', () => {
+  it('status-only updates of owned kinds wake nothing; drift of spec, labels or annotations does', () => {
+    const pdb = (status: Record<string, unknown>, rv: string, labels = { x: 'y' }): KubeObject => ({ kind: 'PodDisruptionBudget', metadata: { name: 'p', resourceVersion: rv, labels }, spec: { maxUnavailable: 1 }, status });
+    assert.equal(ignoreStatusOnly.update?.(pdb({ currentHealthy: 0 }, '1'), pdb({ currentHealthy: 1 }, '2')), false);
+    assert.equal(ignoreStatusOnly.update?.(pdb({}, '1'), pdb({}, '2', { x: 'z' })), true);
+    assert.equal(ignoreStatusOnly.update?.(pdb({}, '1'), { ...pdb({}, '2'), spec: { maxUnavailable: 2 } }), true);
+    const annotated = pdb({}, '2');
+    annotated.metadata.annotations = { 'operator-runtime/applied-hash': 'x' };
+    assert.equal(ignoreStatusOnly.update?.(pdb({}, '1'), annotated), true);
+  });
+
+  it('a StatefulSet wakes its child for the counts its status is made of, not for availableReplicas', () => {
+    const base = { observedGeneration: 1, replicas: 1, updatedReplicas: 1, readyReplicas: 0, availableReplicas: 0 };
+    assert.equal(statefulSetReadinessChanged.update?.(sts(base), sts({ ...base, availableReplicas: 1 }, undefined, '2')), false);
+    assert.equal(statefulSetReadinessChanged.update?.(sts(base), sts({ ...base, readyReplicas: 1 }, undefined, '2')), true);
+    assert.equal(statefulSetReadinessChanged.update?.(sts(base), sts({ ...base, observedGeneration: 2 }, undefined, '2')), true);
+    assert.equal(statefulSetReadinessChanged.update?.(sts(base), sts(base, { replicas: 3 }, '2')), true);
+  });
+
+  it('a dependency wakes its dependents on its first ready pod or a spec change, not on every status write', () => {
+    const child = (readyReplicas: number, message: string, port = 1): KubeObject => ({ kind: 'Journal', metadata: { name: 'j', resourceVersion: message }, spec: { port }, status: { readyReplicas, conditions: [{ type: 'Ready', message }] } });
+    assert.equal(dependencyReadinessChanged.update?.(child(0, 'a'), child(0, 'b')), false);
+    assert.equal(dependencyReadinessChanged.update?.(child(0, 'a'), child(1, 'b')), true);
+    assert.equal(dependencyReadinessChanged.update?.(child(2, 'a'), child(1, 'b')), false);
+    assert.equal(dependencyReadinessChanged.update?.(child(1, 'a'), child(0, 'b')), true);
+    assert.equal(dependencyReadinessChanged.update?.(child(1, 'a'), child(1, 'b', 2)), true);
+  });
+
+  it('owned() maps an object to its controller owner of the given kind only', () => {
+    const spec = owned(coreResources.services, engulaResources.Journal, [ignoreStatusOnly]);
+    const svc: KubeObject = {
+      kind: 'Service',
+      metadata: {
+        name: 's',
+        namespace: 'ns',
+        ownerReferences: [
+          { apiVersion: 'cluster.engula.io/v1alpha1', kind: 'Journal', name: 'j', uid: 'u', controller: true },
+          { apiVersion: 'cluster.engula.io/v1alpha1', kind: 'Kernel', name: 'k', uid: 'v', controller: false },
+        ],
+      },
+    };
+    assert.deepEqual(spec.map(svc), [{ namespace: 'ns', name: 'j' }]);
+  });
+});
