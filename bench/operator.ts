@@ -7,6 +7,7 @@ import { createWriteStream, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
+import { deploymentEnv } from './deployment-env.ts';
 import { waitUntil } from './kube.ts';
 
 const root = resolve(import.meta.dirname, '..');
@@ -127,7 +128,8 @@ export async function startOperator(opts: StartOptions): Promise<OperatorProcess
     opts.kubeconfig,
     ...(opts.requestLog ? [`--api-request-log=${opts.requestLog}`] : []),
   ];
-  const child: ChildProcess = spawn(process.execPath, args, { cwd: opts.operatorRoot ?? root, stdio: ['ignore', 'pipe', 'pipe'] });
+  const env = { ...process.env, ...deploymentEnv(opts.operatorRoot ?? root) };
+  const child: ChildProcess = spawn(process.execPath, args, { cwd: opts.operatorRoot ?? root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const pid = child.pid;
   if (pid === undefined) throw new Error('could not start the operator');
   let out = '';

@@ -9,6 +9,8 @@
 //   namespaces): the "before" of a before/after, written to bench/results/before.json.
 //   --step LABEL=DIR (repeatable): more builds measured in the same run, one per step of a change;
 //   their numbers go to bench/results/steps.json. --rss 0 skips the many-Clusters phase.
+//   --breakdown: requests per Cluster by resource too, from the operator's --api-request-log (a
+//   synchronous write per request: it inflates cpuSeconds, so not for a run whose CPU counts).
 //   --heap-snapshot FILE: with the many Clusters cached, after the GC, write the current build's
 //   heap snapshot there (summarise it with bench/heap-summary.ts).
 //   BENCH_QUICK=1 make bench        smaller run (N = 10, 50; 200 cached Clusters) for iterating
@@ -40,6 +42,7 @@ const { values } = parseArgs({
     step: { type: 'string', multiple: true },
     'heap-snapshot': { type: 'string' },
     'skip-admission': { type: 'boolean', default: false },
+    breakdown: { type: 'boolean', default: false },
   },
 });
 const quick = values.quick ?? false;
@@ -132,7 +135,7 @@ try {
       await createNamespaces(rest, opNs);
       log.info({ n, build: b.label }, 'operator: applying seed Clusters');
       const last = n === maxN;
-      const r = await runOperatorConvergence({ rest, kubeconfig: controlPlane.kubeconfig, ...(b.root ? { operatorRoot: b.root } : {}), namespaces: opNs, log, timeoutMs, ...(last ? { idleMs, scaleEdits } : {}) });
+      const r = await runOperatorConvergence({ rest, kubeconfig: controlPlane.kubeconfig, ...(b.root ? { operatorRoot: b.root } : {}), namespaces: opNs, log, timeoutMs, breakdown: values.breakdown ?? false, ...(last ? { idleMs, scaleEdits } : {}) });
       if (r.idle) b.m.idle = r.idle;
       if (r.scaleLatencyMs) b.m.scaleLatencyMs = r.scaleLatencyMs;
       const c = r.convergence;

@@ -7,7 +7,11 @@ import { COMPONENT_KINDS, COMPONENTS, type ChildObject, type Cluster, type Compo
 import { coreResources, generationChanged, type ControllerSpec, type KubeObject, type ReconcileContext, type Reconciler, type Request } from '../runtime/index.ts';
 import type { ServedKind } from './component-controller.ts';
 import { aggregateClusterStatus, childName, desiredChild, desiredTopologyConfigMap, monitoringCondition } from './desired/index.ts';
+import { owned } from './predicates.ts';
 import { engulaResources } from './resources.ts';
+
+/** How long a child's change waits before its Cluster's roll-up, to take its siblings' along. */
+export const ROLLUP_COALESCE_MS = 1_000;
 
 export interface ClusterControllerOptions {
   clusterDomain: string;
@@ -80,8 +84,12 @@ export function clusterController(opts: ClusterControllerOptions): ControllerSpe
     name: 'cluster',
     for: engulaResources.Cluster,
     predicates: [generationChanged],
-    // Children's status changes roll up; a child or the ConfigMap changed by hand is put back.
-    owns: [engulaResources.Journal, engulaResources.Storage, engulaResources.Kernel, engulaResources.Engine, coreResources.configMaps],
+    // A ConfigMap changed by hand is put back at once.
+    owns: [coreResources.configMaps],
+    // Children's status changes roll up, and a child changed by hand is put back: a second after
+    // the first change, so journal and storage (or a scale's several steps) coming up together
+    // rewrite the Cluster's status once.
+    watches: COMPONENTS.map((c) => ({ ...owned(engulaResources[COMPONENT_KINDS[c]], engulaResources.Cluster, []), coalesceMs: ROLLUP_COALESCE_MS })),
     reconcile: clusterReconciler(opts),
   };
 }

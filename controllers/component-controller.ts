@@ -138,7 +138,9 @@ export function componentReconciler(opts: ComponentControllerOptions): Reconcile
         const created = sts === undefined;
         const result = await ctx.client.apply(coreResources.statefulSets, desiredStatefulSet(input), ctx.signal);
         if (result.changed) {
-          ctx.recorder.event(child as unknown as KubeObject, 'Normal', created ? 'Created' : 'Updated', `${created ? 'Created' : 'Updated'} StatefulSet ${req.name}`);
+          // Its creation is the child's status (Creating, then PodsStarting) and the Cluster's
+          // Created event; an Event is for a change to a running component.
+          if (!created) ctx.recorder.event(child as unknown as KubeObject, 'Normal', 'Updated', `Updated StatefulSet ${req.name}`);
           ctx.log.info({ statefulset: req.name, created }, 'applied StatefulSet');
         }
         sts = result.obj;
@@ -171,6 +173,9 @@ function dependentsKeys(informers: InformerFactory, component: ComponentName, ob
     .map((o) => ({ namespace, name: o.metadata.name ?? '' }));
 }
 
+/** How long a StatefulSet's change waits before its child's reconcile, to take the next steps along. */
+export const STATEFULSET_COALESCE_MS = 500;
+
 export function componentController(opts: ComponentControllerOptions): ControllerSpec {
   const kind = COMPONENT_KINDS[opts.component];
   const dependencies = COMPONENT_TRAITS[opts.component].dependsOn;
@@ -181,7 +186,11 @@ export function componentController(opts: ComponentControllerOptions): Controlle
     predicates: [generationChanged],
     watches: [
       // Owned objects: drift of any of them; of a StatefulSet also the counts status is made of.
-      ...childOwnedResources.map((r) => owned(r, engulaResources[kind], [r.plural === coreResources.statefulSets.plural ? statefulSetReadinessChanged : ignoreStatusOnly])),
+      ...childOwnedResources.map((r) => (r.plural === coreResources.statefulSets.plural
+        // A StatefulSet's counts move in steps a moment apart (observed, pod created, pod ready):
+        // waiting half a second lets one status write carry several of them.
+        ? { ...owned(r, engulaResources[kind], [statefulSetReadinessChanged]), coalesceMs: STATEFULSET_COALESCE_MS }
+        : owned(r, engulaResources[kind], [ignoreStatusOnly]))),
       // A dependency's first ready pod, or its port, decides this child's StatefulSet.
       ...dependencies.map((dep) => ({ resource: childRef(dep), predicates: [dependencyReadinessChanged], map: (obj: KubeObject) => dependentsKeys(opts.informers, opts.component, obj) })),
       {

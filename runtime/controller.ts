@@ -44,6 +44,12 @@ export interface WatchSpec {
   resource: ResourceRef;
   map: (obj: KubeObject) => Request[];
   predicates?: Predicate[];
+  /**
+   * Enqueue this long after the event rather than at once; further events for the same key in the
+   * meantime ride along. For roll-ups (a parent's status made of its children's), where several
+   * children changing together should cost one reconcile and one status write, not one each.
+   */
+  coalesceMs?: number;
 }
 
 export interface ControllerSpec {
@@ -115,7 +121,11 @@ export class Controller {
     const { informers } = this.deps;
     informers.addEventHandler(this.spec.for, enqueueObject(this.queue, this.spec.predicates ?? []));
     for (const ref of this.spec.owns ?? []) informers.addEventHandler(ref, enqueueOwner(this.queue, this.spec.for));
-    for (const w of this.spec.watches ?? []) informers.addEventHandler(w.resource, enqueueMapped(this.queue, w.map, w.predicates ?? []));
+    for (const w of this.spec.watches ?? []) {
+      const delay = w.coalesceMs ?? 0;
+      const sink = delay > 0 ? { add: (key: string) => this.queue.addAfter(key, delay) } : this.queue;
+      informers.addEventHandler(w.resource, enqueueMapped(sink, w.map, w.predicates ?? []));
+    }
     const timeout = AbortSignal.timeout(this.deps.cacheSyncTimeoutMs ?? 120_000);
     const refs = [this.spec.for, ...(this.spec.owns ?? []), ...(this.spec.watches ?? []).map((w) => w.resource)];
     try {

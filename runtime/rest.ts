@@ -225,10 +225,12 @@ export class RestClient {
 
   /** One keep-alive pool per TLS identity; SO_KEEPALIVE lets the kernel notice a vanished peer. */
   private agentFor(secure: boolean, o: https.RequestOptions): http.Agent {
-    const key = secure ? JSON.stringify([String(o.ca ?? ''), String(o.cert ?? ''), String(o.key ?? ''), o.rejectUnauthorized, o.servername]) : 'http';
+    const key = secure ? [materialId(o.ca), materialId(o.cert), materialId(o.key), o.rejectUnauthorized, o.servername].join('|') : 'http';
     let agent = this.shared.agents.get(key);
     if (agent === undefined) {
-      const common = { keepAlive: true, keepAliveMsecs: 30_000, maxFreeSockets: 4 };
+      // Enough idle sockets for the bursts of parallel reconciles: a socket closed after a burst
+      // is a TLS handshake to pay again on the next one.
+      const common = { keepAlive: true, keepAliveMsecs: 30_000, maxFreeSockets: 64 };
       agent = secure
         ? new https.Agent({
             ...common,
@@ -283,4 +285,19 @@ function apiErrorFrom(status: number, body: Buffer, method: string, path: string
     // A non-Status body (a proxy's HTML page): keep the raw text.
   }
   return new ApiError(status, reason, message, method, path, causes);
+}
+
+const materialKeys = new WeakMap<object, string>();
+
+/** TLS material as part of an agent's key, by content (a loader may hand out new Buffers of the same
+ * certificate); turned into a string once per Buffer, not on every request. */
+function materialId(v: unknown): string {
+  if (v === undefined || v === null) return '';
+  if (typeof v !== 'object') return String(v);
+  let key = materialKeys.get(v);
+  if (key === undefined) {
+    key = String(v);
+    materialKeys.set(v, key);
+  }
+  return key;
 }

@@ -140,18 +140,20 @@ export function componentSummary(cluster: Cluster, component: ComponentName, chi
     ...(child.metadata?.name ? { name: child.metadata.name } : {}),
     desired: spec.replicas,
     ready: child.status?.readyReplicas ?? 0,
-    phase: caughtUp || childPhase === 'Degraded' ? childPhase : 'Progressing',
+    // A child that has not written a status yet is Pending as it will say, not Progressing for a moment.
+    phase: caughtUp || childPhase === 'Degraded' ? childPhase : child.status === undefined ? 'Pending' : 'Progressing',
   };
 }
 
-/** Progress reasons whose messages carry pod counts: the Cluster names the reason only, or every
- * count a StatefulSet passes through would rewrite the Cluster's status too. */
-const COUNTING_REASONS: ReadonlySet<string> = new Set([REASONS.scaling, REASONS.rollingUpdate, REASONS.podsStarting]);
+/** Steps every child passes through on its way (creating its StatefulSet, starting pods, scaling,
+ * rolling): the Cluster names the child's phase only, and the reason and counts stay on the child,
+ * so each step does not rewrite the Cluster's status as well. */
+const STEPS: ReadonlySet<string> = new Set([REASONS.creating, REASONS.scaling, REASONS.rollingUpdate, REASONS.podsStarting]);
 
-/** Why a child is not ready, as the Cluster repeats it: the child's message, or for a rollout in progress its reason. */
-function readyMessageOf(child: ChildObject | undefined): string | undefined {
+/** What the Cluster repeats of a child that is not ready: its message, unless it is only on its way. */
+function notReadyMessageOf(child: ChildObject | undefined): string | undefined {
   const ready = child?.status?.conditions?.find((c) => c.type === 'Ready');
-  return ready?.reason !== undefined && COUNTING_REASONS.has(ready.reason) ? ready.reason : ready?.message;
+  return ready?.reason !== undefined && STEPS.has(ready.reason) ? undefined : ready?.message;
 }
 
 /** `extraConditions` (MonitoringAvailable) are appended to Ready/Progressing/Degraded as given. */
@@ -171,7 +173,10 @@ export function aggregateClusterStatus(cluster: Cluster, children: Partial<Recor
   const degraded = present.filter((c) => phaseOf(c) === 'Degraded');
   const notReady = present.filter((c) => !isReady(c));
   const describe = (list: ComponentName[]): string =>
-    list.map((c) => `${c} (${phaseOf(c)}${readyMessageOf(children[c]) ? `: ${readyMessageOf(children[c])}` : ''})`).join('; ');
+    list.map((c) => {
+      const message = notReadyMessageOf(children[c]);
+      return `${c} (${phaseOf(c)}${message ? `: ${message}` : ''})`;
+    }).join('; ');
   const allReady = notReady.length === 0;
   const paused = cluster.spec.paused === true;
   let phase: Phase;

@@ -28,7 +28,8 @@ export interface OperatorProcess {
    * Write requests (POST, PUT, PATCH, DELETE) the operator sent so far, from its request records,
    * leaving out the leader election Lease's renewals (a leader renews every retry period by design).
    */
-  writes(): Promise<{ total: number; byMethod: Record<string, number> }>;
+  /** Writes sent (lease renewals left out); `objects`: by method, without those to a /status subresource. */
+  writes(): Promise<{ total: number; byMethod: Record<string, number>; objects: Record<string, number> }>;
   /** SIGKILL: no graceful shutdown. */
   kill(): Promise<void>;
   /** SIGTERM and wait for the exit code. */
@@ -131,13 +132,15 @@ export async function startOperator(
     requestLog,
     async writes() {
       const byMethod: Record<string, number> = {};
+      const objects: Record<string, number> = {};
       let total = 0;
       for (const w of writesSent(readRequestLog(requestLog))) {
         if (isLeaseRequest(w)) continue;
         byMethod[w.method] = (byMethod[w.method] ?? 0) + 1;
+        if (!w.path.endsWith('/status')) objects[w.method] = (objects[w.method] ?? 0) + 1;
         total++;
       }
-      return { total, byMethod };
+      return { total, byMethod, objects };
     },
     async kill() {
       child.kill('SIGKILL');
