@@ -131,12 +131,17 @@ export function componentReconciler(opts: ComponentControllerOptions): Reconcile
         owned.push([coreResources.roles, desiredKernelRole(input)], [coreResources.roleBindings, desiredKernelRoleBinding(input)], [coreResources.configMaps, desiredKernelStatusConfigMap(input)]);
       }
       owned.push([coreResources.services, desiredHeadlessService(input)], [coreResources.podDisruptionBudgets, desiredPodDisruptionBudget(input)]);
-      for (const [r, obj] of owned) await ctx.client.apply(r, obj, ctx.signal);
+      // Independent of each other: written at once.
+      await Promise.all(owned.map(([r, obj]) => ctx.client.apply(r, obj, ctx.signal)));
       // Once created, the StatefulSet is kept in step even if a dependency later loses its pods:
       // the order only matters for the first start.
       if (sts || deps.waitingFor.length === 0) {
         const created = sts === undefined;
         const result = await ctx.client.apply(coreResources.statefulSets, desiredStatefulSet(input), ctx.signal);
+        // A StatefulSet just made has no status yet. Its own events (its creation, then its
+        // controller's first status a moment later) wake this child again within the coalescing
+        // delay, and the status written then supersedes any written now, so none is.
+        if (created && result.changed) return;
         if (result.changed) {
           // Its creation is the child's status (Creating, then PodsStarting) and the Cluster's
           // Created event; an Event is for a change to a running component.
