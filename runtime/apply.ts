@@ -17,6 +17,7 @@ import { ApiError, ConflictError, isAlreadyExists, isConflict, isNotFound } from
 import type { InformerFactory } from './informer-factory.ts';
 import type { LabelSelector } from './labels.ts';
 import { resourcePath, type KubeObject, type ObjectList, type ResourceRef } from './resource.ts';
+import { jsonEqual, stableStringify } from './json.ts';
 import type { RestClient } from './rest.ts';
 
 export const defaultFieldManager = 'engula-operator';
@@ -306,17 +307,6 @@ function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
-export function deepEqual(a: unknown, b: unknown): boolean {
-  return stableStringify(a) === stableStringify(b);
-}
-
-export function stableStringify(v: unknown): string {
-  return JSON.stringify(v, (_k, value: unknown) => {
-    if (isRecord(value)) {
-      const sorted: Record<string, unknown> = {};
-      for (const k of Object.keys(value).sort()) sorted[k] = value[k];
-      return sorted;
-    }
-    return value;
-  });
-}
+/** Whether two values would serialize to the same JSON, key order aside. */
+export const deepEqual = jsonEqual;
+export { stableStringify };
