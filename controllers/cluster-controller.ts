@@ -71,6 +71,9 @@ export function clusterReconciler(opts: ClusterControllerOptions): Reconciler {
     const inOrder = (names: string[]): string[] => COMPONENTS.map((c) => names.find((n) => n.endsWith(` ${childName(req.name, c)}`))).filter((n) => n !== undefined);
     if (created.length > 0) ctx.recorder.event(cluster as unknown as KubeObject, 'Normal', 'Created', `Created ${inOrder(created).join(', ')}`);
     if (updated.length > 0) ctx.recorder.event(cluster as unknown as KubeObject, 'Normal', 'Updated', `Updated ${inOrder(updated).join(', ')}`);
+    // Children just made have no status yet; their creation wakes this Cluster again within the
+    // roll-up delay, and the status written then (with theirs) supersedes any written now.
+    if (created.length > 0) return;
 
     const requested = cluster.spec.monitoring?.enabled === true;
     const served = requested && opts.serviceMonitors ? await opts.serviceMonitors.whenKnown(ctx.signal) : false;

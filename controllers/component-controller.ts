@@ -178,7 +178,7 @@ function dependentsKeys(informers: InformerFactory, component: ComponentName, ob
     .map((o) => ({ namespace, name: o.metadata.name ?? '' }));
 }
 
-/** How long a StatefulSet's change waits before its child's reconcile, to take the next steps along. */
+/** How long a StatefulSet's (or a dependency's) change waits before the child's reconcile, to take the next steps along. */
 export const STATEFULSET_COALESCE_MS = 500;
 
 export function componentController(opts: ComponentControllerOptions): ControllerSpec {
@@ -197,7 +197,8 @@ export function componentController(opts: ComponentControllerOptions): Controlle
         ? { ...owned(r, engulaResources[kind], [statefulSetReadinessChanged]), coalesceMs: STATEFULSET_COALESCE_MS }
         : owned(r, engulaResources[kind], [ignoreStatusOnly]))),
       // A dependency's first ready pod, or its port, decides this child's StatefulSet.
-      ...dependencies.map((dep) => ({ resource: childRef(dep), predicates: [dependencyReadinessChanged], map: (obj: KubeObject) => dependentsKeys(opts.informers, opts.component, obj) })),
+      // Coalesced like the StatefulSet: journal and storage coming up together wake the kernel once.
+      ...dependencies.map((dep) => ({ resource: childRef(dep), predicates: [dependencyReadinessChanged], map: (obj: KubeObject) => dependentsKeys(opts.informers, opts.component, obj), coalesceMs: STATEFULSET_COALESCE_MS })),
       {
         // Pausing or resuming a Cluster changes what its children may write.
         resource: engulaResources.Cluster,
