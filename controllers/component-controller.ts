@@ -127,12 +127,13 @@ export function componentReconciler(opts: ComponentControllerOptions): Reconcile
       if (served === true && monitoringRequested) await ctx.client.apply(serviceMonitors, desiredServiceMonitor(input), ctx.signal);
       else if (served === true && madeServiceMonitor(child)) await deleteServiceMonitor(child, ctx);
       const owned: Array<[ResourceRef, KubeObject]> = [[coreResources.serviceAccounts, desiredServiceAccount(input)]];
-      if (traits.apiAccess) {
-        owned.push([coreResources.roles, desiredKernelRole(input)], [coreResources.roleBindings, desiredKernelRoleBinding(input)], [coreResources.configMaps, desiredKernelStatusConfigMap(input)]);
-      }
+      if (traits.apiAccess) owned.push([coreResources.roles, desiredKernelRole(input)], [coreResources.configMaps, desiredKernelStatusConfigMap(input)]);
       owned.push([coreResources.services, desiredHeadlessService(input)], [coreResources.podDisruptionBudgets, desiredPodDisruptionBudget(input)]);
-      // Independent of each other: written at once.
+      // Independent of each other: written at once. The RoleBinding goes after its Role: the API
+      // server checks a binding against the Role it names (RBAC escalation prevention), which
+      // must exist by then.
       await Promise.all(owned.map(([r, obj]) => ctx.client.apply(r, obj, ctx.signal)));
+      if (traits.apiAccess) await ctx.client.apply(coreResources.roleBindings, desiredKernelRoleBinding(input), ctx.signal);
       // Once created, the StatefulSet is kept in step even if a dependency later loses its pods:
       // the order only matters for the first start.
       if (sts || deps.waitingFor.length === 0) {

@@ -61,6 +61,14 @@ async function metricSum(op: OperatorProcess, name: string): Promise<number> {
   return sum;
 }
 
+/** The reconcile errors the operator logged, for an assertion's message. */
+function reconcileErrors(op: OperatorProcess): string {
+  return logLines(op)
+    .filter((l) => l.level >= 50 && l.controller !== undefined)
+    .map((l) => `${String(l.controller)} ${String(l.name)}: ${String(l.err ?? l.msg)}`)
+    .join('\n');
+}
+
 function logLines(op: OperatorProcess): Array<{ level: number; msg: string; [k: string]: unknown }> {
   return op
     .log()
@@ -119,7 +127,7 @@ describe('monitoring: ServiceMonitors when the Prometheus Operator is there', ()
     const reconcilesAfter = await metricSum(operator, 'controller_runtime_reconcile_total');
     t.diagnostic(`reconciles in a 5 s window after convergence without the CRD: ${reconcilesAfter - reconcilesBefore}`);
     assert.ok(reconcilesAfter - reconcilesBefore <= 2, `reconciles kept coming: ${reconcilesBefore} → ${reconcilesAfter}`);
-    assert.equal(await metricSum(operator, 'controller_runtime_reconcile_errors_total'), 0, 'no reconcile failed');
+    assert.equal(await metricSum(operator, 'controller_runtime_reconcile_errors_total'), 0, `no reconcile failed:\n${reconcileErrors(operator)}`);
     // Warnings and errors from the reconcilers and from what watches for the kind (a busy machine may
     // add lease warnings, which are not this test's subject).
     const loud = logLines(operator).filter((l) => l.level >= 40 && (l.controller !== undefined || l.kind !== undefined || String(l.informer ?? '').startsWith('customresourcedefinitions')));
@@ -162,7 +170,7 @@ describe('monitoring: ServiceMonitors when the Prometheus Operator is there', ()
       }
       return true;
     });
-    assert.equal(await metricSum(operator, 'controller_runtime_reconcile_errors_total'), 0, 'no reconcile failed');
+    assert.equal(await metricSum(operator, 'controller_runtime_reconcile_errors_total'), 0, `no reconcile failed:\n${reconcileErrors(operator)}`);
   });
 
   it('turning monitoring off removes the ServiceMonitors, and on again brings them back', async (t) => {
@@ -183,7 +191,7 @@ describe('monitoring: ServiceMonitors when the Prometheus Operator is there', ()
     // The garbage collector picks up a newly installed kind on its next discovery sync (30 s).
     await waitFor('no ServiceMonitor left', async () => (await listJson(ns, 'servicemonitors.monitoring.coreos.com')).length === 0, { timeoutMs: 120_000, intervalMs: 500 });
     t.diagnostic(`Cluster deleted → ServiceMonitors gone: ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    assert.equal(await metricSum(operator, 'controller_runtime_reconcile_errors_total'), 0, 'no reconcile failed');
+    assert.equal(await metricSum(operator, 'controller_runtime_reconcile_errors_total'), 0, `no reconcile failed:\n${reconcileErrors(operator)}`);
   });
 
   it('every monitoring call was allowed by config/rbac, and every monitoring permission it grants was used', async (t) => {
