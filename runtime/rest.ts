@@ -262,12 +262,36 @@ export class RestClient {
   }
 }
 
+/**
+ * The whole body. The listeners go when it is read: a kept-alive socket holds on to the request
+ * that opened it (Node's agent keeps it in a closure), and through it this response, so listeners
+ * left on the response would keep the body of that first request, a page of a list among them, for
+ * the socket's whole life.
+ */
+function ignoreError(): void {}
+
 function readAll(res: http.IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    res.on('data', (c: Buffer) => chunks.push(c));
-    res.once('end', () => resolve(Buffer.concat(chunks)));
-    res.once('error', reject);
+    let chunks: Buffer[] = [];
+    const onData = (c: Buffer): void => {
+      chunks.push(c);
+    };
+    const settle = (err: Error | undefined): void => {
+      res.off('data', onData);
+      res.off('end', onEnd);
+      res.off('error', onError);
+      // A late error (the socket reset after the end) must find a listener, and one that holds nothing.
+      res.on('error', ignoreError);
+      const body = Buffer.concat(chunks);
+      chunks = [];
+      if (err) reject(err);
+      else resolve(body);
+    };
+    const onEnd = (): void => settle(undefined);
+    const onError = (err: Error): void => settle(err);
+    res.on('data', onData);
+    res.on('end', onEnd);
+    res.on('error', onError);
   });
 }
 
