@@ -88,6 +88,18 @@ function build(): void {
   if (r.status !== 0) throw new Error('the build failed');
 }
 
+/** bench/scaling.ts against this run's control plane: allowed scale PUTs through the API server and
+ * the webhooks, authorization cached (the usual case) and reviewed anew on every call. */
+function scalingBench(cp: ControlPlane): BenchResults['scalingApi'] {
+  const calls = quick ? 50 : 300;
+  log.info({ calls }, 'scaling API latency on loopback');
+  const r = spawnSync(process.execPath, [resolve(root, 'bench', 'scaling.ts'), '--calls', String(calls), '--json'], { cwd: root, env: { ...process.env, ...cp.env() }, stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`the scaling API benchmark failed (exit ${r.status})`);
+  const res = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as { cached: { p50: number; p99: number; rps: number }; uncached: { p50: number; p99: number; rps: number } };
+  const pick = (x: { p50: number; p99: number; rps: number }) => ({ p50: round(x.p50, 2), p99: round(x.p99, 2), rps: round(x.rps, 0) });
+  return { ...pick(res.cached), concurrency: 1, uncached: pick(res.uncached) };
+}
+
 function admissionBench(): BenchResults['admission'] {
   const seconds = quick ? 3 : 10;
   log.info({ seconds }, 'admission latency on loopback');
@@ -115,6 +127,7 @@ try {
   controlPlane = await startControlPlane({ dir: tempControlPlaneDir(), mode: 'full', binDir, nodes: kwokNodes, logger: log });
   const rest = restClientFor(controlPlane.kubeconfig);
   await installCrds(rest, root);
+  const scalingApi = values['skip-admission'] ? { status: 'skipped (--skip-admission)' } : scalingBench(controlPlane);
   const timeoutMs = 20 * 60_000;
 
   const builds: Array<{ label: string; root: string | undefined; m: Measured }> = [
@@ -184,8 +197,7 @@ try {
       idle: { clusters: maxN, ...idle },
       scaleLatencyMs,
       admission,
-      // The scaling API (a loopback API to change replicas) is not on main yet.
-      scalingApi: { status: 'not built yet' },
+      scalingApi,
       rss1000MiB: rssClusters === 1000 && rss1000 ? rss1000.rssMiB : null,
       ...(rss1000 ? { rss1000 } : {}),
       durationSeconds: Math.round((Date.now() - began) / 1000),

@@ -4,7 +4,8 @@
 // operator's validating and mutating webhooks, so the numbers are the whole path.
 //
 //   make testenv && source .testenv/env
-//   node bench/scaling.ts [--calls 300] [--warmup 20]
+//   node bench/scaling.ts [--calls 300] [--warmup 20] [--json]
+//   --json: one JSON line at the end (p50, p99, calls per second of each case): `make bench` runs it so.
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
@@ -17,13 +18,22 @@ import { kubeConfig, kubectlOk } from '../test/support/kube.ts';
 import { startWebhooks, type WebhookOptions } from '../webhooks/index.ts';
 import type { CacheTtls } from '../runtime/index.ts';
 
-const { values } = parseArgs({ options: { calls: { type: 'string', default: '300' }, warmup: { type: 'string', default: '20' } } });
+const { values } = parseArgs({ options: { calls: { type: 'string', default: '300' }, warmup: { type: 'string', default: '20' }, json: { type: 'boolean', default: false } } });
 const calls = Number(values.calls);
 const warmup = Number(values.warmup);
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
 }
+
+export interface ScalingStats {
+  p50: number;
+  p99: number;
+  /** Sequential calls per second: one caller, one call at a time. */
+  rps: number;
+}
+
+const stats: Record<string, ScalingStats> = {};
 
 async function measure(label: string, ns: string, ttls: Partial<CacheTtls> | undefined, dir: { dir: string }): Promise<string> {
   const rest = new RestClient(kubeConfig());
@@ -53,7 +63,9 @@ async function measure(label: string, ns: string, ttls: Partial<CacheTtls> | und
       if (i >= warmup) latencies.push(ms);
     }
     const reviews = (rest.counts.get('POST') ?? 0) - reviewsBefore;
+    const totalMs = latencies.reduce((a, b) => a + b, 0);
     latencies.sort((a, b) => a - b);
+    stats[label] = { p50: percentile(latencies, 50), p99: percentile(latencies, 99), rps: (latencies.length * 1000) / totalMs };
     return `${label.padEnd(34)} p50 ${percentile(latencies, 50).toFixed(1).padStart(6)} ms   p99 ${percentile(latencies, 99).toFixed(1).padStart(6)} ms   max ${latencies.at(-1)!.toFixed(1).padStart(6)} ms   reviews/call ${(reviews / (warmup + calls)).toFixed(2)}`;
   } finally {
     await running.unregister();
@@ -102,6 +114,7 @@ try {
   ];
   const { loadavg } = await import('node:os');
   process.stdout.write(`${calls} sequential calls each (after ${warmup} warm-up), Node ${process.version}, load average ${loadavg()[0]!.toFixed(1)}\n${lines.join('\n')}\n`);
+  if (values.json) process.stdout.write(`${JSON.stringify({ calls, cached: stats['allowed PUT, cached authorization'], uncached: stats['allowed PUT, uncached'] })}\n`);
 } finally {
   rmSync(scratch, { recursive: true, force: true });
   await kubectlOk(['delete', 'namespace', ns, '--wait=false']);
