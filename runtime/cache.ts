@@ -1,5 +1,6 @@
 // The store behind one informer: objects by key, stripped of managedFields and frozen, so a
 // reconciler cannot edit the shared copy by accident (structuredClone it to build a change).
+import { cachePool } from './intern.ts';
 import { labelMatcher, type LabelSelector } from './labels.ts';
 import { keyOf, type KubeObject } from './resource.ts';
 
@@ -9,9 +10,11 @@ export type StoreEvent =
   /** `finalStateUnknown`: the object vanished while the watch was down, seen only by a re-list. */
   | { type: 'delete'; obj: KubeObject; finalStateUnknown: boolean };
 
-/** Drops metadata.managedFields (large, and never needed by a reconciler) and freezes the object. */
+/** Drops metadata.managedFields (large, and never needed by a reconciler), shares repeated
+ * strings (intern.ts) and freezes the object. */
 export function prepareForCache(obj: KubeObject): KubeObject {
   if (obj.metadata.managedFields !== undefined) delete obj.metadata.managedFields;
+  cachePool.internValues(obj);
   return deepFreeze(obj);
 }
 
