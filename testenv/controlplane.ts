@@ -83,6 +83,8 @@ export interface ControlPlane {
   stopApiServer(): Promise<void>;
   /** Starts kube-apiserver again on the same port and waits until it is ready. */
   startApiServer(): Promise<void>;
+  /** The processes running now, each with whether it is still alive: for diagnostics. */
+  processes(): Array<RunningProcess & { alive: boolean }>;
   /** Stops every process and removes dir. */
   stop(): Promise<void>;
 }
@@ -229,6 +231,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     }),
     stopApiServer: () => stopNamed('kube-apiserver'),
     startApiServer,
+    processes: () => state.processes.map((p) => ({ ...p, alive: isAlive(p.pid) })),
     stop,
   };
 }
