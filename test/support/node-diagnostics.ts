@@ -48,7 +48,7 @@ async function pods(now: number): Promise<string[]> {
     head,
     ...notReady.slice(0, 4).map((p) => {
       const r = p.status.conditions?.find((c) => c.type === 'Ready');
-      return `pod ${p.metadata.namespace}/${p.metadata.name} on ${p.spec.nodeName}: ${p.status.phase}, Ready=${r?.status} reason ${r?.reason ?? "-"} message ${JSON.stringify(r?.message ?? "")} transition ${ago(r?.lastTransitionTime, now)}`;
+      return `pod ${p.metadata.namespace}/${p.metadata.name} on ${p.spec.nodeName}: ${p.status.phase}, Ready=${r?.status} reason ${r?.reason ?? '-'} message ${JSON.stringify(r?.message ?? '')} transition ${ago(r?.lastTransitionTime, now)}`;
     }),
   ];
 }
