@@ -53,8 +53,24 @@ async function pods(now: number): Promise<string[]> {
   ];
 }
 
+interface NodeControllerEvent {
+  reason: string;
+  message: string;
+  involvedObject: { kind: string; name: string };
+  lastTimestamp?: string;
+  eventTime?: string;
+  count?: number;
+}
+
+/** How many times the node-lifecycle controller declared a node, or a pod for its node, NotReady (events live an hour). */
+export async function nodeNotReadyCounts(): Promise<{ nodes: number; pods: number }> {
+  const list = await getJson<{ items: NodeControllerEvent[] }>(['get', 'events', '-A', '--field-selector', 'source=node-controller,reason=NodeNotReady']);
+  const sum = (kind: string) => list.items.filter((e) => e.involvedObject.kind === kind).reduce((n, e) => n + (e.count ?? 1), 0);
+  return { nodes: sum('Node'), pods: sum('Pod') };
+}
+
 async function nodeEvents(): Promise<string[]> {
-  const list = await getJson<{ items: Array<{ reason: string; message: string; involvedObject: { kind: string; name: string }; lastTimestamp?: string; eventTime?: string; count?: number }> }>(['get', 'events', '-A', '--field-selector', 'source=node-controller']);
+  const list = await getJson<{ items: NodeControllerEvent[] }>(['get', 'events', '-A', '--field-selector', 'source=node-controller']);
   const byReason = new Map<string, number>();
   for (const e of list.items) byReason.set(`${e.involvedObject.kind}/${e.reason}`, (byReason.get(`${e.involvedObject.kind}/${e.reason}`) ?? 0) + (e.count ?? 1));
   const nodeOnes = list.items.filter((e) => e.involvedObject.kind === 'Node').slice(-8);
