@@ -99,13 +99,14 @@ export function schedulerArgs(l: Layout): string[] {
   return clientComponentArgs(l, l.ports.scheduler);
 }
 
-export function kwokArgs(l: Layout, stagesFile: string): string[] {
+export function kwokArgs(l: Layout, stagesFiles: string[]): string[] {
   return [
     `--kubeconfig=${files(l.dir).kubeconfig}`,
-    `--config=${stagesFile}`,
+    ...stagesFiles.map((f) => `--config=${f}`),
     '--manage-all-nodes=true',
     // The heartbeat-with-lease stage only updates node status every few minutes; the lease is what
-    // keeps the node-lifecycle controller from marking the nodes NotReady.
+    // keeps the node-lifecycle controller from marking the nodes NotReady. kwok renews it every
+    // quarter of its duration: 10 s, as a kubelet does with its default 40 s lease.
     '--node-lease-duration-seconds=40',
     // Pod IPs are handed out from here; nothing ever dials them.
     '--cidr=10.244.0.0/16',

@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { apiServerArgs, controllerManagerArgs, etcdArgs, files, kwokArgs, schedulerArgs, type Layout } from './components.ts';
 import { defaultStorageClass, fakeNode, nodeIsReady } from './cluster-objects.ts';
 import { adminKubeconfig } from './kubeconfig.ts';
+import { writeTestenvStages } from './kwok-stages.ts';
 import { createControlPlanePki } from './pki.ts';
 import { freePort } from './ports.ts';
 import { waitHealthy } from './probe.ts';
@@ -83,6 +84,8 @@ export interface ControlPlane {
   stopApiServer(): Promise<void>;
   /** Starts kube-apiserver again on the same port and waits until it is ready. */
   startApiServer(): Promise<void>;
+  /** The processes running now, each with whether it is still alive: for diagnostics. */
+  processes(): Array<RunningProcess & { alive: boolean }>;
   /** Stops every process and removes dir. */
   stop(): Promise<void>;
 }
@@ -179,7 +182,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       await waitHealthy(kcm, `https://127.0.0.1:${layout.ports.controllerManager}/healthz`, { insecure: true }, 60_000);
       await waitHealthy(scheduler, `https://127.0.0.1:${layout.ports.scheduler}/healthz`, { insecure: true }, 60_000);
       log.info({ elapsed: elapsed() }, 'kube-controller-manager and kube-scheduler healthy');
-      launch('kwok', bin('kwok'), kwokArgs(layout, join(opts.binDir, 'kwok-stages.yaml')));
+      launch('kwok', bin('kwok'), kwokArgs(layout, [join(opts.binDir, 'kwok-stages.yaml'), writeTestenvStages(dir)]));
       launch('provisioner', process.execPath, [join(here, 'provisioner.ts'), f.kubeconfig]);
 
       const kc = new k8s.KubeConfig();
@@ -229,6 +232,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     }),
     stopApiServer: () => stopNamed('kube-apiserver'),
     startApiServer,
+    processes: () => state.processes.map((p) => ({ ...p, alive: isAlive(p.pid) })),
     stop,
   };
 }

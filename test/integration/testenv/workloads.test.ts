@@ -1,6 +1,6 @@
 // The shared control plane runs real workloads: fake nodes are Ready, a StatefulSet with a
-// volumeClaimTemplate gets Running and Ready pods with Bound claims, and the garbage collector
-// removes its pods when it is deleted.
+// volumeClaimTemplate gets Running and Ready pods with Bound claims, the garbage collector
+// removes its pods when it is deleted, and a pod marked NotReady from outside gets Ready back.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
@@ -63,4 +63,17 @@ spec:
 
   await kubectlOk(['delete', 'statefulset', 'web', '-n', ns, '--wait=false']);
   await waitFor('the garbage collector to remove the pods', async () => (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=web' })).items.length === 0, { timeoutMs: 60_000 });
+});
+
+test('a Running pod whose Ready condition is set False from outside gets Ready back, as a kubelet puts it back', async (t) => {
+  const ns = await testNamespace(t, 'testenv-ready');
+  await kubectlOk(['-n', ns, 'run', 'p', '--image=registry.example/p:1', '--restart=Never']);
+  const core = kubeConfig().makeApiClient(k8s.CoreV1Api);
+  const ready = async () => (await core.readNamespacedPod({ name: 'p', namespace: ns })).status?.conditions?.find((c) => c.type === 'Ready');
+  await waitFor('the pod Ready', async () => (await ready())?.status === 'True', { timeoutMs: 60_000 });
+  // What the node-lifecycle controller writes when it has not seen the node's Lease renewed.
+  const marked = JSON.parse(await kubectlOk(['-n', ns, 'patch', 'pod', 'p', '--subresource=status', '--type=strategic', '-o', 'json', '-p', JSON.stringify({ status: { conditions: [{ type: 'Ready', status: 'False' }] } })])) as k8s.V1Pod;
+  assert.equal(marked.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'False');
+  assert.equal(marked.status?.phase, 'Running');
+  await waitFor('the pod Ready again', async () => (await ready())?.status === 'True', { timeoutMs: 60_000 });
 });

@@ -22,7 +22,12 @@ test('the apiserver-only mode turns off ServiceAccount admission, since no contr
 });
 
 test('kwok keeps node leases, or the node-lifecycle controller would mark its nodes NotReady', () => {
-  assert.ok(kwokArgs(layout, '/s.yaml').includes('--node-lease-duration-seconds=40'));
+  assert.ok(kwokArgs(layout, ['/s.yaml']).includes('--node-lease-duration-seconds=40'));
+});
+
+test('kwok loads every stages file it is given: the shipped ones and testenv\'s own', () => {
+  const args = kwokArgs(layout, ['/shipped.yaml', '/testenv.yaml']);
+  assert.deepEqual(args.filter((a) => a.startsWith('--config=')), ['--config=/shipped.yaml', '--config=/testenv.yaml']);
 });
 
 test('the provisioner pre-binds a volume of the requested size to the claim', () => {
