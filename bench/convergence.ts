@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { Informer } from '../runtime/informer.ts';
 import { coreResources, resourcePath, type KubeObject } from '../runtime/resource.ts';
+import { isNotFound } from '../runtime/errors.ts';
 import type { RestClient } from '../runtime/rest.ts';
 import { engulaResources } from '../controllers/resources.ts';
 import { Pool, waitUntil, withRetry } from './kube.ts';
@@ -200,6 +201,24 @@ export async function runOperatorConvergence(opts: RunOptions): Promise<{ conver
     await op.stop();
     await lease.stop();
     await clusters.stop();
+    await noLeftoverConfigurations(rest, op, log);
+  }
+}
+
+/**
+ * The operator deletes the webhook configurations it registered by URL when it stops; one left
+ * behind would refuse every later Engula write (failurePolicy Fail, nothing listening). Said loudly,
+ * with the operator's last words, and removed so the next phase measures what it should.
+ */
+async function noLeftoverConfigurations(rest: RestClient, op: OperatorProcess, log: Logger): Promise<void> {
+  for (const kind of ['validatingwebhookconfigurations', 'mutatingwebhookconfigurations']) {
+    const path = `/apis/admissionregistration.k8s.io/v1/${kind}/engula-operator`;
+    try {
+      await rest.request('DELETE', path);
+      log.warn({ kind, operatorLog: op.log() }, 'the stopped operator left its webhook configuration registered; removed');
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
   }
 }
 

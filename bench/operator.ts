@@ -173,7 +173,10 @@ export async function startOperator(opts: StartOptions): Promise<OperatorProcess
     async stop() {
       if (!alive) return;
       child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+      const timer = setTimeout(() => {
+        opts.log.warn({ pid }, 'the operator did not stop within 60 s of SIGTERM: SIGKILL');
+        child.kill('SIGKILL');
+      }, 60_000);
       await exited;
       clearTimeout(timer);
     },
