@@ -146,7 +146,7 @@ export class Client {
   /**
    * Sets the status of `live` (the object as the reconcile read it) to `status`, unless it already
    * is. The `test` of the uid makes a namesake created since then refuse the patch (422), reported
-   * like an absent object: its own reconcile writes its status.
+   * like an absent object (its own reconcile writes its status); any other refusal is thrown.
    */
   async patchStatus(ref: ResourceRef, live: KubeObject, status: unknown, signal?: AbortSignal): Promise<WriteResult> {
     const { name, namespace } = nameOf(live);
@@ -166,7 +166,12 @@ export class Client {
       this.stats.applied++;
       return { obj, changed: true };
     } catch (err) {
-      if (isNotFound(err) || (err instanceof ApiError && err.statusCode === 422 && uid !== undefined)) return { obj: undefined, changed: false };
+      if (isNotFound(err)) return { obj: undefined, changed: false };
+      // 422 is also a status the schema refuses: only a namesake (another uid, or none) is "absent".
+      if (err instanceof ApiError && err.statusCode === 422 && uid !== undefined) {
+        const now = await this.get(ref, namespace, name, signal);
+        if (now?.metadata.uid !== uid) return { obj: undefined, changed: false };
+      }
       throw err;
     }
   }

@@ -1,5 +1,6 @@
 // The writer: server-side apply that sends nothing when nothing would change, puts back a
-// hand edit, notices a removed field, and retries a 409 on a fresh read.
+// hand edit, notices a removed field, and retries a 409 on a fresh read; status patches that meet
+// no 409 and never land on a namesake.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import pino from 'pino';
@@ -86,5 +87,32 @@ describe('Client (apply and update)', { timeout: 60_000 }, () => {
     const writes = rest.writes;
     assert.equal((await client.update(cms, ns, 'n', () => undefined)).changed, false);
     assert.equal(rest.writes, writes);
+  });
+
+  it('patchStatus: no 409 from a stale read; a namesake made since refuses it; a status the API refuses is thrown', async (t) => {
+    const ns = await testNamespace(t, 'rt-status');
+    const rest = new RestClient(kubeConfig());
+    t.after(() => rest.close());
+    const client = new Client({ rest });
+    const svcs = coreResources.services;
+    const make = (): Promise<KubeObject> =>
+      rest.request<KubeObject>('POST', resourcePath(svcs, ns), { body: { apiVersion: 'v1', kind: 'Service', metadata: { name: 's', namespace: ns }, spec: { type: 'LoadBalancer', ports: [{ port: 80 }] } } });
+    const lb = (ip: string): Record<string, unknown> => ({ loadBalancer: { ingress: [{ ip, ipMode: 'VIP' }] } });
+    const stale = await make();
+    // Someone else writes the object after our read: a PUT with our resourceVersion would meet a 409.
+    await rest.request('PATCH', resourcePath(svcs, ns, 's'), { body: { metadata: { labels: { edited: 'yes' } } }, contentType: 'application/merge-patch+json' });
+    const written = await client.patchStatus(svcs, stale, lb('192.0.2.1'));
+    assert.equal(written.changed, true);
+    assert.deepEqual((await client.get(svcs, ns, 's'))?.status, lb('192.0.2.1'));
+    assert.equal((await client.patchStatus(svcs, written.obj!, lb('192.0.2.1'))).changed, false, 'equal status: no request');
+
+    // Deleted and made again under the same name: the status computed for the old one is not written.
+    await rest.request('DELETE', resourcePath(svcs, ns, 's'));
+    const namesake = await make();
+    assert.deepEqual(await client.patchStatus(svcs, written.obj!, lb('192.0.2.2')), { obj: undefined, changed: false });
+    assert.deepEqual((await client.get(svcs, ns, 's'))?.status, namesake.status);
+
+    // A status the API server's validation refuses (422 too) is an error, not an "absent" object.
+    await assert.rejects(client.patchStatus(svcs, namesake, lb('not-an-ip')), /422 Invalid/);
   });
 });
