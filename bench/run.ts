@@ -128,6 +128,7 @@ try {
   const rest = restClientFor(controlPlane.kubeconfig);
   await installCrds(rest, root);
   const scalingApi = values['skip-admission'] ? { status: 'skipped (--skip-admission)' } : scalingBench(controlPlane);
+  log.info({ admission, scalingApi }, 'admission and scaling API measured');
   const timeoutMs = 20 * 60_000;
 
   const builds: Array<{ label: string; root: string | undefined; m: Measured }> = [
