@@ -38,7 +38,10 @@ export interface BenchResults {
   rss1000MiB: number | null;
   /** Absent when the run skipped the phase (--rss 0). */
   rss1000?: Rss1000Result;
-  durationSeconds: number;
+  /** null when the JSON was assembled from two runs (see assembledFrom). */
+  durationSeconds: number | null;
+  /** Which part of the numbers came from which run, when one run did not measure them all. */
+  assembledFrom?: Record<string, string>;
 }
 
 function pad(s: string, n: number): string {
