@@ -97,11 +97,17 @@ test('a leader frozen past its lease sends no write when it thaws, though work w
   const stopScaling = keepScaling(ns);
   const frozenAt = Date.now();
   oldLeader.child.kill('SIGSTOP');
-  await waitFor('the other replica to lead', () => replicas.processes[newSlot]!.log().includes('"msg":"became leader"'), { timeoutMs: 60_000, intervalMs: 100 });
-  // Let changes pile up in the frozen leader's watches, then thaw it.
-  await waitFor('the new leader to write', () => writesSent(readRequestLog(files[newSlot]!.requests)).some((w) => w.t > frozenAt && !isLeaseRequest(w)), { timeoutMs: 30_000, intervalMs: 200 });
-  const thawedAt = Date.now();
-  oldLeader.child.kill('SIGCONT');
+  let thawedAt = 0;
+  try {
+    await waitFor('the other replica to lead', () => replicas.processes[newSlot]!.log().includes('"msg":"became leader"'), { timeoutMs: 60_000, intervalMs: 100 });
+    // Let changes pile up in the frozen leader's watches, then thaw it. (The new leader's first
+    // write waits on admission by the one replica left; on a loaded machine that takes a while.)
+    await waitFor('the new leader to write', () => writesSent(readRequestLog(files[newSlot]!.requests)).some((w) => w.t > frozenAt && !isLeaseRequest(w)), { timeoutMs: 90_000, intervalMs: 200 });
+  } finally {
+    // Thawed on failure too: a stopped process cannot take the SIGTERM of the clean-up.
+    thawedAt = Date.now();
+    oldLeader.child.kill('SIGCONT');
+  }
   const exitCode = await waitFor('the old leader to exit', () => (oldLeader.alive ? undefined : (oldLeader.child.exitCode ?? -1)), { timeoutMs: 60_000, intervalMs: 100 });
   await stopScaling();
   const report = assertNoOverlap(t, files, oldSlot, frozenAt);
