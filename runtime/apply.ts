@@ -21,6 +21,8 @@ import { jsonEqual, stableStringify } from './json.ts';
 import type { RestClient } from './rest.ts';
 
 export const defaultFieldManager = 'engula-operator';
+/** Server-side apply, forced: the operator owns the fields it sets. */
+const APPLY = { contentType: 'application/apply-patch+yaml', force: true } as const;
 export const defaultHashAnnotation = 'operator-runtime/applied-hash';
 
 export interface ClientOptions {
@@ -101,14 +103,7 @@ export class Client {
         return { obj: live, changed: false };
       }
       try {
-        const obj = await this.rest.request<KubeObject>('PATCH', resourcePath(ref, namespace, name), {
-          body,
-          contentType: 'application/apply-patch+yaml',
-          query: { fieldManager: this.fieldManager, force: true },
-          ...(signal ? { signal } : {}),
-        });
-        this.stats.applied++;
-        return { obj, changed: true };
+        return await this.send('PATCH', resourcePath(ref, namespace, name), body, signal, APPLY);
       } catch (err) {
         if (!this.retryable(err, attempt)) throw wrapConflict(err);
       }
@@ -128,14 +123,7 @@ export class Client {
       }
       try {
         const body = { apiVersion: desired.apiVersion, kind: desired.kind, metadata: { name, ...(namespace ? { namespace } : {}) }, status };
-        const obj = await this.rest.request<KubeObject>('PATCH', resourcePath(ref, namespace, name, 'status'), {
-          body,
-          contentType: 'application/apply-patch+yaml',
-          query: { fieldManager: this.fieldManager, force: true },
-          ...(signal ? { signal } : {}),
-        });
-        this.stats.applied++;
-        return { obj, changed: true };
+        return await this.send('PATCH', resourcePath(ref, namespace, name, 'status'), body, signal, APPLY);
       } catch (err) {
         if (isNotFound(err)) return { obj: undefined, changed: false };
         if (!this.retryable(err, attempt)) throw wrapConflict(err);
@@ -157,14 +145,7 @@ export class Client {
     const uid = live.metadata.uid;
     const body = [...(uid !== undefined ? [{ op: 'test', path: '/metadata/uid', value: uid }] : []), { op: 'add', path: '/status', value: status }];
     try {
-      const obj = await this.rest.request<KubeObject>('PATCH', resourcePath(ref, namespace, name, 'status'), {
-        body,
-        contentType: 'application/json-patch+json',
-        query: { fieldManager: this.fieldManager },
-        ...(signal ? { signal } : {}),
-      });
-      this.stats.applied++;
-      return { obj, changed: true };
+      return await this.send('PATCH', resourcePath(ref, namespace, name, 'status'), body, signal, { contentType: 'application/json-patch+json' });
     } catch (err) {
       if (isNotFound(err)) return { obj: undefined, changed: false };
       // 422 is also a status the schema refuses: only a namesake (another uid, or none) is "absent".
@@ -226,18 +207,24 @@ export class Client {
         return { obj: live, changed: false };
       }
       try {
-        const obj = await this.rest.request<KubeObject>('PUT', resourcePath(ref, namespace, name, sub), {
-          body: draft,
-          query: { fieldManager: this.fieldManager },
-          ...(signal ? { signal } : {}),
-        });
-        this.stats.applied++;
-        return { obj, changed: true };
+        return await this.send('PUT', resourcePath(ref, namespace, name, sub), draft, signal);
       } catch (err) {
         if (isNotFound(err)) return { obj: undefined, changed: false };
         if (!this.retryable(err, attempt)) throw wrapConflict(err);
       }
     }
+  }
+
+  /** One write under this client's field manager, counted as applied. */
+  private async send(method: string, path: string, body: unknown, signal: AbortSignal | undefined, how: { contentType?: string; force?: boolean } = {}): Promise<WriteResult> {
+    const obj = await this.rest.request<KubeObject>(method, path, {
+      body,
+      ...(how.contentType ? { contentType: how.contentType } : {}),
+      query: { fieldManager: this.fieldManager, ...(how.force ? { force: true } : {}) },
+      ...(signal ? { signal } : {}),
+    });
+    this.stats.applied++;
+    return { obj, changed: true };
   }
 
   /** The cached object when the cache watches the kind and has synced (and this is not a retry

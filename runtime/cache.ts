@@ -14,16 +14,8 @@ export type StoreEvent =
  * strings (intern.ts) and freezes the object. */
 export function prepareForCache(obj: KubeObject): KubeObject {
   if (obj.metadata.managedFields !== undefined) delete obj.metadata.managedFields;
-  cachePool.internValues(obj);
-  return deepFreeze(obj);
-}
-
-function deepFreeze<T>(v: T): T {
-  if (v !== null && typeof v === 'object' && !Object.isFrozen(v)) {
-    Object.freeze(v);
-    for (const child of Object.values(v)) deepFreeze(child);
-  }
-  return v;
+  cachePool.internValues(obj, { freeze: true });
+  return obj;
 }
 
 export class Store {

@@ -33,24 +33,29 @@ export class StringPool {
     return s;
   }
 
-  /** Replaces, in place, the string values of a freshly parsed object with pooled ones. */
-  internValues(v: unknown): void {
+  /**
+   * Replaces, in place, the string values of a freshly parsed object with pooled ones; with
+   * `freeze`, freezes each object once its values are done (the cache's one walk of an object).
+   * Frozen objects are skipped: they have been through here already.
+   */
+  internValues(v: unknown, opts: { freeze?: boolean } = {}): void {
     if (v === null || typeof v !== 'object' || Object.isFrozen(v)) return;
     if (Array.isArray(v)) {
       for (let i = 0; i < v.length; i++) {
         const x: unknown = v[i];
         if (typeof x === 'string') v[i] = this.intern(x);
-        else this.internValues(x);
+        else this.internValues(x, opts);
       }
-      return;
+    } else {
+      const o = v as Record<string, unknown>;
+      for (const k of Object.keys(o)) {
+        const x = o[k];
+        if (typeof x === 'string') {
+          if (!UNIQUE_VALUES.has(k)) o[k] = this.intern(x);
+        } else this.internValues(x, opts);
+      }
     }
-    const o = v as Record<string, unknown>;
-    for (const k of Object.keys(o)) {
-      const x = o[k];
-      if (typeof x === 'string') {
-        if (!UNIQUE_VALUES.has(k)) o[k] = this.intern(x);
-      } else this.internValues(x);
-    }
+    if (opts.freeze) Object.freeze(v);
   }
 }
 

@@ -72,13 +72,13 @@ describe('kubeconfig: resolveConnection', () => {
 
   it('builds the in-cluster connection from the Service environment, brackets for IPv6', () => {
     assert.equal(inClusterConnection({}, '/sa'), undefined);
-    assert.deepEqual(inClusterConnection({ KUBERNETES_SERVICE_HOST: '10.0.0.1', KUBERNETES_SERVICE_PORT: '443' }, '/sa'), {
-      server: 'https://10.0.0.1:443',
+    assert.deepEqual(inClusterConnection({ KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: '443' }, '/sa'), {
+      server: 'https://127.0.0.1:443',
       ca: { file: '/sa/ca.crt' },
       tokenFile: '/sa/token',
       insecureSkipTlsVerify: false,
     });
-    assert.equal(inClusterConnection({ KUBERNETES_SERVICE_HOST: 'fd00::1', KUBERNETES_SERVICE_PORT: '443' }, '/sa')?.server, 'https://[fd00::1]:443');
+    assert.equal(inClusterConnection({ KUBERNETES_SERVICE_HOST: '::1', KUBERNETES_SERVICE_PORT: '443' }, '/sa')?.server, 'https://[::1]:443');
   });
 });
 
@@ -95,11 +95,11 @@ describe('kubeconfig: loadClusterAccess', () => {
     const home = join(dir, 'home');
     mkdirSync(join(home, '.kube'), { recursive: true });
     writeFileSync(join(home, '.kube', 'config'), JSON.stringify({ ...base, clusters: [{ name: 'c', cluster: { server: 'https://home' } }] }));
-    const inCluster = { KUBERNETES_SERVICE_HOST: '10.0.0.1', KUBERNETES_SERVICE_PORT: '443' };
+    const inCluster = { KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: '443' };
     const server = async (o: Parameters<typeof loadClusterAccess>[0]): Promise<string | undefined> => (await loadClusterAccess(o)).access.getCurrentCluster()?.server;
     assert.equal(await server({ file: flag, env: { KUBECONFIG: env, ...inCluster }, home }), 'https://flag');
     assert.equal(await server({ env: { KUBECONFIG: `${join(dir, 'missing')}:${env}`, ...inCluster }, home }), 'https://env');
-    assert.equal(await server({ env: inCluster, home }), 'https://10.0.0.1:443');
+    assert.equal(await server({ env: inCluster, home }), 'https://127.0.0.1:443');
     assert.equal(await server({ env: {}, home }), 'https://home');
     await assert.rejects(loadClusterAccess({ env: {}, home: join(dir, 'nobody') }), /no kubeconfig: pass --kubeconfig/);
     await assert.rejects(loadClusterAccess({ env: { KUBECONFIG: join(dir, 'missing') }, home }), /KUBECONFIG names no file that exists/);
