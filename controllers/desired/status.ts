@@ -145,10 +145,12 @@ export function componentSummary(cluster: Cluster, component: ComponentName, chi
   };
 }
 
-/** Steps every child passes through on its way (creating its StatefulSet, starting pods, scaling,
- * rolling): the Cluster names the child's phase only, and the reason and counts stay on the child,
- * so each step does not rewrite the Cluster's status as well. */
-const STEPS: ReadonlySet<string> = new Set([REASONS.creating, REASONS.scaling, REASONS.rollingUpdate, REASONS.podsStarting]);
+/** Steps every child passes through on its way (waiting for its dependencies, creating its
+ * StatefulSet, starting pods, scaling, rolling): the Cluster names the child's phase only, and the
+ * reason and counts stay on the child, so each step does not rewrite the Cluster's status as well.
+ * A waiting child needs no more: under a Cluster it waits only for siblings, and the Cluster's
+ * message names those that are not ready. */
+const STEPS: ReadonlySet<string> = new Set([REASONS.waitingForDependencies, REASONS.creating, REASONS.scaling, REASONS.rollingUpdate, REASONS.podsStarting]);
 
 /** What the Cluster repeats of a child that is not ready: its message, unless it is only on its way. */
 function notReadyMessageOf(child: ChildObject | undefined): string | undefined {

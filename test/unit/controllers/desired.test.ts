@@ -281,7 +281,7 @@ describe('aggregateClusterStatus', () => {
     assert.equal(s.conditions?.find((c) => c.type === 'Progressing')?.status, 'False');
   });
 
-  it('a waiting kernel keeps the Cluster Progressing and says why', () => {
+  it('a waiting kernel keeps the Cluster Progressing; the Cluster names the dependency that is not ready, and the kernel the wait', () => {
     const cluster = fullCluster();
     const children = { journal: readyChild(cluster, 'journal', 3), storage: readyChild(cluster, 'storage', 1), kernel: readyChild(cluster, 'kernel', undefined) };
     const s = aggregateClusterStatus(cluster, children, NOW);
@@ -289,7 +289,8 @@ describe('aggregateClusterStatus', () => {
     assert.equal(s.readySummary, '1/4');
     const ready = s.conditions?.find((c) => c.type === 'Ready');
     assert.equal(ready?.reason, 'ComponentsNotReady');
-    assert.match(ready?.message ?? '', /kernel \(Pending: Waiting for a ready pod/);
+    // The storage is the one not ready; the kernel's own condition says it waits for it.
+    assert.equal(ready?.message, 'Not ready: storage (Progressing); kernel (Pending); engine (Pending)');
     assert.deepEqual(s.components?.engine, { desired: 2, ready: 0, phase: 'Pending' });
   });
 
