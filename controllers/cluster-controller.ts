@@ -87,12 +87,16 @@ export function clusterController(opts: ClusterControllerOptions): ControllerSpe
     name: 'cluster',
     for: engulaResources.Cluster,
     predicates: [generationChanged],
-    // A ConfigMap changed by hand is put back at once.
-    owns: [coreResources.configMaps],
-    // Children's status changes roll up, and a child changed by hand is put back: a second after
-    // the first change, so journal and storage (or a scale's several steps) coming up together
-    // rewrite the Cluster's status once.
-    watches: COMPONENTS.map((c) => ({ ...owned(engulaResources[COMPONENT_KINDS[c]], engulaResources.Cluster, []), coalesceMs: ROLLUP_COALESCE_MS })),
+    watches: [
+      // A ConfigMap changed by hand is put back at once; the echo of the operator's own write is not
+      // a change.
+      { ...owned(coreResources.configMaps, engulaResources.Cluster, []), ignoreOwnWrites: true },
+      // Children's status changes roll up, and a child changed by hand is put back: a second after
+      // the first change, so journal and storage (or a scale's several steps) coming up together
+      // rewrite the Cluster's status once. A new child's first event is what the creating
+      // reconcile waits on, so echoes are not dropped here.
+      ...COMPONENTS.map((c) => ({ ...owned(engulaResources[COMPONENT_KINDS[c]], engulaResources.Cluster, []), coalesceMs: ROLLUP_COALESCE_MS })),
+    ],
     reconcile: clusterReconciler(opts),
   };
 }

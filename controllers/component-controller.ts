@@ -196,7 +196,8 @@ export function componentController(opts: ComponentControllerOptions): Controlle
         // A StatefulSet's counts move in steps a moment apart (observed, pod created, pod ready):
         // waiting half a second lets one status write carry several of them.
         ? { ...owned(r, engulaResources[kind], [statefulSetReadinessChanged]), coalesceMs: STATEFULSET_COALESCE_MS }
-        : owned(r, engulaResources[kind], [ignoreStatusOnly]))),
+        // The rest only for drift: the echo of the operator's own write of one is not drift.
+        : { ...owned(r, engulaResources[kind], [ignoreStatusOnly]), ignoreOwnWrites: true })),
       // A dependency's first ready pod, or its port, decides this child's StatefulSet.
       // Coalesced like the StatefulSet: journal and storage coming up together wake the kernel once.
       ...dependencies.map((dep) => ({ resource: childRef(dep), predicates: [dependencyReadinessChanged], map: (obj: KubeObject) => dependentsKeys(opts.informers, opts.component, obj), coalesceMs: STATEFULSET_COALESCE_MS })),

@@ -13,6 +13,7 @@
 // - update()/updateStatus(): read fresh, mutate, PUT with the resourceVersion; 409 → read again.
 // - delete(): skipped when the cache knows the object is gone.
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { ApiError, ConflictError, isAlreadyExists, isConflict, isNotFound } from './errors.ts';
 import type { InformerFactory } from './informer-factory.ts';
 import type { LabelSelector } from './labels.ts';
@@ -48,6 +49,10 @@ export interface ClientStats {
   conflicts: number;
 }
 
+/** How many of its own object writes a Client remembers. An echo comes back within a watch
+ * round trip; one that arrives after its entry was pushed out costs a reconcile, nothing more. */
+const OWN_WRITES_REMEMBERED = 4096;
+
 export class Client {
   readonly rest: RestClient;
   readonly fieldManager: string;
@@ -55,6 +60,8 @@ export class Client {
   private readonly cache: InformerFactory | undefined;
   private readonly hashAnnotation: string;
   private readonly retries: number;
+  /** uid@resourceVersion of each object (not status) this client wrote: one version of one object. */
+  private readonly ownWrites = new LRUCache<string, true>({ max: OWN_WRITES_REMEMBERED });
 
   constructor(opts: ClientOptions) {
     this.rest = opts.rest;
@@ -190,6 +197,15 @@ export class Client {
     }
   }
 
+  /**
+   * Whether `obj` is exactly what one of this client's object writes returned: a watch event that
+   * carries it is the echo of that write, which the reconcile that made it has already seen.
+   */
+  isOwnWrite(obj: KubeObject): boolean {
+    const { uid, resourceVersion } = obj.metadata;
+    return uid !== undefined && resourceVersion !== undefined && this.ownWrites.has(`${uid}@${resourceVersion}`);
+  }
+
   /** Reads from the cache when it watches the kind (a list of the cache is free). */
   async listCached(ref: ResourceRef, namespace = '', selector?: LabelSelector): Promise<KubeObject[]> {
     if (!this.cache) throw new Error('client has no cache');
@@ -224,6 +240,8 @@ export class Client {
       ...(signal ? { signal } : {}),
     });
     this.stats.applied++;
+    const { uid, resourceVersion } = obj?.metadata ?? {};
+    if (!path.endsWith('/status') && uid !== undefined && resourceVersion !== undefined) this.ownWrites.set(`${uid}@${resourceVersion}`, true);
     return { obj, changed: true };
   }
 

@@ -50,6 +50,13 @@ export interface WatchSpec {
    * children changing together should cost one reconcile and one status write, not one each.
    */
   coalesceMs?: number;
+  /**
+   * Drop events that carry exactly what this operator's own write of the object returned (the
+   * Client remembers each). For owned objects watched only for drift: the reconcile that wrote one
+   * has its result already, so its echo cannot change the outcome. Not for objects whose status
+   * others write, nor for kinds whose events a reconcile waits on.
+   */
+  ignoreOwnWrites?: boolean;
 }
 
 export interface ControllerSpec {
@@ -113,6 +120,11 @@ export class Controller {
     for (const w of spec.watches ?? []) deps.informers.informersFor(w.resource);
   }
 
+  private readonly notOwnWrite: Predicate = {
+    create: (obj) => !this.deps.client.isOwnWrite(obj),
+    update: (_old, obj) => !this.deps.client.isOwnWrite(obj),
+  };
+
   /** Attaches the handlers (which replay every cached object), waits for the caches, then runs
    * the workers until stop(). */
   async start(signal?: AbortSignal): Promise<void> {
@@ -124,7 +136,8 @@ export class Controller {
     for (const w of this.spec.watches ?? []) {
       const delay = w.coalesceMs ?? 0;
       const sink = delay > 0 ? { add: (key: string) => this.queue.addAfter(key, delay) } : this.queue;
-      informers.addEventHandler(w.resource, enqueueMapped(sink, w.map, w.predicates ?? []));
+      const predicates = [...(w.ignoreOwnWrites ? [this.notOwnWrite] : []), ...(w.predicates ?? [])];
+      informers.addEventHandler(w.resource, enqueueMapped(sink, w.map, predicates));
     }
     const timeout = AbortSignal.timeout(this.deps.cacheSyncTimeoutMs ?? 120_000);
     const refs = [this.spec.for, ...(this.spec.owns ?? []), ...(this.spec.watches ?? []).map((w) => w.resource)];

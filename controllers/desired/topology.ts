@@ -1,6 +1,7 @@
 // The `<cluster>-config` ConfigMap: where every component listens and the stable DNS name of every
 // pod, so a component can find all its peers from one file. It follows the Cluster's spec (the
 // replicas asked for), not the pods that happen to exist: a pod's name is known before it starts.
+import { LRUCache } from 'lru-cache';
 import { stringify } from 'yaml';
 import { COMPONENTS, DEFAULT_METRICS_PORT, type Cluster } from '../../api/v1alpha1/index.ts';
 import type { KubeObject } from '../../runtime/index.ts';
@@ -42,6 +43,20 @@ export function topologyOf(cluster: Cluster, clusterDomain: string): Topology {
   return { cluster: cluster.spec.name, namespace, components };
 }
 
+/** The YAML of recent topologies: yaml's stringify builds a document tree (most of a Cluster
+ * reconcile's CPU), while a Cluster's topology changes only with its spec. Keyed by the JSON. */
+const topologyYaml = new LRUCache<string, string>({ max: 256 });
+
+function topologyFile(topology: Topology): string {
+  const key = JSON.stringify(topology);
+  let text = topologyYaml.get(key);
+  if (text === undefined) {
+    text = stringify(topology);
+    topologyYaml.set(key, text);
+  }
+  return text;
+}
+
 export function desiredTopologyConfigMap(cluster: Cluster, clusterDomain: string): KubeObject {
   const name = nameOf(cluster);
   return {
@@ -60,6 +75,6 @@ export function desiredTopologyConfigMap(cluster: Cluster, clusterDomain: string
       },
       ownerReferences: [controllerRef(cluster)],
     },
-    data: { [TOPOLOGY_FILE]: stringify(topologyOf(cluster, clusterDomain)) },
+    data: { [TOPOLOGY_FILE]: topologyFile(topologyOf(cluster, clusterDomain)) },
   };
 }

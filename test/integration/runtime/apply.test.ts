@@ -56,6 +56,40 @@ describe('Client (apply and update)', { timeout: 60_000 }, () => {
     assert.deepEqual(dropped.obj?.data, { a: '1', extra: 'theirs' });
   });
 
+  it('knows the versions its own object writes returned, and no other', async (t) => {
+    const ns = await testNamespace(t, 'rt-own');
+    const rest = new RestClient(kubeConfig());
+    const other = new RestClient(kubeConfig());
+    const informers = new InformerFactory({ rest, logger: log, namespaces: [ns] });
+    informers.informersFor(cms);
+    const seen: Array<{ rv: string; own: boolean }> = [];
+    const client = new Client({ rest, cache: informers });
+    const record = (o: KubeObject): void => {
+      seen.push({ rv: o.metadata.resourceVersion ?? '', own: client.isOwnWrite(o) });
+    };
+    informers.addEventHandler(cms, { onAdd: record, onUpdate: (_old, o) => record(o) });
+    informers.start();
+    t.after(async () => {
+      await informers.stop();
+      rest.close();
+      other.close();
+    });
+    await informers.waitForSync();
+    const desired = (a: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'own', namespace: ns }, data: { a } });
+
+    const created = await client.apply(cms, desired('1'));
+    const edited = await other.request<KubeObject>('PATCH', resourcePath(cms, ns, 'own'), { body: { data: { a: 'hand-edit' } }, contentType: 'application/merge-patch+json' });
+    const restored = await client.apply(cms, desired('1'));
+    assert.equal(restored.changed, true);
+    await waitFor('three watch events', () => seen.length === 3);
+    // Each event is matched to its write by version: the operator's two are its own, the hand edit is not.
+    assert.deepEqual(seen, [
+      { rv: created.obj?.metadata.resourceVersion, own: true },
+      { rv: edited.metadata.resourceVersion, own: false },
+      { rv: restored.obj?.metadata.resourceVersion, own: true },
+    ]);
+  });
+
   it('retries a 409 on a fresh read, and sends nothing when the mutation changes nothing', async (t) => {
     const ns = await testNamespace(t, 'rt-update');
     const rest = new RestClient(kubeConfig());

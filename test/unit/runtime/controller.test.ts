@@ -46,14 +46,14 @@ function obj(name: string, extra: Partial<KubeObject['metadata']> = {}): KubeObj
   return { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name, namespace: 'ns', uid: `uid-${name}`, generation: 1, ...extra } };
 }
 
-function setup(spec: Omit<ControllerSpec, 'name' | 'for'> & Partial<Pick<ControllerSpec, 'for'>>, clock?: FakeClock) {
+function setup(spec: Omit<ControllerSpec, 'name' | 'for'> & Partial<Pick<ControllerSpec, 'for'>>, clock?: FakeClock, client = new Client({ rest: new RestClient(new KubeConfig()) })) {
   const source = new FakeSource();
   const metrics = new RuntimeMetrics(undefined, { processMetrics: false });
   const controller = new Controller(
     { name: 'widget', for: widgets, rateLimiter: new ItemExponentialFailureRateLimiter(1, 1000), ...spec },
     {
       informers: source,
-      client: new Client({ rest: new RestClient(new KubeConfig()) }),
+      client,
       recorder: new MemoryEventRecorder(),
       metrics,
       logger: pino({ level: 'silent' }),
@@ -109,6 +109,41 @@ describe('Controller', () => {
     assert.equal(maxPerKey, 1);
     assert.equal(maxOverall, 2);
     assert.equal(calls, 3);
+    await controller.stop(1000);
+  });
+
+  it('a watch with ignoreOwnWrites drops the echoes of the operator's own writes, not a hand edit', async () => {
+    /** The Client's record of its writes, by version (tests/integration/runtime/apply.test.ts
+     * checks the record itself against a real API server). */
+    class KnownWrites extends Client {
+      override isOwnWrite(o: KubeObject): boolean {
+        return o.metadata.resourceVersion === 'ours';
+      }
+    }
+    const reconciled: string[] = [];
+    const owner = (name: string) => [{ apiVersion: 'example.com/v1', kind: 'Widget', name, uid: `uid-${name}`, controller: true }];
+    const part = (name: string, rv: string, ownerName: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'ns', resourceVersion: rv, ownerReferences: owner(ownerName) } });
+    const mapOwner = (o: KubeObject) => [{ namespace: o.metadata.namespace ?? '', name: o.metadata.ownerReferences?.[0]?.name ?? '' }];
+    const { source, controller } = setup(
+      {
+        watches: [{ resource: parts, map: mapOwner, ignoreOwnWrites: true }],
+        reconcile: (req) => {
+          reconciled.push(req.name);
+          return Promise.resolve();
+        },
+      },
+      undefined,
+      new KnownWrites({ rest: new RestClient(new KubeConfig()) }),
+    );
+    await controller.start();
+    source.add(parts, part('p1', 'ours', 'a'));
+    source.update(parts, part('p1', 'ours', 'a'), part('p1', 'ours', 'a'));
+    source.add(parts, part('p2', 'theirs', 'b'));
+    await waitFor('the reconcile of b', () => reconciled.includes('b'));
+    source.update(parts, part('p1', 'ours', 'a'), part('p1', 'hand-edit', 'a'));
+    await waitFor('the reconcile of a', () => reconciled.includes('a'));
+    await waitFor('idle', () => controller.queue.processingCount === 0 && controller.queue.length === 0);
+    assert.deepEqual(reconciled, ['b', 'a'], 'the echoes of a write of its own woke nothing; a hand edit did');
     await controller.stop(1000);
   });
 
