@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { deploymentEnv } from './deployment-env.ts';
+import { deploymentLimits, podCgroup } from './pod-limits.ts';
 import { waitUntil } from './kube.ts';
 
 const root = resolve(import.meta.dirname, '..');
@@ -110,6 +111,14 @@ export interface StartOptions {
   requestLog?: string;
 }
 
+let started = 0;
+const limitsApplied = new Set<string>();
+
+/** The limits each operator of this run ran under (one entry unless cgroups failed part way). */
+export function operatorLimits(): string[] {
+  return [...limitsApplied];
+}
+
 export async function startOperator(opts: StartOptions): Promise<OperatorProcess> {
   const webhookPort = await freePort();
   const args = [
@@ -129,9 +138,16 @@ export async function startOperator(opts: StartOptions): Promise<OperatorProcess
     ...(opts.requestLog ? [`--api-request-log=${opts.requestLog}`] : []),
   ];
   const env = { ...process.env, ...deploymentEnv(opts.operatorRoot ?? root) };
-  const child: ChildProcess = spawn(process.execPath, args, { cwd: opts.operatorRoot ?? root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // BENCH_POD_LIMITS=0: without the Deployment's limits (to see what they change).
+  const cgroup = podCgroup(`engula-bench-${process.pid}-${++started}`, process.env.BENCH_POD_LIMITS === '0' ? {} : deploymentLimits(opts.operatorRoot ?? root), opts.log);
+  limitsApplied.add(cgroup.applied);
+  const command = cgroup.wrap([process.execPath, ...args]);
+  const child: ChildProcess = spawn(command.file, command.args, { cwd: opts.operatorRoot ?? root, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const pid = child.pid;
-  if (pid === undefined) throw new Error('could not start the operator');
+  if (pid === undefined) {
+    cgroup.remove();
+    throw new Error('could not start the operator');
+  }
   let out = '';
   let err = '';
   // Keep the log bounded: 1,000 Clusters log a lot, and only the tail explains a failure.
@@ -139,7 +155,8 @@ export async function startOperator(opts: StartOptions): Promise<OperatorProcess
   // BENCH_OPERATOR_LOG=FILE keeps the operator's whole log (for looking into a slow run).
   if (process.env.BENCH_OPERATOR_LOG) child.stdout?.pipe(createWriteStream(process.env.BENCH_OPERATOR_LOG, { flags: 'a' }));
   child.stderr?.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-200_000)));
-  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  // The cgroup goes once its one process has.
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code))).finally(() => cgroup.remove());
   let alive = true;
   void exited.then(() => (alive = false));
   const log = (): string => `${out.slice(-4000)}\n${err.slice(-2000)}`;

@@ -25,6 +25,8 @@ export interface BenchResults {
   seedShape: string;
   kwokNodes: number;
   operatorWorkers: number;
+  /** The Deployment's resource limits the operator ran under (bench/pod-limits.ts). */
+  operatorLimits?: string;
   /** At the largest N (200 in a full run). */
   ratio: number;
   idleWritesPerMinute: number;
@@ -66,6 +68,7 @@ export function formatTable(r: BenchResults): string {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
   const fmt = (row: string[]): string => row.map((cell, i) => pad(cell, widths[i] ?? 0)).join('  ');
   lines.push(`engula-operator benchmark ${r.quick ? '(quick) ' : ''}${r.generatedAt}: ${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memoryGiB} GiB, Node ${r.machine.node}, ${r.kwokNodes} kwok nodes`);
+  if (r.operatorLimits !== undefined) lines.push(`operator limits (the Deployment's, as a kubelet applies them): ${r.operatorLimits}`);
   lines.push('', 'convergence (seed Clusters applied at once, one namespace each):', fmt(head), fmt(head.map((_, i) => '-'.repeat(widths[i] ?? 0))));
   for (const row of rows) lines.push(fmt(row));
   lines.push('');

@@ -26,6 +26,7 @@ import { round, runOperatorConvergence, type IdleResult, type ScaleLatency } fro
 import { runFloor } from './floor.ts';
 import { createNamespaces, deleteNamespaces, installCrds, restClientFor } from './kube.ts';
 import { formatTable, type BenchResults, type ConvergenceRow } from './results.ts';
+import { operatorLimits } from './operator.ts';
 import { createCachedClusters, measureRss, type Rss1000Result } from './rss1000.ts';
 import { PODS_PER_CLUSTER } from './seed.ts';
 
@@ -192,6 +193,7 @@ try {
       seedShape: 'samples/cluster-minimal.yaml: journal, storage, kernel and engine at 1 replica each, no volumes (4 pods, 25 objects per Cluster)',
       kwokNodes,
       operatorWorkers: OPERATOR_WORKERS,
+      operatorLimits: operatorLimits().join('; '),
       ratio: rows.at(-1)?.ratio ?? NaN,
       idleWritesPerMinute: idle.writesPerMinute,
       convergence: rows,

@@ -112,7 +112,7 @@ describe('Controller', () => {
     await controller.stop(1000);
   });
 
-  it('a watch with ignoreOwnWrites drops the echoes of the operator's own writes, not a hand edit', async () => {
+  it('a watch with ignoreOwnWrites drops the echoes of the operator\'s own writes, not a hand edit', async () => {
     /** The Client's record of its writes, by version (tests/integration/runtime/apply.test.ts
      * checks the record itself against a real API server). */
     class KnownWrites extends Client {
