@@ -62,6 +62,8 @@ export class Client {
   private readonly retries: number;
   /** uid@resourceVersion of each object (not status) this client wrote: one version of one object. */
   private readonly ownWrites = new LRUCache<string, true>({ max: OWN_WRITES_REMEMBERED });
+  /** The newest object write out to each path, until it returns. */
+  private readonly writesOut = new Map<string, Promise<unknown>>();
 
   constructor(opts: ClientOptions) {
     this.rest = opts.rest;
@@ -206,6 +208,15 @@ export class Client {
     return uid !== undefined && resourceVersion !== undefined && this.ownWrites.has(`${uid}@${resourceVersion}`);
   }
 
+  /** Settles when the object writes to `obj` this client has out have returned (undefined: none is). */
+  writesSettled(ref: ResourceRef, obj: KubeObject): Promise<void> | undefined {
+    const out = this.writesOut.get(resourcePath(ref, obj.metadata.namespace ?? '', obj.metadata.name ?? ''));
+    return out?.then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
   /** Reads from the cache when it watches the kind (a list of the cache is free). */
   async listCached(ref: ResourceRef, namespace = '', selector?: LabelSelector): Promise<KubeObject[]> {
     if (!this.cache) throw new Error('client has no cache');
@@ -233,15 +244,29 @@ export class Client {
 
   /** One write under this client's field manager, counted as applied. */
   private async send(method: string, path: string, body: unknown, signal: AbortSignal | undefined, how: { contentType?: string; force?: boolean } = {}): Promise<WriteResult> {
-    const obj = await this.rest.request<KubeObject>(method, path, {
-      body,
-      ...(how.contentType ? { contentType: how.contentType } : {}),
-      query: { fieldManager: this.fieldManager, ...(how.force ? { force: true } : {}) },
-      ...(signal ? { signal } : {}),
-    });
+    const status = path.endsWith('/status');
+    const sent = this.rest
+      .request<KubeObject>(method, path, {
+        body,
+        ...(how.contentType ? { contentType: how.contentType } : {}),
+        query: { fieldManager: this.fieldManager, ...(how.force ? { force: true } : {}) },
+        ...(signal ? { signal } : {}),
+      })
+      .then((obj) => {
+        // Remembered before anyone waiting on writesSettled() hears of it.
+        const { uid, resourceVersion } = obj?.metadata ?? {};
+        if (!status && uid !== undefined && resourceVersion !== undefined) this.ownWrites.set(`${uid}@${resourceVersion}`, true);
+        return obj;
+      });
+    if (!status) {
+      this.writesOut.set(path, sent);
+      const forget = (): void => {
+        if (this.writesOut.get(path) === sent) this.writesOut.delete(path);
+      };
+      sent.then(forget, forget);
+    }
+    const obj = await sent;
     this.stats.applied++;
-    const { uid, resourceVersion } = obj?.metadata ?? {};
-    if (!path.endsWith('/status') && uid !== undefined && resourceVersion !== undefined) this.ownWrites.set(`${uid}@${resourceVersion}`, true);
     return { obj, changed: true };
   }
 

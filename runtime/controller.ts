@@ -12,7 +12,7 @@ import type { Client } from './apply.ts';
 import { realClock, type Clock } from './clock.ts';
 import { errorMessage, isProgrammerError, isTerminal } from './errors.ts';
 import type { EventRecorder } from './events.ts';
-import { enqueueMapped, enqueueObject, enqueueOwner, type Predicate, type Request } from './handlers.ts';
+import { enqueueMapped, enqueueObject, enqueueOwner, withoutOwnWrites, type Predicate, type Request } from './handlers.ts';
 import type { CacheReader } from './informer-factory.ts';
 import type { EventHandler } from './informer.ts';
 import type { RuntimeMetrics, ReconcileResult } from './metrics.ts';
@@ -120,11 +120,6 @@ export class Controller {
     for (const w of spec.watches ?? []) deps.informers.informersFor(w.resource);
   }
 
-  private readonly notOwnWrite: Predicate = {
-    create: (obj) => !this.deps.client.isOwnWrite(obj),
-    update: (_old, obj) => !this.deps.client.isOwnWrite(obj),
-  };
-
   /** Attaches the handlers (which replay every cached object), waits for the caches, then runs
    * the workers until stop(). */
   async start(signal?: AbortSignal): Promise<void> {
@@ -136,8 +131,8 @@ export class Controller {
     for (const w of this.spec.watches ?? []) {
       const delay = w.coalesceMs ?? 0;
       const sink = delay > 0 ? { add: (key: string) => this.queue.addAfter(key, delay) } : this.queue;
-      const predicates = [...(w.ignoreOwnWrites ? [this.notOwnWrite] : []), ...(w.predicates ?? [])];
-      informers.addEventHandler(w.resource, enqueueMapped(sink, w.map, predicates));
+      const handler = enqueueMapped(sink, w.map, w.predicates ?? []);
+      informers.addEventHandler(w.resource, w.ignoreOwnWrites ? withoutOwnWrites(this.deps.client, w.resource, handler) : handler);
     }
     const timeout = AbortSignal.timeout(this.deps.cacheSyncTimeoutMs ?? 120_000);
     const refs = [this.spec.for, ...(this.spec.owns ?? []), ...(this.spec.watches ?? []).map((w) => w.resource)];

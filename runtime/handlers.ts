@@ -49,6 +49,35 @@ export function mappingHandler(sink: KeySink, keysOf: (obj: KubeObject) => strin
   };
 }
 
+/** What a writer knows of its own writes (the Client): the version each returned, and whether one
+ * to an object is still on its way. */
+export interface OwnWrites {
+  isOwnWrite(obj: KubeObject): boolean;
+  /** Settles once every write to this object sent so far has returned; undefined when none is out. */
+  writesSettled(ref: ResourceRef, obj: KubeObject): Promise<void> | undefined;
+}
+
+/**
+ * Passes on the events of `inner` except the echoes of `writer`'s own writes. The watch often
+ * delivers an object before the response of the write that made it is read, so an event that
+ * arrives while a write to its object is out waits for that write, then is judged.
+ */
+export function withoutOwnWrites(writer: OwnWrites, ref: ResourceRef, inner: EventHandler): EventHandler {
+  const judge = (obj: KubeObject, deliver: () => void): void => {
+    if (writer.isOwnWrite(obj)) return;
+    const settled = writer.writesSettled(ref, obj);
+    if (!settled) return deliver();
+    void settled.then(() => {
+      if (!writer.isOwnWrite(obj)) deliver();
+    });
+  };
+  return {
+    onAdd: (obj) => judge(obj, () => inner.onAdd?.(obj)),
+    onUpdate: (old, obj) => judge(obj, () => inner.onUpdate?.(old, obj)),
+    ...(inner.onDelete ? { onDelete: inner.onDelete } : {}),
+  };
+}
+
 /** The object itself (the controller's primary kind). */
 export function enqueueObject(sink: KeySink, predicates: Predicate[] = []): EventHandler {
   return mappingHandler(sink, (obj) => [keyOf(obj)], predicates);
