@@ -7,7 +7,7 @@ import { COMPONENT_KINDS, COMPONENTS, type ChildObject, type Cluster, type Compo
 import { coreResources, generationChanged, type ControllerSpec, type KubeObject, type ReconcileContext, type Reconciler, type Request } from '../runtime/index.ts';
 import type { ServedKind } from './component-controller.ts';
 import { aggregateClusterStatus, childName, desiredChild, desiredTopologyConfigMap, monitoringCondition } from './desired/index.ts';
-import { owned } from './predicates.ts';
+import { owned, rollupInputChanged } from './predicates.ts';
 import { engulaResources } from './resources.ts';
 
 /** How long a child's change waits before its Cluster's roll-up, to take its siblings' along. */
@@ -95,7 +95,7 @@ export function clusterController(opts: ClusterControllerOptions): ControllerSpe
       // the first change, so journal and storage (or a scale's several steps) coming up together
       // rewrite the Cluster's status once. A new child's first event is what the creating
       // reconcile waits on, so echoes are not dropped here.
-      ...COMPONENTS.map((c) => ({ ...owned(engulaResources[COMPONENT_KINDS[c]], engulaResources.Cluster, []), coalesceMs: ROLLUP_COALESCE_MS })),
+      ...COMPONENTS.map((c) => ({ ...owned(engulaResources[COMPONENT_KINDS[c]], engulaResources.Cluster, [rollupInputChanged]), coalesceMs: ROLLUP_COALESCE_MS })),
     ],
     reconcile: clusterReconciler(opts),
   };

@@ -9,7 +9,7 @@ import {
   coreResources, generationChanged, type ControllerSpec, type InformerFactory, type KubeObject, type ReconcileContext, type Reconciler, type Request, type ResourceRef,
 } from '../runtime/index.ts';
 import { COMPONENT_TRAITS, type ComponentTraits } from './components.ts';
-import { dependencyReadinessChanged, ignoreStatusOnly, owned, statefulSetReadinessChanged } from './predicates.ts';
+import { clusterSpecChanged, dependencyReadinessChanged, ignoreStatusOnly, owned, statefulSetReadinessChanged } from './predicates.ts';
 import {
   childName, childStatusFrom, desiredHeadlessService, desiredKernelRole, desiredKernelRoleBinding, desiredKernelStatusConfigMap, desiredPodDisruptionBudget,
   desiredServiceAccount, desiredServiceMonitor, desiredStatefulSet, MONITORING_CONDITION, monitoringCondition, monitoringEnabled, owningClusterName, selectorLabels,
@@ -204,7 +204,7 @@ export function componentController(opts: ComponentControllerOptions): Controlle
       {
         // Pausing or resuming a Cluster changes what its children may write.
         resource: engulaResources.Cluster,
-        predicates: [generationChanged],
+        predicates: [clusterSpecChanged],
         map: (obj: KubeObject): Request[] => {
           const cluster = obj as unknown as Cluster;
           if (!cluster.spec?.[opts.component] || !obj.metadata.name) return [];

@@ -3,6 +3,7 @@
 // message, a resync that changed nothing) is dropped before it becomes work.
 import { isDeepStrictEqual } from 'node:util';
 import type { ChildObject } from '../api/v1alpha1/index.ts';
+import { rollupInputOf } from './desired/index.ts';
 import { ownerKeysOf, splitKey, type KubeObject, type Predicate, type ResourceRef, type WatchSpec } from '../runtime/index.ts';
 
 /** The object without what the server changes on its own: status and resourceVersion. */
@@ -44,6 +45,19 @@ function hasReadyPod(obj: KubeObject): boolean {
 /** A dependency: its spec (port, clusterName) or metadata changed, or it got or lost its first ready pod. */
 export const dependencyReadinessChanged: Predicate = {
   update: (old, obj) => specOrMetadataChanged(old, obj) || hasReadyPod(old) !== hasReadyPod(obj),
+};
+
+/** A child, seen by its Cluster: drift of the child, or a change to what the Cluster's status is
+ * made of (its phase, ready pods, observed generation, the message the Cluster repeats). */
+export const rollupInputChanged: Predicate = {
+  update: (old, obj) => specOrMetadataChanged(old, obj) || !isDeepStrictEqual(rollupInputOf(old as unknown as ChildObject), rollupInputOf(obj as unknown as ChildObject)),
+};
+
+/** A Cluster, seen by a component's controller: a change of its spec (pausing, resuming). Not its
+ * creation: its children do not exist yet, and each one's own creation starts its reconcile. */
+export const clusterSpecChanged: Predicate = {
+  create: () => false,
+  update: (old, obj) => old.metadata.generation === undefined || old.metadata.generation !== obj.metadata.generation,
 };
 
 /** controller-runtime's Owns() with predicates: an owned object's event enqueues its controller owner. */

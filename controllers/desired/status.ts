@@ -158,6 +158,13 @@ function notReadyMessageOf(child: ChildObject | undefined): string | undefined {
   return ready?.reason !== undefined && STEPS.has(ready.reason) ? undefined : ready?.message;
 }
 
+/** Everything the Cluster's roll-up reads of a child's status (componentSummary and the message it
+ * repeats): a status write that changes none of it cannot change the Cluster's status. */
+export function rollupInputOf(child: ChildObject): unknown[] {
+  const s = child.status;
+  return [s === undefined, s?.observedGeneration, s?.phase, s?.readyReplicas, notReadyMessageOf(child)];
+}
+
 /** `extraConditions` (MonitoringAvailable) are appended to Ready/Progressing/Degraded as given. */
 export function aggregateClusterStatus(cluster: Cluster, children: Partial<Record<ComponentName, ChildObject>>, now: string, extraConditions: ConditionInput[] = []): ClusterStatus {
   const components: NonNullable<ClusterStatus['components']> = {};

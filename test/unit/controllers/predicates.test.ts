@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { dependencyReadinessChanged, ignoreStatusOnly, owned, statefulSetReadinessChanged } from '../../../controllers/predicates.ts';
+import { clusterSpecChanged, dependencyReadinessChanged, ignoreStatusOnly, owned, rollupInputChanged, statefulSetReadinessChanged } from '../../../controllers/predicates.ts';
 import { engulaResources } from '../../../controllers/resources.ts';
 import { coreResources, type KubeObject } from '../../../runtime/index.ts';
 
@@ -34,6 +34,32 @@ describe('predicates of owned and watched objects', () => {
     assert.equal(dependencyReadinessChanged.update?.(child(2, 'a'), child(1, 'b')), false);
     assert.equal(dependencyReadinessChanged.update?.(child(1, 'a'), child(0, 'b')), true);
     assert.equal(dependencyReadinessChanged.update?.(child(1, 'a'), child(1, 'b', 2)), true);
+  });
+
+  it('a child wakes its Cluster for what the roll-up reads, not for a step on its way or its counts of pods that exist', () => {
+    const child = (phase: string, ready: number, reason: string, message: string, extra: Record<string, unknown> = {}): KubeObject => ({
+      kind: 'Kernel',
+      metadata: { name: 'k', generation: 1, resourceVersion: `${phase}${ready}${reason}${message}` },
+      spec: { replicas: 1 },
+      status: { observedGeneration: 1, phase, readyReplicas: ready, replicas: 0, conditions: [{ type: 'Ready', status: 'False', reason, message }], ...extra },
+    });
+    // Waiting, then its StatefulSet made: both Pending, and the Cluster repeats neither step's message.
+    assert.equal(rollupInputChanged.update?.(child('Pending', 0, 'WaitingForDependencies', 'Waiting for journal'), child('Pending', 0, 'Scaling', '0/1 pods ready, 0 exist')), false);
+    assert.equal(rollupInputChanged.update?.(child('Pending', 0, 'Scaling', '0/1, 0 exist'), child('Pending', 0, 'PodsStarting', '0/1, 1 exist', { replicas: 1 })), false);
+    assert.equal(rollupInputChanged.update?.(child('Pending', 0, 'PodsStarting', 'a'), child('Ready', 1, 'AllPodsReady', '1/1')), true);
+    assert.equal(rollupInputChanged.update?.(child('Ready', 1, 'AllPodsReady', '1/1'), child('Degraded', 0, 'PodsNotReady', 'pods that were ready are not')), true);
+    // A problem's message is repeated by the Cluster, so a new one wakes it.
+    assert.equal(rollupInputChanged.update?.(child('Degraded', 0, 'NoImage', 'a'), child('Degraded', 0, 'NoImage', 'b')), true);
+    // Its observed generation, its spec and its metadata (drift the Cluster puts back).
+    assert.equal(rollupInputChanged.update?.(child('Ready', 1, 'AllPodsReady', '1/1'), child('Ready', 1, 'AllPodsReady', '1/1', { observedGeneration: 2 })), true);
+    assert.equal(rollupInputChanged.update?.(child('Ready', 1, 'AllPodsReady', '1/1'), { ...child('Ready', 1, 'AllPodsReady', '1/1'), spec: { replicas: 2 } }), true);
+  });
+
+  it('a Cluster wakes its children\'s controllers for a spec change, not for its creation', () => {
+    const cluster = (generation: number, rv: string): KubeObject => ({ kind: 'Cluster', metadata: { name: 'c', generation, resourceVersion: rv }, spec: {} });
+    assert.equal(clusterSpecChanged.create?.(cluster(1, '1')), false);
+    assert.equal(clusterSpecChanged.update?.(cluster(1, '1'), cluster(1, '2')), false);
+    assert.equal(clusterSpecChanged.update?.(cluster(1, '2'), cluster(2, '3')), true);
   });
 
   it('owned() maps an object to its controller owner of the given kind only', () => {
