@@ -99,8 +99,9 @@ export function podCgroup(name: string, limits: PodLimits, log: Logger): PodCgro
     dirs.length = 0;
   }
   const procs = dirs.map((d) => join(d, 'cgroup.procs'));
+  const none = limits.memoryBytes === undefined && limits.cpuMillis === undefined ? 'none' : 'none (no cgroup could be made)';
   return {
-    applied: dirs.length > 0 ? `cgroup: ${parts.join(', ')}` : 'none (no cgroup could be made)',
+    applied: dirs.length > 0 ? `cgroup: ${parts.join(', ')}` : none,
     wrap(command) {
       if (procs.length === 0) return { file: command[0] ?? '', args: command.slice(1) };
       // The shell writes its own pid into each cgroup, then becomes the command.

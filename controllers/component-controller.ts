@@ -65,7 +65,8 @@ async function dependenciesOf(child: ChildObject, traits: ComponentTraits, owner
     }
     if (!clusterName) continue;
     siblings = ((await ctx.cache.list(childRef(dep), namespace)) as unknown as ChildObject[]).filter((s) => s.spec.clusterName === clusterName && s.metadata?.deletionTimestamp === undefined);
-    siblings.sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''));
+    // Code-point order, as Go sorts names: the same first sibling on every replica, whatever its locale.
+    siblings.sort((a, b) => compareNames(a.metadata?.name ?? '', b.metadata?.name ?? ''));
     const first = siblings[0];
     if (!first) continue;
     out.peers[dep] = { service: first.metadata?.name ?? '', port: first.spec.port ?? traitsOfDep.defaultPort };
@@ -93,6 +94,10 @@ async function deleteServiceMonitor(child: ChildObject, ctx: ReconcileContext): 
   if (await ctx.client.delete(serviceMonitors, namespace, name, { ...(live.metadata.uid ? { uid: live.metadata.uid } : {}), signal: ctx.signal })) {
     ctx.log.info({ servicemonitor: name }, 'deleted ServiceMonitor: monitoring is off');
   }
+}
+
+function compareNames(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function hasReadyPod(child: ChildObject): boolean {

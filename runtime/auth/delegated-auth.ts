@@ -104,7 +104,7 @@ function retryable(err: unknown): boolean {
 
 /** A cache key for a subject and what it asks to do; groups are a set, so their order does not matter. */
 export function authorizationKey(user: UserInfo, attributes: AccessAttributes): string {
-  const extra = Object.entries(user.extra ?? {}).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, [...v].sort()]);
+  const extra = Object.entries(user.extra ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => [k, [...v].sort()]);
   return JSON.stringify([user.username, user.uid ?? '', [...user.groups].sort(), extra, attributes]);
 }
 
