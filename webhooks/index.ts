@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type * as k8s from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { applyDefaults, compileValidators, validate } from '../api/v1alpha1/index.ts';
+import { applyDefaults, validate } from '../api/v1alpha1/index.ts';
 import { coreResources, Informer, type InformerTuning, type RestClient } from '../runtime/index.ts';
 import type { KindSchemas } from './admission/handlers.ts';
 import { apiObjectReader, cachedObjectReader, type ObjectCache, type ObjectReader } from './admission/state.ts';
@@ -165,8 +165,6 @@ export async function startWebhooks(opts: WebhookOptions): Promise<RunningWebhoo
   }
   secretWatch?.start();
 
-  // Before the server listens: the first admission request would otherwise wait for ajv.
-  compileValidators();
   // Bound once the port is known: the check handshakes with our own listener.
   let readiness: (() => Promise<void>) | undefined;
   const ready = (): Promise<void> => (readiness ? readiness() : Promise.reject(new Error('webhook server not listening yet')));

@@ -4,6 +4,7 @@ import { stringify } from 'yaml';
 import { buildCrd, crdName } from './crds.ts';
 import { KINDS, KIND_NAMES } from './kinds.ts';
 import { generateTypes } from './tsgen.ts';
+import { validatorModule } from './validator-code.ts';
 
 export interface GeneratedFile {
   path: string;
@@ -31,5 +32,6 @@ export function generatedFiles(): GeneratedFile[] {
     ...crds.map(({ path, content }) => ({ path, content })),
     { path: 'config/crd/kustomization.yaml', content: YAML_HEADER + stringify(kustomization) },
     { path: 'api/v1alpha1/types.generated.ts', content: generateTypes() },
+    { path: 'api/v1alpha1/validators.generated.ts', content: validatorModule() },
   ];
 }

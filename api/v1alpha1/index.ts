@@ -7,4 +7,4 @@ export {
 export type { ChildKindName, ComponentName, ConditionType, KindName, Phase } from './kinds.ts';
 export { PULL_POLICIES } from './schema/component.ts';
 export { applyDefaults } from './defaults.ts';
-export { compileValidators, isKindName, validate, type ValidationIssue } from './validate.ts';
+export { isKindName, validate, type ValidationIssue } from './validate.ts';

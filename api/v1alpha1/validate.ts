@@ -1,8 +1,8 @@
 // Validation of Engula objects in TypeScript, agreeing with the apiserver: ajv for the structural
 // schema, then the TypeScript twin of every CEL rule. The webhook and the scaling API use it, so a
 // refusal reads the same wherever it comes from.
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { toAjvSchema } from './ajv-schema.ts';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import * as generatedValidators from './validators.generated.ts';
 import { KINDS, type KindName } from './kinds.ts';
 import { QUANTITY_PATTERN } from './schema/core.ts';
 import { ROOT_SCHEMAS } from './schema/roots.ts';
@@ -18,34 +18,11 @@ export interface ValidationIssue {
   message: string;
 }
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
-
-const ajv = new Ajv({
-  allErrors: true,
-  strict: true,
-  allowUnionTypes: true,
-  formats: {
-    'date-time': RFC3339,
-    int32: { type: 'number', validate: (n: number) => n >= -(2 ** 31) && n < 2 ** 31 },
-    int64: { type: 'number', validate: (n: number) => Number.isSafeInteger(n) },
-  },
-});
-
-const compiled = new Map<KindName, ValidateFunction>();
+/** ajv's validators, generated ahead of time (validator-code.ts says why), one per kind. */
+const VALIDATORS = generatedValidators as unknown as Record<KindName, ValidateFunction>;
 
 function validatorOf(kind: KindName): ValidateFunction {
-  let v = compiled.get(kind);
-  if (!v) {
-    v = ajv.compile(toAjvSchema(ROOT_SCHEMAS[kind]));
-    compiled.set(kind, v);
-  }
-  return v;
-}
-
-/** Compiles every kind's validator now (about 0.3 s of CPU on this machine's cores), so that
- * the webhook pays for it before it reports ready rather than on its first request. */
-export function compileValidators(): void {
-  for (const kind of Object.keys(ROOT_SCHEMAS) as KindName[]) validatorOf(kind);
+  return VALIDATORS[kind];
 }
 
 function valueAt(value: unknown, pointer: string): unknown {
