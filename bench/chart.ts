@@ -107,7 +107,7 @@ const row = (c: BenchResults['convergence'][number], prev?: BenchResults['conver
 };
 const m = results.machine;
 const table = [
-  `Run of ${results.generatedAt} (${results.quick ? 'quick' : 'full'}${results.durationSeconds !== null ? `, ${results.durationSeconds} s` : ''}${results.assembledFrom ? ', assembled from two runs: see `assembledFrom` in the JSON' : ''}): ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, load average ${m.loadAverageAtStart.join(' / ')} at the start; ${results.kwokNodes} kwok nodes.${before ? ` "was": the same benchmark on the operator before this work (${before.generatedAt}).` : ''}`,
+  `Run of ${results.generatedAt} (${results.quick ? 'quick' : 'full'}${results.durationSeconds !== null ? `, ${results.durationSeconds} s` : ''}${results.assembledFrom ? ', assembled from two runs: see `assembledFrom` in the JSON' : ''}): ${m.cpus} × ${m.cpuModel}, ${m.memoryGiB} GiB, Node ${m.node}, load average ${m.loadAverageAtStart.join(' / ')} at the start; ${results.kwokNodes} kwok nodes; the operator's limits: ${results.operatorLimits ?? 'none'}.${before ? ` "was": the same benchmark on the operator before this work (${before.generatedAt}; limits: ${before.operatorLimits ?? 'none'}).` : ''}`,
   '',
   '![Seconds until every Cluster is Ready, operator beside the floor, and the operator\'s peak RSS, against N](benchmarks.svg)',
   '',
