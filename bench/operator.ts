@@ -4,9 +4,9 @@
 // and the heap from the operator's /metrics; a forced GC through the inspector protocol.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
+import { freePort } from '../testenv/ports.ts';
 import { deploymentEnv } from './deployment-env.ts';
 import { deploymentLimits, podCgroup } from './pod-limits.ts';
 import { waitUntil } from './kube.ts';
@@ -44,17 +44,6 @@ export interface OperatorProcess {
   heapSnapshot(file: string): Promise<void>;
   log(): string;
   stop(): Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.once('error', rej);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => res(port));
-    });
-  });
 }
 
 const CLK_TCK = 100;
