@@ -208,7 +208,7 @@ export class Client {
     return uid !== undefined && resourceVersion !== undefined && this.ownWrites.has(`${uid}@${resourceVersion}`);
   }
 
-  /** Settles when the object writes to `obj` this client has out have returned (undefined: none is). */
+  /** Settles when the newest object write to `obj` this client has out has returned (undefined: none is). */
   writesSettled(ref: ResourceRef, obj: KubeObject): Promise<void> | undefined {
     const out = this.writesOut.get(resourcePath(ref, obj.metadata.namespace ?? '', obj.metadata.name ?? ''));
     return out?.then(

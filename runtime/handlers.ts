@@ -53,7 +53,8 @@ export function mappingHandler(sink: KeySink, keysOf: (obj: KubeObject) => strin
  * to an object is still on its way. */
 export interface OwnWrites {
   isOwnWrite(obj: KubeObject): boolean;
-  /** Settles once every write to this object sent so far has returned; undefined when none is out. */
+  /** Settles once the newest write to this object has returned; undefined when none is out. (Were an
+   * older one to return later still, its echo would cost one reconcile: the safe side.) */
   writesSettled(ref: ResourceRef, obj: KubeObject): Promise<void> | undefined;
 }
 
