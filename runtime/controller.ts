@@ -132,7 +132,8 @@ export class Controller {
       const delay = w.coalesceMs ?? 0;
       const sink = delay > 0 ? { add: (key: string) => this.queue.addAfter(key, delay) } : this.queue;
       const handler = enqueueMapped(sink, w.map, w.predicates ?? []);
-      informers.addEventHandler(w.resource, w.ignoreOwnWrites ? withoutOwnWrites(this.deps.client, w.resource, handler) : handler);
+      const onError = (err: unknown): void => this.log.error({ err: errorMessage(err) }, 'event handler threw');
+      informers.addEventHandler(w.resource, w.ignoreOwnWrites ? withoutOwnWrites(this.deps.client, w.resource, handler, onError) : handler);
     }
     const timeout = AbortSignal.timeout(this.deps.cacheSyncTimeoutMs ?? 120_000);
     const refs = [this.spec.for, ...(this.spec.owns ?? []), ...(this.spec.watches ?? []).map((w) => w.resource)];

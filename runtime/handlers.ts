@@ -63,14 +63,17 @@ export interface OwnWrites {
  * delivers an object before the response of the write that made it is read, so an event that
  * arrives while a write to its object is out waits for that write, then is judged.
  */
-export function withoutOwnWrites(writer: OwnWrites, ref: ResourceRef, inner: EventHandler): EventHandler {
+export function withoutOwnWrites(writer: OwnWrites, ref: ResourceRef, inner: EventHandler, onError: (err: unknown) => void): EventHandler {
   const judge = (obj: KubeObject, deliver: () => void): void => {
     if (writer.isOwnWrite(obj)) return;
     const settled = writer.writesSettled(ref, obj);
     if (!settled) return deliver();
-    void settled.then(() => {
-      if (!writer.isOwnWrite(obj)) deliver();
-    });
+    // Delivered later, outside the informer's own guard: a handler that throws is reported here.
+    settled
+      .then(() => {
+        if (!writer.isOwnWrite(obj)) deliver();
+      })
+      .catch(onError);
   };
   return {
     onAdd: (obj) => judge(obj, () => inner.onAdd?.(obj)),

@@ -6,6 +6,8 @@ import { resource, type KubeObject } from '../../../runtime/resource.ts';
 const parts = resource('v1', 'ConfigMap', 'configmaps');
 const part = (rv: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'p', namespace: 'ns', uid: 'u', resourceVersion: rv } });
 
+const noError = (err: unknown): void => assert.fail(`unexpected handler error: ${String(err)}`);
+
 /** A writer with one write out, whose response (version `rv`) is read when `land` is called. */
 function writerWithWriteOut(): OwnWrites & { land(rv: string): Promise<void> } {
   const own = new Set<string>();
@@ -29,7 +31,7 @@ describe('withoutOwnWrites', () => {
   it('an event that arrives before its write returns waits for it, and is dropped if it is the echo', async () => {
     const writer = writerWithWriteOut();
     const seen: string[] = [];
-    const h = withoutOwnWrites(writer, parts, { onAdd: (o) => seen.push(`add ${o.metadata.resourceVersion}`), onUpdate: (_old, o) => seen.push(`update ${o.metadata.resourceVersion}`) });
+    const h = withoutOwnWrites(writer, parts, { onAdd: (o) => seen.push(`add ${o.metadata.resourceVersion}`), onUpdate: (_old, o) => seen.push(`update ${o.metadata.resourceVersion}`) }, noError);
     h.onAdd?.(part('7'));
     h.onUpdate?.(part('7'), part('8'));
     assert.deepEqual(seen, [], 'nothing is judged while the write is out');
@@ -40,10 +42,20 @@ describe('withoutOwnWrites', () => {
     assert.deepEqual(seen, ['update 8', 'update 9'], 'with no write out, judged at once');
   });
 
+  it('a handler that throws after the wait is reported, not left as an unhandled rejection', async () => {
+    const writer = writerWithWriteOut();
+    const errors: unknown[] = [];
+    const h = withoutOwnWrites(writer, parts, { onAdd: () => { throw new Error('bad mapping'); } }, (err) => errors.push(err));
+    h.onAdd?.(part('8'));
+    await writer.land('7');
+    assert.equal(errors.length, 1);
+    assert.match(String(errors[0]), /bad mapping/);
+  });
+
   it('deletions always pass', () => {
     const writer = writerWithWriteOut();
     const deleted: string[] = [];
-    withoutOwnWrites(writer, parts, { onDelete: (o) => deleted.push(o.metadata.name ?? '') }).onDelete?.(part('7'), false);
+    withoutOwnWrites(writer, parts, { onDelete: (o) => deleted.push(o.metadata.name ?? '') }, noError).onDelete?.(part('7'), false);
     assert.deepEqual(deleted, ['p']);
   });
 });
