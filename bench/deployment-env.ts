@@ -10,14 +10,25 @@ interface EnvVar {
   value?: string;
 }
 
-export function deploymentEnv(root: string): Record<string, string> {
+/** The manager container of the shipped Deployment (config/manager/manager.yaml), as written. */
+export interface ManagerContainer {
+  name: string;
+  env?: EnvVar[];
+  resources?: { limits?: { cpu?: string | number; memory?: string | number } };
+}
+
+export function managerContainer(root: string): ManagerContainer | undefined {
   const file = resolve(root, 'config', 'manager', 'manager.yaml');
-  const out: Record<string, string> = {};
   for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
-    const o = doc.toJS() as { kind?: string; spec?: { template?: { spec?: { containers?: Array<{ name: string; env?: EnvVar[] }> } } } } | null;
+    const o = doc.toJS() as { kind?: string; spec?: { template?: { spec?: { containers?: ManagerContainer[] } } } } | null;
     if (o?.kind !== 'Deployment') continue;
-    const manager = o.spec?.template?.spec?.containers?.find((c) => c.name === 'manager');
-    for (const e of manager?.env ?? []) if (e.value !== undefined) out[e.name] = e.value;
+    return o.spec?.template?.spec?.containers?.find((c) => c.name === 'manager');
   }
+  return undefined;
+}
+
+export function deploymentEnv(root: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of managerContainer(root)?.env ?? []) if (e.value !== undefined) out[e.name] = e.value;
   return out;
 }

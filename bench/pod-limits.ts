@@ -5,19 +5,14 @@
 // with a heap sized for the whole machine (4 GiB here rather than 259 MiB in the pod) and collect
 // its garbage later than the shipped one does.
 import { mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { parseAllDocuments } from 'yaml';
+import { managerContainer } from './deployment-env.ts';
 
 export interface PodLimits {
   /** CPU limit in millicores (500m → 500). */
   cpuMillis?: number;
   memoryBytes?: number;
-}
-
-interface Container {
-  name: string;
-  resources?: { limits?: { cpu?: string | number; memory?: string | number } };
 }
 
 const BINARY = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 } as const;
@@ -40,17 +35,11 @@ export function cpuMillis(q: string | number): number {
 }
 
 export function deploymentLimits(root: string): PodLimits {
-  const file = resolve(root, 'config', 'manager', 'manager.yaml');
-  for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) {
-    const o = doc.toJS() as { kind?: string; spec?: { template?: { spec?: { containers?: Container[] } } } } | null;
-    if (o?.kind !== 'Deployment') continue;
-    const limits = o.spec?.template?.spec?.containers?.find((c) => c.name === 'manager')?.resources?.limits;
-    return {
-      ...(limits?.cpu !== undefined ? { cpuMillis: cpuMillis(limits.cpu) } : {}),
-      ...(limits?.memory !== undefined ? { memoryBytes: memoryBytes(limits.memory) } : {}),
-    };
-  }
-  return {};
+  const limits = managerContainer(root)?.resources?.limits;
+  return {
+    ...(limits?.cpu !== undefined ? { cpuMillis: cpuMillis(limits.cpu) } : {}),
+    ...(limits?.memory !== undefined ? { memoryBytes: memoryBytes(limits.memory) } : {}),
+  };
 }
 
 export interface PodCgroup {

@@ -2,10 +2,11 @@
 // hand edit, notices a removed field, and retries a 409 on a fresh read; status patches that meet
 // no 409 and never land on a namesake.
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import pino from 'pino';
 import { Client } from '../../../runtime/apply.ts';
 import { InformerFactory } from '../../../runtime/informer-factory.ts';
+import type { EventHandler } from '../../../runtime/informer.ts';
 import { coreResources, resourcePath, type KubeObject } from '../../../runtime/resource.ts';
 import { RestClient } from '../../../runtime/rest.ts';
 import { kubeConfig, testNamespace, waitFor } from '../../support/kube.ts';
@@ -13,21 +14,29 @@ import { kubeConfig, testNamespace, waitFor } from '../../support/kube.ts';
 const log = pino({ level: process.env.LOG_LEVEL ?? 'warn' }, pino.destination(2));
 const cms = coreResources.configMaps;
 
+/** A Client over a synced ConfigMap cache of a fresh namespace, and a second client for "someone
+ * else". `handler` (given the Client) sees the cache's events from the start. */
+async function cachedClient(t: TestContext, prefix: string, handler?: (client: Client) => EventHandler) {
+  const ns = await testNamespace(t, prefix);
+  const rest = new RestClient(kubeConfig());
+  const other = new RestClient(kubeConfig());
+  const informers = new InformerFactory({ rest, logger: log, namespaces: [ns] });
+  informers.informersFor(cms);
+  const client = new Client({ rest, cache: informers });
+  if (handler) informers.addEventHandler(cms, handler(client));
+  informers.start();
+  t.after(async () => {
+    await informers.stop();
+    rest.close();
+    other.close();
+  });
+  await informers.waitForSync();
+  return { ns, rest, other, informers, client };
+}
+
 describe('Client (apply and update)', { timeout: 60_000 }, () => {
   it('writes only when the desired fields differ from the live object', async (t) => {
-    const ns = await testNamespace(t, 'rt-apply');
-    const rest = new RestClient(kubeConfig());
-    const other = new RestClient(kubeConfig());
-    const informers = new InformerFactory({ rest, logger: log, namespaces: [ns] });
-    informers.informersFor(cms);
-    informers.start();
-    t.after(async () => {
-      await informers.stop();
-      rest.close();
-      other.close();
-    });
-    await informers.waitForSync();
-    const client = new Client({ rest, cache: informers });
+    const { ns, rest, other, informers, client } = await cachedClient(t, 'rt-apply');
     const desired = (data: Record<string, string>): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: ns, labels: { app: 'x' } }, data });
     const cached = (pred: (o: KubeObject | undefined) => boolean) => waitFor('the cache to catch up', () => pred(informers.peek(cms, ns, 'cfg').obj));
 
@@ -57,29 +66,19 @@ describe('Client (apply and update)', { timeout: 60_000 }, () => {
   });
 
   it('knows the versions its own object writes returned, and no other', async (t) => {
-    const ns = await testNamespace(t, 'rt-own');
-    const rest = new RestClient(kubeConfig());
-    const other = new RestClient(kubeConfig());
-    const informers = new InformerFactory({ rest, logger: log, namespaces: [ns] });
-    informers.informersFor(cms);
     const seen: Array<{ rv: string; own?: boolean }> = [];
-    const client = new Client({ rest, cache: informers });
     // Only the test's object (the namespace has kube-root-ca.crt too), judged as the controllers'
     // handler judges it: once a write still out has returned (the watch may be quicker than it).
-    const record = (o: KubeObject): void => {
-      if (o.metadata.name !== 'own') return;
-      const entry: { rv: string; own?: boolean } = { rv: o.metadata.resourceVersion ?? '' };
-      seen.push(entry);
-      void (client.writesSettled(cms, o) ?? Promise.resolve()).then(() => (entry.own = client.isOwnWrite(o)));
+    const judged = (client: Client): EventHandler => {
+      const record = (o: KubeObject): void => {
+        if (o.metadata.name !== 'own') return;
+        const entry: { rv: string; own?: boolean } = { rv: o.metadata.resourceVersion ?? '' };
+        seen.push(entry);
+        void (client.writesSettled(cms, o) ?? Promise.resolve()).then(() => (entry.own = client.isOwnWrite(o)));
+      };
+      return { onAdd: record, onUpdate: (_old, o) => record(o) };
     };
-    informers.addEventHandler(cms, { onAdd: record, onUpdate: (_old, o) => record(o) });
-    informers.start();
-    t.after(async () => {
-      await informers.stop();
-      rest.close();
-      other.close();
-    });
-    await informers.waitForSync();
+    const { ns, other, client } = await cachedClient(t, 'rt-own', judged);
     const desired = (a: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'own', namespace: ns }, data: { a } });
 
     const created = await client.apply(cms, desired('1'));
