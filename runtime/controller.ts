@@ -7,6 +7,7 @@
 // - TerminalError → logged and counted, not retried;
 // - any other error → logged and counted, retried with per-key backoff and the overall bucket.
 //   An exception that is a bug (TypeError and friends) also counts as a panic.
+import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import type { Client } from './apply.ts';
 import { realClock, type Clock } from './clock.ts';
@@ -110,6 +111,9 @@ export class Controller {
     this.deps = deps;
     this.clock = deps.clock ?? realClock;
     this.workers = Math.max(1, spec.maxConcurrentReconciles ?? 1);
+    // Every reconcile in flight may wait on it (a delay, a discovery answer) and removes its
+    // listener after: however many workers there are, that is no leak.
+    setMaxListeners(0, this.hardStop.signal);
     this.log = deps.logger.child({ controller: spec.name });
     this.queue = new WorkQueue({ name: spec.name, clock: this.clock, metrics: deps.metrics.queueMetrics(spec.name), ...(spec.rateLimiter ? { rateLimiter: spec.rateLimiter } : {}) });
     deps.metrics.trackQueue(this.queue);
@@ -185,10 +189,10 @@ export class Controller {
     const req = splitKey(key);
     const reconcileID = Math.random().toString(36).slice(2, 10);
     const log = this.log.child({ namespace: req.namespace, name: req.name, reconcileID });
-    const signals = [this.hardStop.signal];
     const timeoutMs = this.spec.reconcileTimeoutMs;
-    if (timeoutMs !== undefined) signals.push(AbortSignal.timeout(timeoutMs));
-    const signal = AbortSignal.any(signals);
+    // Without a timeout, the controller's own stop signal as it is: a signal joined per reconcile
+    // (AbortSignal.any) is one more object for every request of the reconcile to listen to.
+    const signal = timeoutMs === undefined ? this.hardStop.signal : AbortSignal.any([this.hardStop.signal, AbortSignal.timeout(timeoutMs)]);
     const ctx: ReconcileContext = { signal, log, cache: this.deps.informers, client: this.deps.client, recorder: this.deps.recorder, retries: this.queue.numRequeues(key) };
     const started = this.clock.now();
     metrics.activeWorkers.inc({ controller: this.name });

@@ -1,5 +1,5 @@
 // The runtime's public surface: what controllers/, webhooks/ and cmd/ import.
-export { Client, defaultFieldManager, isSubset, type WriteResult } from './apply.ts';
+export { Client, deepEqual, defaultFieldManager, isSubset, type WriteResult } from './apply.ts';
 export { DelegatedAuth, type AccessAttributes, type AccessDecision, type CacheTtls, type DelegatedAuthOptions, type UserInfo } from './auth/delegated-auth.ts';
 export { Backoff, type BackoffOptions } from './backoff.ts';
 export { Store, type StoreEvent } from './cache.ts';

@@ -19,6 +19,19 @@ describe('predicates of owned and watched objects', () => {
     assert.equal(ignoreStatusOnly.update?.(pdb({}, '1'), annotated), true);
   });
 
+  it('a field added or removed anywhere but status, resourceVersion and managedFields is drift', () => {
+    const cm = (extra: Record<string, unknown> = {}, meta: Record<string, unknown> = {}): KubeObject => ({ kind: 'ConfigMap', metadata: { name: 'c', resourceVersion: '1', ...meta }, data: { a: '1' }, ...extra });
+    const changed = (a: KubeObject, b: KubeObject): boolean | undefined => ignoreStatusOnly.update?.(a, b);
+    assert.equal(changed(cm(), cm({ binaryData: { b: 'eA==' } })), true, 'a top-level field added');
+    assert.equal(changed(cm({ binaryData: { b: 'eA==' } }), cm()), true, 'a top-level field removed');
+    assert.equal(changed(cm(), cm({}, { deletionTimestamp: '2026-01-01T00:00:00Z' })), true, 'deletion began');
+    assert.equal(changed(cm({}, { finalizers: ['f'] }), cm()), true, 'a finalizer removed');
+    assert.equal(changed(cm(), cm({ data: { a: '2' } })), true, 'data edited');
+    assert.equal(changed(cm(), cm({}, { resourceVersion: '9', managedFields: [{ manager: 'kubectl' }] })), false, 'only the server-owned metadata moved');
+    assert.equal(changed(cm(), cm({ status: { x: 1 } })), false, 'a status appeared');
+    assert.equal(changed(cm({ data: { a: '1', b: undefined } }), cm()), false, 'an undefined field is no field, as in JSON');
+  });
+
   it('a StatefulSet wakes its child for the counts its status is made of, not for availableReplicas', () => {
     const base = { observedGeneration: 1, replicas: 1, updatedReplicas: 1, readyReplicas: 0, availableReplicas: 0 };
     assert.equal(statefulSetReadinessChanged.update?.(sts(base), sts({ ...base, availableReplicas: 1 }, undefined, '2')), false);
