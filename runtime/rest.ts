@@ -4,6 +4,7 @@
 import { writeSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
+import tls from 'node:tls';
 import { ApiError, WatchStalledError, type StatusCause } from './errors.ts';
 import type { ClusterAccess } from './kubeconfig/access.ts';
 import type { WriteGate } from './write-gate.ts';
@@ -48,6 +49,8 @@ interface SharedState {
   agents: Map<string, http.Agent>;
   /** The requests each abort signal is to destroy: see abortOn. */
   inFlight: WeakMap<AbortSignal, Set<http.ClientRequest>>;
+  /** The agent the last request used, and the TLS material it was chosen for. */
+  lastAgent: { secure: boolean; tls: TlsMaterial; agent: http.Agent } | undefined;
   closed: boolean;
   recorder: RequestRecorder | undefined;
 }
@@ -59,7 +62,7 @@ export class RestClient {
 
   constructor(access: ClusterAccess, opts: { recorder?: RequestRecorder } = {}) {
     this.access = access;
-    this.shared = { counts: new Map(), observers: [], agents: new Map(), inFlight: new WeakMap(), closed: false, recorder: opts.recorder };
+    this.shared = { counts: new Map(), observers: [], agents: new Map(), inFlight: new WeakMap(), lastAgent: undefined, closed: false, recorder: opts.recorder };
   }
 
   /**
@@ -203,24 +206,24 @@ export class RestClient {
     }
   }
 
-  private async open(method: string, path: string, query: Query | undefined, callerSignal: AbortSignal | undefined): Promise<{ req: http.ClientRequest; url: URL; release: () => void }> {
+  private async open(method: string, path: string, query: Query | undefined, callerSignal: AbortSignal | undefined): Promise<{ req: http.ClientRequest; url: Target; release: () => void }> {
     if (this.shared.closed) throw new Error('RestClient is closed');
     callerSignal?.throwIfAborted();
     const cluster = this.access.getCurrentCluster();
     if (!cluster) throw new Error('kubeconfig has no current cluster');
-    const url = new URL(cluster.server.replace(/\/+$/, '') + path);
-    for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    const server = serverOf(cluster.server);
+    const url: Target = { host: server.host, pathname: server.pathPrefix + path, search: queryString(query) };
     const tlsOpts: https.RequestOptions = {};
     await this.access.applyToHTTPSOptions(tlsOpts);
-    const secure = url.protocol === 'https:';
+    const secure = server.secure;
     const agent = this.agentFor(secure, tlsOpts);
     const headers: http.OutgoingHttpHeaders = { Accept: 'application/json', 'User-Agent': 'engula-operator', ...(tlsOpts.headers as http.OutgoingHttpHeaders | undefined) };
     // Admitted last, after every await, so nothing can delay the send past the gate's decision.
     const write = WRITE_METHODS.has(method);
     const gateSignal = write && this.gate ? this.gate.admit(method, path) : undefined;
-    const options: https.RequestOptions = { method, headers, agent };
+    const options: https.RequestOptions = { method, headers, agent, hostname: server.hostname, port: server.port, path: url.pathname + url.search };
     if (tlsOpts.auth !== undefined) options.auth = tlsOpts.auth;
-    const req = secure ? https.request(url, options) : http.request(url, options);
+    const req = secure ? https.request(options) : http.request(options);
     const release = this.abortOn(req, gateSignal, callerSignal);
     this.shared.counts.set(method, (this.shared.counts.get(method) ?? 0) + 1);
     if (write) this.record('sent', method, url, Date.now(), undefined);
@@ -265,18 +268,36 @@ export class RestClient {
 
   /** One keep-alive pool per TLS identity; SO_KEEPALIVE lets the kernel notice a vanished peer. */
   private agentFor(secure: boolean, o: https.RequestOptions): http.Agent {
+    // Nearly every request has the material of the one before (the same strings, until a rotation):
+    // compared by identity, without building the key of the map below.
+    const last = this.shared.lastAgent;
+    if (last !== undefined && last.secure === secure && sameMaterial(last.tls, o)) return last.agent;
+    const agent = this.agentForKey(secure, o);
+    this.shared.lastAgent = { secure, tls: { ca: o.ca, cert: o.cert, key: o.key, rejectUnauthorized: o.rejectUnauthorized, servername: o.servername }, agent };
+    return agent;
+  }
+
+  private agentForKey(secure: boolean, o: https.RequestOptions): http.Agent {
     const key = secure ? [materialId(o.ca), materialId(o.cert), materialId(o.key), o.rejectUnauthorized, o.servername].join('|') : 'http';
     let agent = this.shared.agents.get(key);
     if (agent === undefined) {
       // Enough idle sockets for the bursts of parallel reconciles: a socket closed after a burst
       // is a TLS handshake to pay again on the next one.
       const common = { keepAlive: true, keepAliveMsecs: 30_000, maxFreeSockets: 64 };
-      agent = secure
-        ? new https.Agent({
-            ...common,
+      // The CA and client identity as one SecureContext: made once, not parsed again for every new
+      // socket, and left out of the name the agent files each request under (which would otherwise
+      // hold the PEM text of all three, built for every request).
+      const secureContext = secure
+        ? tls.createSecureContext({
             ...(o.ca !== undefined ? { ca: o.ca } : {}),
             ...(o.cert !== undefined ? { cert: o.cert } : {}),
             ...(o.key !== undefined ? { key: o.key } : {}),
+          })
+        : undefined;
+      agent = secure
+        ? new https.Agent({
+            ...common,
+            secureContext,
             ...(o.rejectUnauthorized !== undefined ? { rejectUnauthorized: o.rejectUnauthorized } : {}),
             ...(o.servername !== undefined ? { servername: o.servername } : {}),
           })
@@ -290,7 +311,7 @@ export class RestClient {
     for (const o of this.shared.observers) o(method, code, host);
   }
 
-  private record(at: 'sent' | 'done', method: string, url: URL, startedMs: number, code: number | string | undefined): void {
+  private record(at: 'sent' | 'done', method: string, url: Target, startedMs: number, code: number | string | undefined): void {
     const r = this.shared.recorder;
     if (!r) return;
     const line = { at, time: new Date(startedMs).toISOString(), ms: at === 'done' ? Date.now() - startedMs : undefined, method, path: url.pathname, query: url.search || undefined, code };
@@ -354,6 +375,62 @@ function apiErrorFrom(status: number, body: Buffer, method: string, path: string
     // A non-Status body (a proxy's HTML page): keep the raw text.
   }
   return new ApiError(status, reason, message, method, path, causes);
+}
+
+/** Where a request goes: host for the metrics' label, path and query for the request record. */
+interface Target {
+  host: string;
+  pathname: string;
+  /** '' or '?a=b&...' */
+  search: string;
+}
+
+interface Server {
+  secure: boolean;
+  host: string;
+  /** Without brackets around an IPv6 address, as http.request wants it. */
+  hostname: string;
+  port: number;
+  /** The server URL's own path (a proxy's prefix), without a trailing slash. */
+  pathPrefix: string;
+}
+
+// The kubeconfig's server URL, parsed once rather than once per request.
+const servers = new Map<string, Server>();
+
+function serverOf(server: string): Server {
+  let parsed = servers.get(server);
+  if (parsed === undefined) {
+    const u = new URL(server);
+    const secure = u.protocol === 'https:';
+    parsed = {
+      secure,
+      host: u.host,
+      hostname: u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname,
+      port: u.port !== '' ? Number(u.port) : secure ? 443 : 80,
+      pathPrefix: u.pathname.replace(/\/+$/, ''),
+    };
+    if (servers.size > 16) servers.clear();
+    servers.set(server, parsed);
+  }
+  return parsed;
+}
+
+function queryString(query: Query | undefined): string {
+  if (query === undefined) return '';
+  const params = new URLSearchParams();
+  for (const k of Object.keys(query)) {
+    const v = query[k];
+    if (v !== undefined) params.set(k, String(v));
+  }
+  const s = params.toString();
+  return s === '' ? '' : `?${s}`;
+}
+
+type TlsMaterial = Pick<https.RequestOptions, 'ca' | 'cert' | 'key' | 'rejectUnauthorized' | 'servername'>;
+
+function sameMaterial(a: TlsMaterial, b: TlsMaterial): boolean {
+  return a.ca === b.ca && a.cert === b.cert && a.key === b.key && a.rejectUnauthorized === b.rejectUnauthorized && a.servername === b.servername;
 }
 
 const materialKeys = new WeakMap<object, string>();
