@@ -4,7 +4,7 @@
 import { writeSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import tls from 'node:tls';
+import { Agents, serverOf } from './agents.ts';
 import { ApiError, WatchStalledError, type StatusCause } from './errors.ts';
 import type { ClusterAccess } from './kubeconfig/access.ts';
 import type { WriteGate } from './write-gate.ts';
@@ -46,11 +46,9 @@ export interface RequestRecorder {
 interface SharedState {
   counts: Map<string, number>;
   observers: ResponseObserver[];
-  agents: Map<string, http.Agent>;
+  agents: Agents;
   /** The requests each abort signal is to destroy: see abortOn. */
   inFlight: WeakMap<AbortSignal, Set<http.ClientRequest>>;
-  /** The agent the last request used, and the TLS material it was chosen for. */
-  lastAgent: { secure: boolean; tls: TlsMaterial; agent: http.Agent } | undefined;
   closed: boolean;
   recorder: RequestRecorder | undefined;
 }
@@ -62,7 +60,7 @@ export class RestClient {
 
   constructor(access: ClusterAccess, opts: { recorder?: RequestRecorder } = {}) {
     this.access = access;
-    this.shared = { counts: new Map(), observers: [], agents: new Map(), inFlight: new WeakMap(), lastAgent: undefined, closed: false, recorder: opts.recorder };
+    this.shared = { counts: new Map(), observers: [], agents: new Agents(), inFlight: new WeakMap(), closed: false, recorder: opts.recorder };
   }
 
   /**
@@ -99,16 +97,13 @@ export class RestClient {
   /** Destroys idle pooled sockets. After a stall the path to the server may be dead, and an idle
    * socket on it would hang the next request until its timeout. */
   dropIdleConnections(): void {
-    for (const agent of this.shared.agents.values()) {
-      for (const sockets of Object.values(agent.freeSockets)) for (const s of sockets ?? []) s.destroy();
-    }
+    this.shared.agents.dropIdle();
   }
 
   /** Destroys every pooled socket; requests still in flight fail. */
   close(): void {
     this.shared.closed = true;
-    for (const agent of this.shared.agents.values()) agent.destroy();
-    this.shared.agents.clear();
+    this.shared.agents.close();
   }
 
   async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
@@ -216,7 +211,7 @@ export class RestClient {
     const tlsOpts: https.RequestOptions = {};
     await this.access.applyToHTTPSOptions(tlsOpts);
     const secure = server.secure;
-    const agent = this.agentFor(secure, tlsOpts);
+    const agent = this.shared.agents.agentFor(secure, tlsOpts);
     const headers: http.OutgoingHttpHeaders = { Accept: 'application/json', 'User-Agent': 'engula-operator', ...(tlsOpts.headers as http.OutgoingHttpHeaders | undefined) };
     // Admitted last, after every await, so nothing can delay the send past the gate's decision.
     const write = WRITE_METHODS.has(method);
@@ -264,47 +259,6 @@ export class RestClient {
     return () => {
       for (const set of sets) set.delete(req);
     };
-  }
-
-  /** One keep-alive pool per TLS identity; SO_KEEPALIVE lets the kernel notice a vanished peer. */
-  private agentFor(secure: boolean, o: https.RequestOptions): http.Agent {
-    // Nearly every request has the material of the one before (the same strings, until a rotation):
-    // compared by identity, without building the key of the map below.
-    const last = this.shared.lastAgent;
-    if (last !== undefined && last.secure === secure && sameMaterial(last.tls, o)) return last.agent;
-    const agent = this.agentForKey(secure, o);
-    this.shared.lastAgent = { secure, tls: { ca: o.ca, cert: o.cert, key: o.key, rejectUnauthorized: o.rejectUnauthorized, servername: o.servername }, agent };
-    return agent;
-  }
-
-  private agentForKey(secure: boolean, o: https.RequestOptions): http.Agent {
-    const key = secure ? [materialId(o.ca), materialId(o.cert), materialId(o.key), o.rejectUnauthorized, o.servername].join('|') : 'http';
-    let agent = this.shared.agents.get(key);
-    if (agent === undefined) {
-      // Enough idle sockets for the bursts of parallel reconciles: a socket closed after a burst
-      // is a TLS handshake to pay again on the next one.
-      const common = { keepAlive: true, keepAliveMsecs: 30_000, maxFreeSockets: 64 };
-      // The CA and client identity as one SecureContext: made once, not parsed again for every new
-      // socket, and left out of the name the agent files each request under (which would otherwise
-      // hold the PEM text of all three, built for every request).
-      const secureContext = secure
-        ? tls.createSecureContext({
-            ...(o.ca !== undefined ? { ca: o.ca } : {}),
-            ...(o.cert !== undefined ? { cert: o.cert } : {}),
-            ...(o.key !== undefined ? { key: o.key } : {}),
-          })
-        : undefined;
-      agent = secure
-        ? new https.Agent({
-            ...common,
-            secureContext,
-            ...(o.rejectUnauthorized !== undefined ? { rejectUnauthorized: o.rejectUnauthorized } : {}),
-            ...(o.servername !== undefined ? { servername: o.servername } : {}),
-          })
-        : new http.Agent(common);
-      this.shared.agents.set(key, agent);
-    }
-    return agent;
   }
 
   private observe(method: string, code: string, host: string): void {
@@ -385,37 +339,6 @@ interface Target {
   search: string;
 }
 
-interface Server {
-  secure: boolean;
-  host: string;
-  /** Without brackets around an IPv6 address, as http.request wants it. */
-  hostname: string;
-  port: number;
-  /** The server URL's own path (a proxy's prefix), without a trailing slash. */
-  pathPrefix: string;
-}
-
-// The kubeconfig's server URL, parsed once rather than once per request.
-const servers = new Map<string, Server>();
-
-function serverOf(server: string): Server {
-  let parsed = servers.get(server);
-  if (parsed === undefined) {
-    const u = new URL(server);
-    const secure = u.protocol === 'https:';
-    parsed = {
-      secure,
-      host: u.host,
-      hostname: u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname,
-      port: u.port !== '' ? Number(u.port) : secure ? 443 : 80,
-      pathPrefix: u.pathname.replace(/\/+$/, ''),
-    };
-    if (servers.size > 16) servers.clear();
-    servers.set(server, parsed);
-  }
-  return parsed;
-}
-
 function queryString(query: Query | undefined): string {
   if (query === undefined) return '';
   const params = new URLSearchParams();
@@ -425,25 +348,4 @@ function queryString(query: Query | undefined): string {
   }
   const s = params.toString();
   return s === '' ? '' : `?${s}`;
-}
-
-type TlsMaterial = Pick<https.RequestOptions, 'ca' | 'cert' | 'key' | 'rejectUnauthorized' | 'servername'>;
-
-function sameMaterial(a: TlsMaterial, b: TlsMaterial): boolean {
-  return a.ca === b.ca && a.cert === b.cert && a.key === b.key && a.rejectUnauthorized === b.rejectUnauthorized && a.servername === b.servername;
-}
-
-const materialKeys = new WeakMap<object, string>();
-
-/** TLS material as part of an agent's key, by content (a loader may hand out new Buffers of the same
- * certificate); turned into a string once per Buffer, not on every request. */
-function materialId(v: unknown): string {
-  if (v === undefined || v === null) return '';
-  if (typeof v !== 'object') return String(v);
-  let key = materialKeys.get(v);
-  if (key === undefined) {
-    key = String(v);
-    materialKeys.set(v, key);
-  }
-  return key;
 }
