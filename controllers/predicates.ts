@@ -3,31 +3,20 @@
 // message, a resync that changed nothing) is dropped before it becomes work.
 import type { ChildObject } from '../api/v1alpha1/index.ts';
 import { rollupInputOf } from './desired/index.ts';
-import { deepEqual, ownerKeysOf, splitKey, type KubeObject, type Predicate, type ResourceRef, type WatchSpec } from '../runtime/index.ts';
+import { deepEqual, jsonEqualExcept, ownerKeysOf, splitKey, type KubeObject, type Predicate, type ResourceRef, type WatchSpec } from '../runtime/index.ts';
 
 /** What the server changes on its own: status (metadata is compared apart), and in metadata the
  * version and the record of field ownership. */
 const SKIPPED = new Set(['status', 'metadata']);
 const SKIPPED_IN_METADATA = new Set(['resourceVersion', 'managedFields']);
 
-/** Whether two records are equal in every field but `skip`, compared in place: this runs on every
- * watch event of every owned kind, and copying each side without those fields was most of its cost. */
-function equalExcept(a: Record<string, unknown>, b: Record<string, unknown>, skip: ReadonlySet<string>): boolean {
-  let n = 0;
-  for (const k of Object.keys(a)) {
-    if (skip.has(k) || a[k] === undefined) continue;
-    n++;
-    if (!deepEqual(a[k], b[k])) return false;
-  }
-  for (const k of Object.keys(b)) if (!skip.has(k) && b[k] !== undefined) n--;
-  return n === 0;
-}
-
 /** Anything but status changed: someone edited what the operator owns (drift), or deleted it. */
 export function specOrMetadataChanged(old: KubeObject, obj: KubeObject): boolean {
+  // Compared in place: this runs on every watch event of every owned kind, and copying each side
+  // without those fields was most of its cost.
   const same =
-    equalExcept(old as unknown as Record<string, unknown>, obj as unknown as Record<string, unknown>, SKIPPED) &&
-    equalExcept(old.metadata as Record<string, unknown>, obj.metadata as Record<string, unknown>, SKIPPED_IN_METADATA);
+    jsonEqualExcept(old as unknown as Record<string, unknown>, obj as unknown as Record<string, unknown>, SKIPPED) &&
+    jsonEqualExcept(old.metadata as Record<string, unknown>, obj.metadata as Record<string, unknown>, SKIPPED_IN_METADATA);
   return !same;
 }
 

@@ -87,16 +87,24 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
     }
     return true;
   }
-  if (isRecord(a) && isRecord(b) && typeof a.toJSON !== 'function' && typeof b.toJSON !== 'function') {
-    let n = 0;
-    for (const k of Object.keys(a)) {
-      if (absent(a[k])) continue;
-      n++;
-      if (!jsonEqual(a[k], b[k])) return false;
-    }
-    for (const k of Object.keys(b)) if (!absent(b[k])) n--;
-    return n === 0;
-  }
+  if (isRecord(a) && isRecord(b) && typeof a.toJSON !== 'function' && typeof b.toJSON !== 'function') return recordsEqual(a, b, undefined);
   if (typeof a === 'number' && typeof b === 'number') return JSON.stringify(a) === JSON.stringify(b);
   return stableStringify(a) === stableStringify(b);
+}
+
+/** Whether two records would serialize to the same JSON once the keys in `skip` are left out of
+ * both: compared in place, without a copy of either. */
+export function jsonEqualExcept(a: Record<string, unknown>, b: Record<string, unknown>, skip: ReadonlySet<string>): boolean {
+  return recordsEqual(a, b, skip);
+}
+
+function recordsEqual(a: Record<string, unknown>, b: Record<string, unknown>, skip: ReadonlySet<string> | undefined): boolean {
+  let n = 0;
+  for (const k of Object.keys(a)) {
+    if (absent(a[k]) || skip?.has(k)) continue;
+    n++;
+    if (!jsonEqual(a[k], b[k])) return false;
+  }
+  for (const k of Object.keys(b)) if (!absent(b[k]) && !skip?.has(k)) n--;
+  return n === 0;
 }

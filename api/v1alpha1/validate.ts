@@ -21,10 +21,6 @@ export interface ValidationIssue {
 /** ajv's validators, generated ahead of time (validator-code.ts says why), one per kind. */
 const VALIDATORS = generatedValidators as unknown as Record<KindName, ValidateFunction>;
 
-function validatorOf(kind: KindName): ValidateFunction {
-  return VALIDATORS[kind];
-}
-
 function valueAt(value: unknown, pointer: string): unknown {
   if (pointer === '') return value;
   let v = value;
@@ -106,7 +102,7 @@ function ruleIssues(root: Schema, obj: unknown, oldObj: unknown): ValidationIssu
  */
 export function validate(kind: KindName, obj: unknown, oldObj?: unknown): ValidationIssue[] {
   const root = ROOT_SCHEMAS[kind];
-  const validator = validatorOf(kind);
+  const validator = VALIDATORS[kind];
   const issues = validator(obj) ? [] : (validator.errors ?? []).map((e) => issueOf(root, obj, e));
   if (isObject(obj) && obj.kind !== undefined && obj.kind !== KINDS[kind].kind) {
     issues.push({ field: 'kind', value: obj.kind, message: `must be ${KINDS[kind].kind}` });
