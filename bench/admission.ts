@@ -22,7 +22,7 @@ const cluster = {
   metadata: { name: 'demo', namespace: 'bench', uid: 'uid-demo' },
   spec: {
     name: 'demo',
-    image: { name: 'engula/engula:v0.3', pullPolicy: 'IfNotPresent' },
+    image: { name: 'uhub.service.ucloud.cn/zojw/engula:0.9', pullPolicy: 'IfNotPresent' },
     allowScaleDown: false,
     journal: { replicas: 3, port: 24570, metricsPort: 9090, resource: { requests: { cpu: '500m', memory: '1Gi' } }, volume: { spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Gi' } } } } },
     storage: { replicas: 3, port: 24569, metricsPort: 9090 },

@@ -8,8 +8,7 @@
 import { API_VERSION, COMPONENT_KINDS, COMPONENTS, type ChildObject, type Cluster, type ComponentName } from '../api/v1alpha1/index.ts';
 import { COMPONENT_TRAITS } from '../controllers/components.ts';
 import {
-  childName, desiredChild, desiredHeadlessService, desiredKernelRole, desiredKernelRoleBinding, desiredKernelStatusConfigMap, desiredPodDisruptionBudget,
-  desiredServiceAccount, desiredStatefulSet, desiredTopologyConfigMap, type PeerAddress, type WorkloadInput,
+  desiredChild, desiredHeadlessService, desiredPodDisruptionBudget, desiredServiceAccount, desiredStatefulSet, desiredTopologyConfigMap, type WorkloadInput,
 } from '../controllers/desired/index.ts';
 import { engulaResources } from '../controllers/resources.ts';
 import { coreResources, type KubeObject, type ResourceRef } from '../runtime/resource.ts';
@@ -25,7 +24,7 @@ export function seedCluster(namespace: string, opts: { paused?: boolean } = {}):
     metadata: { name: SEED_NAME, namespace },
     spec: {
       name: SEED_NAME,
-      image: { name: 'engula/engula:v0.3' },
+      image: { name: 'uhub.service.ucloud.cn/zojw/engula:0.9' },
       ...(opts.paused ? { paused: true } : {}),
       journal: { replicas: 1 },
       storage: { replicas: 1 },
@@ -44,17 +43,10 @@ export function childOf(cluster: Cluster, component: ComponentName): ChildObject
 /** Everything the component controller writes for one child, in its order (StatefulSet last). */
 export function ownedObjectsOf(cluster: Cluster, child: ChildObject, component: ComponentName): Array<[ResourceRef, KubeObject]> {
   const traits = COMPONENT_TRAITS[component];
-  const peers: Partial<Record<ComponentName, PeerAddress>> = {};
-  for (const dep of traits.dependsOn) {
-    const spec = cluster.spec[dep];
-    if (spec) peers[dep] = { service: childName(cluster.metadata?.name ?? '', dep), port: spec.port ?? COMPONENT_TRAITS[dep].defaultPort };
-  }
+  const clusterPorts = Object.fromEntries(COMPONENTS.flatMap((c) => (cluster.spec[c] ? [[c, cluster.spec[c].port ?? COMPONENT_TRAITS[c].defaultPort]] : [])));
   const image = child.spec.image ?? cluster.spec.image;
-  const input: WorkloadInput = { child, traits, clusterName: cluster.metadata?.name, image, peers, clusterDomain: CLUSTER_DOMAIN };
+  const input: WorkloadInput = { child, traits, clusterName: cluster.metadata?.name, image, clusterPorts };
   const out: Array<[ResourceRef, KubeObject]> = [[coreResources.serviceAccounts, desiredServiceAccount(input)]];
-  if (traits.apiAccess) {
-    out.push([coreResources.roles, desiredKernelRole(input)], [coreResources.roleBindings, desiredKernelRoleBinding(input)], [coreResources.configMaps, desiredKernelStatusConfigMap(input)]);
-  }
   out.push([coreResources.services, desiredHeadlessService(input)], [coreResources.podDisruptionBudgets, desiredPodDisruptionBudget(input)]);
   out.push([coreResources.statefulSets, desiredStatefulSet(input)]);
   return out;

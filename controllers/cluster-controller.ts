@@ -6,7 +6,7 @@
 import { COMPONENT_KINDS, COMPONENTS, type ChildObject, type Cluster, type ComponentName } from '../api/v1alpha1/index.ts';
 import { coreResources, generationChanged, type ControllerSpec, type KubeObject, type ReconcileContext, type Reconciler, type Request } from '../runtime/index.ts';
 import type { ServedKind } from './component-controller.ts';
-import { aggregateClusterStatus, childName, desiredChild, desiredTopologyConfigMap, monitoringCondition } from './desired/index.ts';
+import { aggregateClusterStatus, childName, clusterMetrics, desiredChild, desiredTopologyConfigMap, monitoringCondition } from './desired/index.ts';
 import { owned, rollupInputChanged } from './predicates.ts';
 import { engulaResources } from './resources.ts';
 
@@ -77,7 +77,7 @@ export function clusterReconciler(opts: ClusterControllerOptions): Reconciler {
 
     const requested = cluster.spec.monitoring?.enabled === true;
     const served = requested && opts.serviceMonitors ? await opts.serviceMonitors.whenKnown(ctx.signal) : false;
-    const status = aggregateClusterStatus(cluster, children, now().toISOString().replace(/\.\d+Z$/, 'Z'), monitoringCondition(requested, served));
+    const status = aggregateClusterStatus(cluster, children, now().toISOString().replace(/\.\d+Z$/, 'Z'), monitoringCondition(requested, served, clusterMetrics(cluster)));
     await ctx.client.patchStatus(engulaResources.Cluster, cluster as unknown as KubeObject, status, ctx.signal);
   };
 }

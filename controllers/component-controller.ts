@@ -1,19 +1,18 @@
 // One reconciler for Journal, Storage, Kernel and Engine, configured by the component's traits.
 // A child object becomes ServiceAccount, headless Service, PodDisruptionBudget and StatefulSet
-// (and for the kernel its Role, RoleBinding and status ConfigMap). Its StatefulSet is created only
+// (no Role: no Engula line calls the Kubernetes API, launch-profiles.ts). Its StatefulSet is created only
 // once every component it depends on has a ready pod; until then the child says so in its Ready
 // condition (reason WaitingForDependencies). Reads come from the cache, writes are skipped when
 // the live object already matches, and a paused owner Cluster stops every write but the status.
-import { COMPONENT_KINDS, type ChildObject, type Cluster, type ComponentName, type ImageSpec } from '../api/v1alpha1/index.ts';
+import { COMPONENT_KINDS, COMPONENTS, type ChildObject, type Cluster, type ComponentName, type ImageSpec } from '../api/v1alpha1/index.ts';
 import {
   coreResources, generationChanged, type ControllerSpec, type InformerFactory, type KubeObject, type ReconcileContext, type Reconciler, type Request, type ResourceRef,
 } from '../runtime/index.ts';
 import { COMPONENT_TRAITS, type ComponentTraits } from './components.ts';
 import { clusterSpecChanged, dependencyReadinessChanged, ignoreStatusOnly, owned, statefulSetReadinessChanged } from './predicates.ts';
 import {
-  childName, childStatusFrom, desiredHeadlessService, desiredKernelRole, desiredKernelRoleBinding, desiredKernelStatusConfigMap, desiredPodDisruptionBudget,
-  desiredServiceAccount, desiredServiceMonitor, desiredStatefulSet, MONITORING_CONDITION, monitoringCondition, monitoringEnabled, owningClusterName, selectorLabels,
-  type ConditionInput, type PeerAddress, type WorkloadInput,
+  childName, childStatusFrom, desiredHeadlessService, desiredPodDisruptionBudget, desiredServiceAccount, desiredServiceMonitor, desiredStatefulSet, metricsOf,
+  MONITORING_CONDITION, monitoringCondition, monitoringEnabled, owningClusterName, profileOf, selectorLabels, type ConditionInput, type WorkloadInput,
 } from './desired/index.ts';
 import { childOwnedResources, engulaResources, serviceMonitors } from './resources.ts';
 
@@ -21,7 +20,6 @@ export interface ComponentControllerOptions {
   component: ComponentName;
   /** Used by event mapping, which must answer synchronously from the caches. */
   informers: InformerFactory;
-  clusterDomain: string;
   /** Whether ServiceMonitors are served; without it none are made (as if never served). */
   serviceMonitors?: ServedKind;
   now?: () => Date;
@@ -35,7 +33,8 @@ export interface ServedKind {
 
 interface Dependencies {
   waitingFor: Array<{ component: ComponentName; name: string }>;
-  peers: Partial<Record<ComponentName, PeerAddress>>;
+  /** The configured port of each dependency found. */
+  ports: Partial<Record<ComponentName, number>>;
 }
 
 function childRef(component: ComponentName): ResourceRef {
@@ -49,7 +48,7 @@ function childRef(component: ComponentName): ResourceRef {
  */
 async function dependenciesOf(child: ChildObject, traits: ComponentTraits, owner: Cluster | undefined, clusterName: string | undefined, ctx: ReconcileContext): Promise<Dependencies> {
   const namespace = child.metadata?.namespace ?? '';
-  const out: Dependencies = { waitingFor: [], peers: {} };
+  const out: Dependencies = { waitingFor: [], ports: {} };
   for (const dep of traits.dependsOn) {
     const traitsOfDep = COMPONENT_TRAITS[dep];
     let siblings: ChildObject[];
@@ -57,7 +56,7 @@ async function dependenciesOf(child: ChildObject, traits: ComponentTraits, owner
       const spec = owner.spec[dep];
       if (!spec) continue;
       const name = childName(owner.metadata?.name ?? '', dep);
-      out.peers[dep] = { service: name, port: spec.port ?? traitsOfDep.defaultPort };
+      out.ports[dep] = spec.port ?? traitsOfDep.defaultPort;
       const sibling = (await ctx.cache.get(childRef(dep), namespace, name)) as ChildObject | undefined;
       siblings = sibling ? [sibling] : [];
       if (!siblings.some(hasReadyPod)) out.waitingFor.push({ component: dep, name });
@@ -65,11 +64,14 @@ async function dependenciesOf(child: ChildObject, traits: ComponentTraits, owner
     }
     if (!clusterName) continue;
     siblings = ((await ctx.cache.list(childRef(dep), namespace)) as unknown as ChildObject[]).filter((s) => s.spec.clusterName === clusterName && s.metadata?.deletionTimestamp === undefined);
-    // Code-point order, as Go sorts names: the same first sibling on every replica, whatever its locale.
-    siblings.sort((a, b) => compareNames(a.metadata?.name ?? '', b.metadata?.name ?? ''));
+    // The sibling named <clusterName>-<component> first: the one the fork's kernel dials (it finds
+    // peers as <kubecluster>-journal). Then code-point order, as Go sorts names: the same first
+    // sibling on every replica, whatever its locale.
+    const conventional = childName(clusterName, dep);
+    siblings.sort((a, b) => Number(b.metadata?.name === conventional) - Number(a.metadata?.name === conventional) || compareNames(a.metadata?.name ?? '', b.metadata?.name ?? ''));
     const first = siblings[0];
     if (!first) continue;
-    out.peers[dep] = { service: first.metadata?.name ?? '', port: first.spec.port ?? traitsOfDep.defaultPort };
+    out.ports[dep] = first.spec.port ?? traitsOfDep.defaultPort;
     if (!siblings.some(hasReadyPod)) out.waitingFor.push({ component: dep, name: first.metadata?.name ?? '' });
   }
   return out;
@@ -94,6 +96,15 @@ async function deleteServiceMonitor(child: ChildObject, ctx: ReconcileContext): 
   if (await ctx.client.delete(serviceMonitors, namespace, name, { ...(live.metadata.uid ? { uid: live.metadata.uid } : {}), signal: ctx.signal })) {
     ctx.log.info({ servicemonitor: name }, 'deleted ServiceMonitor: monitoring is off');
   }
+}
+
+/**
+ * The ports the cluster's components are configured with, for the launch's variables: every
+ * component of the owner Cluster's spec; for a standalone child, its dependencies found.
+ */
+function portsOf(owner: Cluster | undefined, deps: Dependencies): Partial<Record<ComponentName, number>> {
+  if (!owner) return deps.ports;
+  return Object.fromEntries(COMPONENTS.flatMap((c) => (owner.spec[c] ? [[c, owner.spec[c].port ?? COMPONENT_TRAITS[c].defaultPort]] : [])));
 }
 
 function compareNames(a: string, b: string): number {
@@ -125,20 +136,23 @@ export function componentReconciler(opts: ComponentControllerOptions): Reconcile
     const served = opts.serviceMonitors ? await opts.serviceMonitors.whenKnown(ctx.signal) : false;
     // Unknown (discovery failing): neither make nor remove anything until it answers.
     // Paused: the condition stays as it was, like everything else the operator would change.
-    const monitoring: ConditionInput[] = paused ? previousMonitoringCondition(child) : monitoringCondition(monitoringRequested, served);
+    // Scraped only where the image serves metrics (the spec's metricsPort, or the launch profile's).
+    const metricsServed = metricsOf({ child, traits }) !== undefined;
+    const monitoring: ConditionInput[] = paused
+      ? previousMonitoringCondition(child)
+      : monitoringCondition(monitoringRequested, served, { served: metricsServed, profile: profileOf(child) });
 
     if (!paused && image) {
-      const input: WorkloadInput = { child, traits, clusterName, image, peers: deps.peers, clusterDomain: opts.clusterDomain };
-      if (served === true && monitoringRequested) await ctx.client.apply(serviceMonitors, desiredServiceMonitor(input), ctx.signal);
+      const input: WorkloadInput = { child, traits, clusterName, image, clusterPorts: portsOf(owner, deps) };
+      if (served === true && monitoringRequested && metricsServed) await ctx.client.apply(serviceMonitors, desiredServiceMonitor(input), ctx.signal);
       else if (served === true && madeServiceMonitor(child)) await deleteServiceMonitor(child, ctx);
-      const owned: Array<[ResourceRef, KubeObject]> = [[coreResources.serviceAccounts, desiredServiceAccount(input)]];
-      if (traits.apiAccess) owned.push([coreResources.roles, desiredKernelRole(input)], [coreResources.configMaps, desiredKernelStatusConfigMap(input)]);
-      owned.push([coreResources.services, desiredHeadlessService(input)], [coreResources.podDisruptionBudgets, desiredPodDisruptionBudget(input)]);
-      // Independent of each other: written at once. The RoleBinding goes after its Role: the API
-      // server checks a binding against the Role it names (RBAC escalation prevention), which
-      // must exist by then.
+      const owned: Array<[ResourceRef, KubeObject]> = [
+        [coreResources.serviceAccounts, desiredServiceAccount(input)],
+        [coreResources.services, desiredHeadlessService(input)],
+        [coreResources.podDisruptionBudgets, desiredPodDisruptionBudget(input)],
+      ];
+      // Independent of each other: written at once.
       await Promise.all(owned.map(([r, obj]) => ctx.client.apply(r, obj, ctx.signal)));
-      if (traits.apiAccess) await ctx.client.apply(coreResources.roleBindings, desiredKernelRoleBinding(input), ctx.signal);
       // Once created, the StatefulSet is kept in step even if a dependency later loses its pods:
       // the order only matters for the first start.
       if (sts || deps.waitingFor.length === 0) {

@@ -18,9 +18,6 @@ export const serviceMonitors: ResourceRef = resource('monitoring.coreos.com/v1',
 /** Everything a child object owns, in the order it is written (the ServiceAccount before the pods that use it). */
 export const childOwnedResources: readonly ResourceRef[] = [
   coreResources.serviceAccounts,
-  coreResources.roles,
-  coreResources.roleBindings,
-  coreResources.configMaps,
   coreResources.services,
   coreResources.podDisruptionBudgets,
   coreResources.statefulSets,

@@ -22,7 +22,7 @@ export function setupControllers(manager: Manager, opts: ControllerOptions = {})
   manager.add(monitors);
   const controllers = [manager.addController(clusterController({ clusterDomain, serviceMonitors: monitors }))];
   for (const component of COMPONENTS) {
-    controllers.push(manager.addController(componentController({ component, informers: manager.informers, clusterDomain, serviceMonitors: monitors })));
+    controllers.push(manager.addController(componentController({ component, informers: manager.informers, serviceMonitors: monitors })));
   }
   monitors.onChange(() => {
     for (const c of controllers) requeueMonitored(c, manager);

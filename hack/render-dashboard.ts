@@ -105,7 +105,7 @@ async function run(): Promise<Scrape[]> {
         `metadata: {name: ${name}, namespace: default}`,
         'spec:',
         `  name: ${name}`,
-        '  image: {name: engula/engula:v0.3}',
+        '  image: {name: uhub.service.ucloud.cn/zojw/engula:0.9}',
         '  monitoring: {enabled: true}',
         '  journal: {replicas: 3, volume: {spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}}}',
         '  storage: {replicas: 3}',

@@ -14,8 +14,18 @@ export type ComponentName = (typeof COMPONENTS)[number];
 /** Components that keep data on volumes: shrinking them needs `spec.allowScaleDown` on the Cluster. */
 export const STATEFUL_COMPONENTS = ['journal', 'storage'] as const satisfies readonly ComponentName[];
 
-/** The port Prometheus scrapes on every component pod unless `metricsPort` says otherwise. */
-export const DEFAULT_METRICS_PORT = 9090;
+/**
+ * The Engula lines the operator knows how to start (controllers/launch-profiles.ts has how), the
+ * first the default: the kube-dns fork of Engula v0.2 that the original engula-operator deploys.
+ */
+export const LAUNCH_PROFILES = ['v0.2-kube-dns', 'v0.2.0'] as const;
+export type LaunchProfileName = (typeof LAUNCH_PROFILES)[number];
+
+/** Which components each line has a binary for: a component outside its line needs spec.command. */
+export const LAUNCH_PROFILE_COMPONENTS: Readonly<Record<LaunchProfileName, readonly ComponentName[]>> = {
+  'v0.2-kube-dns': COMPONENTS,
+  'v0.2.0': ['journal', 'storage'],
+};
 
 export const KINDS = {
   Cluster: { kind: 'Cluster', listKind: 'ClusterList', plural: 'clusters', singular: 'cluster', shortName: 'egc' },

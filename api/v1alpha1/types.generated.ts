@@ -17,7 +17,7 @@ import type {
  */
 export interface ImageSpec {
   /**
-   * The container image, with a tag or digest, e.g. engula/engula:v0.3.
+   * The container image, with a tag or digest, e.g. uhub.service.ucloud.cn/zojw/engula:0.9.
    */
   name: string;
   /**
@@ -27,9 +27,9 @@ export interface ImageSpec {
 }
 
 /**
- * Prometheus monitoring of the component pods, which always serve metrics at /metrics on the port
- * named "metrics" (metricsPort). On a Cluster it is given to every component; a standalone child
- * sets its own.
+ * Prometheus monitoring of the component pods, for images that serve metrics: a component is
+ * scraped only where its metricsPort says where (no Engula line the operator knows serves any). On
+ * a Cluster it is given to every component; a standalone child sets its own.
  */
 export interface MonitoringSpec {
   /**
@@ -102,9 +102,27 @@ export interface ComponentSpec {
    */
   port?: number;
   /**
-   * The port that serves Prometheus metrics at /metrics. Default 9090; must differ from port.
+   * The port on which your image serves Prometheus metrics, if it does: setting it says so. No
+   * Engula line the operator knows serves metrics (docs/engula-versions.md), so there is no
+   * default, no metrics port is opened and no ServiceMonitor is made without it. Must differ from
+   * port.
    */
   metricsPort?: number;
+  /**
+   * The HTTP path of the metrics on metricsPort. Default /metrics.
+   */
+  metricsPath?: string;
+  /**
+   * Replaces the launch profile's command (the binary, /bin/engula): for an Engula build the
+   * operator does not know. Passed to the container as given; $(VAR) references are expanded by the
+   * kubelet.
+   */
+  command?: string[];
+  /**
+   * Replaces the launch profile's arguments (e.g. `journal run 0.0.0.0:24570 --file /data`): for an
+   * Engula build the operator does not know. Passed to the container as given.
+   */
+  args?: string[];
   /**
    * Compute resources (core/v1 ResourceRequirements) for the component container.
    */
@@ -167,6 +185,14 @@ export interface ClusterSpec {
    */
   image: ImageSpec;
   /**
+   * The Engula line the pods run, which decides their command line, environment and data path
+   * (docs/engula-versions.md): v0.2-kube-dns (default), the kube-dns fork of Engula v0.2 that the
+   * original engula-operator deploys (image uhub.service.ucloud.cn/zojw/engula:0.9), all four
+   * components; v0.2.0, upstream Engula v0.2.0, journal and storage only. Changing it restarts the
+   * pods. For another build, set command and args per component.
+   */
+  launchProfile?: 'v0.2-kube-dns' | 'v0.2.0';
+  /**
    * Secrets with registry credentials used to pull images, set on every component's ServiceAccount.
    * Each names a kubernetes.io/dockerconfigjson Secret in the same namespace.
    */
@@ -183,9 +209,9 @@ export interface ClusterSpec {
    */
   allowScaleDown?: boolean;
   /**
-   * Prometheus monitoring of the component pods, which always serve metrics at /metrics on the port
-   * named "metrics" (metricsPort). On a Cluster it is given to every component; a standalone child
-   * sets its own.
+   * Prometheus monitoring of the component pods, for images that serve metrics: a component is
+   * scraped only where its metricsPort says where (no Engula line the operator knows serves any).
+   * On a Cluster it is given to every component; a standalone child sets its own.
    */
   monitoring?: MonitoringSpec;
   /**
@@ -321,9 +347,17 @@ export interface ChildSpec {
    */
   clusterName?: string;
   /**
-   * Prometheus monitoring of the component pods, which always serve metrics at /metrics on the port
-   * named "metrics" (metricsPort). On a Cluster it is given to every component; a standalone child
-   * sets its own.
+   * The Engula line the pods run, which decides their command line, environment and data path
+   * (docs/engula-versions.md): v0.2-kube-dns (default), the kube-dns fork of Engula v0.2 that the
+   * original engula-operator deploys (image uhub.service.ucloud.cn/zojw/engula:0.9), all four
+   * components; v0.2.0, upstream Engula v0.2.0, journal and storage only. Changing it restarts the
+   * pods. For another build, set command and args per component.
+   */
+  launchProfile?: 'v0.2-kube-dns' | 'v0.2.0';
+  /**
+   * Prometheus monitoring of the component pods, for images that serve metrics: a component is
+   * scraped only where its metricsPort says where (no Engula line the operator knows serves any).
+   * On a Cluster it is given to every component; a standalone child sets its own.
    */
   monitoring?: MonitoringSpec;
   /**
@@ -342,9 +376,27 @@ export interface ChildSpec {
    */
   port?: number;
   /**
-   * The port that serves Prometheus metrics at /metrics. Default 9090; must differ from port.
+   * The port on which your image serves Prometheus metrics, if it does: setting it says so. No
+   * Engula line the operator knows serves metrics (docs/engula-versions.md), so there is no
+   * default, no metrics port is opened and no ServiceMonitor is made without it. Must differ from
+   * port.
    */
   metricsPort?: number;
+  /**
+   * The HTTP path of the metrics on metricsPort. Default /metrics.
+   */
+  metricsPath?: string;
+  /**
+   * Replaces the launch profile's command (the binary, /bin/engula): for an Engula build the
+   * operator does not know. Passed to the container as given; $(VAR) references are expanded by the
+   * kubelet.
+   */
+  command?: string[];
+  /**
+   * Replaces the launch profile's arguments (e.g. `journal run 0.0.0.0:24570 --file /data`): for an
+   * Engula build the operator does not know. Passed to the container as given.
+   */
+  args?: string[];
   /**
    * Compute resources (core/v1 ResourceRequirements) for the component container.
    */

@@ -44,7 +44,8 @@ export function ownedChildSpec(cluster: Cluster, component: ComponentName): Chil
     spec: {
       ...structuredClone(rest),
       clusterName: nameOf(cluster),
-      // The Cluster's monitoring switch holds for every component.
+      // The Cluster's Engula line and monitoring switch hold for every component.
+      ...(cluster.spec.launchProfile ? { launchProfile: cluster.spec.launchProfile } : {}),
       ...(cluster.spec.monitoring ? { monitoring: structuredClone(cluster.spec.monitoring) } : {}),
       ...(image ? { image } : {}),
       ...(pullSecrets ? { imagePullSecrets: pullSecrets } : {}),

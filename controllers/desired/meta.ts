@@ -14,11 +14,6 @@ export function topologyConfigMapName(clusterName: string): string {
   return `${clusterName}-config`;
 }
 
-/** The ConfigMap the kernel keeps its own state in (the only object its Role may write). */
-export function kernelStatusConfigMapName(child: string): string {
-  return `${child}-status`;
-}
-
 /** The labels a StatefulSet selects its pods by. They are immutable once the StatefulSet exists,
  * so nothing that can change (such as the Cluster name of a standalone child) goes in them. */
 export function selectorLabels(instance: string, component: ComponentName): Record<string, string> {

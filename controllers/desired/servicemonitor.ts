@@ -1,11 +1,14 @@
 // Prometheus monitoring of a child: its ServiceMonitor (monitoring.coreos.com/v1, the Prometheus
 // Operator's kind), the prometheus.io pod annotations, and the MonitoringAvailable condition that
 // says whether what spec.monitoring asks for can be done.
-import type { ChildObject } from '../../api/v1alpha1/index.ts';
+import { COMPONENTS, type ChildObject, type Cluster, type LaunchProfileName } from '../../api/v1alpha1/index.ts';
+import { COMPONENT_TRAITS } from '../components.ts';
+import { DEFAULT_LAUNCH_PROFILE } from '../launch-profiles.ts';
+import { desiredChild } from './child.ts';
 import type { KubeObject } from '../../runtime/index.ts';
 import { CLUSTER_LABEL, controllerRef, labelsFor, nameOf, namespaceOf, selectorLabels } from './meta.ts';
 import type { ConditionInput } from './status.ts';
-import { METRICS_PATH, METRICS_PORT_NAME, type WorkloadInput } from './workload.ts';
+import { METRICS_PORT_NAME, metricsOf, type WorkloadInput } from './workload.ts';
 
 export const SERVICE_MONITOR_API_VERSION = 'monitoring.coreos.com/v1';
 export const MONITORING_CONDITION = 'MonitoringAvailable';
@@ -21,6 +24,8 @@ export function monitoringEnabled(child: ChildObject): boolean {
  * pod behind it; the Service's Cluster label becomes a label of every series.
  */
 export function desiredServiceMonitor(input: WorkloadInput): KubeObject {
+  const metrics = metricsOf(input);
+  if (!metrics) throw new Error(`${nameOf(input.child)} serves no metrics: no ServiceMonitor can scrape it`);
   const name = nameOf(input.child);
   const namespace = namespaceOf(input.child);
   return {
@@ -37,18 +42,31 @@ export function desiredServiceMonitor(input: WorkloadInput): KubeObject {
       jobLabel: 'app.kubernetes.io/component',
       selector: { matchLabels: selectorLabels(name, input.traits.component) },
       namespaceSelector: { matchNames: [namespace] },
-      endpoints: [{ port: METRICS_PORT_NAME, path: METRICS_PATH, scheme: 'http' }],
+      endpoints: [{ port: METRICS_PORT_NAME, path: metrics.path, scheme: 'http' }],
       targetLabels: [CLUSTER_LABEL],
     },
   };
 }
 
 /**
- * MonitoringAvailable, present only while monitoring is asked for: True when the ServiceMonitor
- * kind is served, False (with what to install) when it is not. `served` undefined: not known yet.
+ * MonitoringAvailable, present only while monitoring is asked for: False when the image serves no
+ * metrics (nothing to scrape), else True when the ServiceMonitor kind is served, False (with what to
+ * install) when it is not. `served` undefined: not known yet.
  */
-export function monitoringCondition(requested: boolean, served: boolean | undefined): ConditionInput[] {
+export function monitoringCondition(requested: boolean, served: boolean | undefined, metrics: { served: boolean; profile: LaunchProfileName }): ConditionInput[] {
   if (!requested) return [];
+  if (!metrics.served) {
+    return [
+      {
+        type: MONITORING_CONDITION,
+        status: 'False',
+        reason: 'NoMetricsServed',
+        message:
+          `spec.monitoring.enabled is true but the image serves no metrics: launch profile ${metrics.profile} (Engula v0.2) ` +
+          'serves none, so no ServiceMonitor is made; if your build serves Prometheus metrics, set metricsPort (and metricsPath)',
+      },
+    ];
+  }
   if (served === true) {
     return [{ type: MONITORING_CONDITION, status: 'True', reason: 'ServiceMonitorsServed', message: `ServiceMonitors (${SERVICE_MONITOR_API_VERSION}) are made for every component` }];
   }
@@ -64,4 +82,13 @@ export function monitoringCondition(requested: boolean, served: boolean | undefi
             'install the Prometheus Operator (or its CRDs); the ServiceMonitors are made as soon as it is there',
     },
   ];
+}
+
+/** Whether any component of the Cluster serves metrics (its spec's metricsPort, or its launch profile's), for the Cluster's condition. */
+export function clusterMetrics(cluster: Cluster): { served: boolean; profile: LaunchProfileName } {
+  const served = COMPONENTS.some((c) => {
+    const child = desiredChild(cluster, c);
+    return child !== undefined && metricsOf({ child, traits: COMPONENT_TRAITS[c] }) !== undefined;
+  });
+  return { served, profile: cluster.spec.launchProfile ?? DEFAULT_LAUNCH_PROFILE };
 }

@@ -1,18 +1,23 @@
 // The `<cluster>-config` ConfigMap: where every component listens and the stable DNS name of every
-// pod, so a component can find all its peers from one file. It follows the Cluster's spec (the
+// pod, for clients and tools (no Engula binary reads it: the pods find each other through the
+// names and variables their launch profile gives them). It follows the Cluster's spec (the
 // replicas asked for), not the pods that happen to exist: a pod's name is known before it starts.
 import { LRUCache } from 'lru-cache';
 import { stringify } from 'yaml';
-import { COMPONENTS, DEFAULT_METRICS_PORT, type Cluster } from '../../api/v1alpha1/index.ts';
+import { COMPONENTS, type Cluster } from '../../api/v1alpha1/index.ts';
 import type { KubeObject } from '../../runtime/index.ts';
 import { COMPONENT_TRAITS } from '../components.ts';
 import { CLUSTER_LABEL, childName, controllerRef, MANAGED_BY, nameOf, namespaceOf, topologyConfigMapName } from './meta.ts';
-import { serviceHost, TOPOLOGY_FILE } from './workload.ts';
+import { serviceHost } from './workload.ts';
+
+/** The key of the topology in the ConfigMap. */
+export const TOPOLOGY_FILE = 'topology.yaml';
 
 export interface ComponentTopology {
   service: string;
   port: number;
-  metricsPort: number;
+  /** Only where the spec says the image serves metrics. */
+  metricsPort?: number;
   replicas: number;
   pods: string[];
 }
@@ -34,7 +39,7 @@ export function topologyOf(cluster: Cluster, clusterDomain: string): Topology {
     components[c] = {
       service: host,
       port: spec.port ?? COMPONENT_TRAITS[c].defaultPort,
-      metricsPort: spec.metricsPort ?? DEFAULT_METRICS_PORT,
+      ...(spec.metricsPort !== undefined ? { metricsPort: spec.metricsPort } : {}),
       replicas: spec.replicas,
       // A StatefulSet pod's stable name: <sts>-<ordinal>.<headless service>.
       pods: Array.from({ length: spec.replicas }, (_, i) => `${name}-${i}.${host}`),

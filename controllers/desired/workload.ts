@@ -1,19 +1,15 @@
 // What one child object becomes: ServiceAccount, headless Service, StatefulSet and
-// PodDisruptionBudget, plus for the kernel a Role, RoleBinding and its status ConfigMap. Pure
-// functions of the child and what the reconciler found out about its surroundings.
+// PodDisruptionBudget. Pure functions of the child and what the reconciler found out about its
+// surroundings. What runs in the container comes from the child's launch profile
+// (../launch-profiles.ts): nothing is written there that the Engula binary does not read.
 import type { V1EnvVar, V1ResourceRequirements } from '@kubernetes/client-node';
-import { DEFAULT_METRICS_PORT, type ChildObject, type ComponentName, type ImageSpec } from '../../api/v1alpha1/index.ts';
+import { COMPONENTS, type ChildObject, type ComponentName, type ImageSpec, type LaunchProfileName } from '../../api/v1alpha1/index.ts';
 import type { KubeObject } from '../../runtime/index.ts';
-import type { ComponentTraits } from '../components.ts';
+import { COMPONENT_TRAITS, type ComponentTraits } from '../components.ts';
+import { CUSTOM_LAUNCH, DEFAULT_LAUNCH_PROFILE, LAUNCH_PROFILE_ANNOTATION, launchOf, type ComponentLaunch } from '../launch-profiles.ts';
 import { mergePullSecrets } from './child.ts';
 import { canonicalQuantity } from './quantity.ts';
-import { controllerRef, kernelStatusConfigMapName, labelsFor, nameOf, namespaceOf, selectorLabels, topologyConfigMapName } from './meta.ts';
-
-/** Where another component of the same Engula cluster is reached. */
-export interface PeerAddress {
-  service: string;
-  port: number;
-}
+import { controllerRef, labelsFor, nameOf, namespaceOf, selectorLabels } from './meta.ts';
 
 export interface WorkloadInput {
   child: ChildObject;
@@ -22,33 +18,48 @@ export interface WorkloadInput {
   clusterName: string | undefined;
   /** The image after the owner Cluster's defaults (the reconciler refuses to run without one). */
   image: ImageSpec;
-  /** Addresses of the components this one is told about (its dependencies) that exist. */
-  peers: Partial<Record<ComponentName, PeerAddress>>;
-  /** The cluster's DNS domain, for the fully qualified names in environment variables. */
-  clusterDomain: string;
+  /**
+   * The ports the other components of the cluster are configured with, where known (the owner
+   * Cluster's spec, or a standalone child's dependencies); the rest are the defaults.
+   */
+  clusterPorts: Partial<Record<ComponentName, number>>;
 }
 
 export const DATA_VOLUME = 'data';
-export const DATA_PATH = '/var/lib/engula';
-export const TOPOLOGY_VOLUME = 'topology';
-export const TOPOLOGY_DIR = '/etc/engula';
-export const TOPOLOGY_FILE = 'topology.yaml';
 /** The name of the port (on the headless Service and the container) that serves Prometheus metrics. */
 export const METRICS_PORT_NAME = 'metrics';
-export const METRICS_PATH = '/metrics';
+export const DEFAULT_METRICS_PATH = '/metrics';
+
+type LaunchInput = Pick<WorkloadInput, 'child' | 'traits'>;
 
 export function portOf(child: ChildObject, traits: ComponentTraits): number {
   return child.spec.port ?? traits.defaultPort;
 }
 
-export function metricsPortOf(child: ChildObject): number {
-  return child.spec.metricsPort ?? DEFAULT_METRICS_PORT;
+export function profileOf(child: ChildObject): LaunchProfileName {
+  return child.spec.launchProfile ?? DEFAULT_LAUNCH_PROFILE;
 }
 
-/** The prometheus.io annotations asked for by spec.monitoring.scrapeAnnotations, or none. */
-export function scrapeAnnotations(child: ChildObject): Record<string, string> {
-  if (child.spec.monitoring?.scrapeAnnotations !== true) return {};
-  return { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(metricsPortOf(child)), 'prometheus.io/path': METRICS_PATH };
+/** A build the operator does not know, run where the profile has no binary for the component: only what the spec says. */
+const UNKNOWN_BUILD: ComponentLaunch = { command: [], args: [], env: [], dataPath: '/data', writesData: false, apiAccess: false };
+
+/** The launch of the child's component on its line (a component the line lacks is refused by admission unless spec.command is set). */
+export function launchFor(input: LaunchInput): ComponentLaunch {
+  return launchOf(profileOf(input.child), input.traits.component) ?? UNKNOWN_BUILD;
+}
+
+/** Where the pods serve metrics: where the spec says, else where the profile's binary serves them, else nowhere. */
+export function metricsOf(input: LaunchInput): { port: number; path: string } | undefined {
+  const { metricsPort, metricsPath } = input.child.spec;
+  if (metricsPort !== undefined) return { port: metricsPort, path: metricsPath ?? DEFAULT_METRICS_PATH };
+  return launchFor(input).metrics;
+}
+
+/** The prometheus.io annotations asked for by spec.monitoring.scrapeAnnotations, where metrics are served; else none. */
+export function scrapeAnnotations(input: LaunchInput): Record<string, string> {
+  const metrics = metricsOf(input);
+  if (input.child.spec.monitoring?.scrapeAnnotations !== true || !metrics) return {};
+  return { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(metrics.port), 'prometheus.io/path': metrics.path };
 }
 
 export function serviceHost(service: string, namespace: string, clusterDomain: string): string {
@@ -64,13 +75,19 @@ function meta(input: WorkloadInput, name = nameOf(input.child)): KubeObject['met
   };
 }
 
+/** A metrics port on the container and the Service, only where metrics are served. */
+function metricsPorts(input: WorkloadInput): Array<{ name: string; containerPort: number; protocol: string }> {
+  const metrics = metricsOf(input);
+  return metrics ? [{ name: METRICS_PORT_NAME, containerPort: metrics.port, protocol: 'TCP' }] : [];
+}
+
 export function desiredServiceAccount(input: WorkloadInput): KubeObject {
   const pullSecrets = mergePullSecrets(input.child.spec.imagePullSecrets);
   return {
     apiVersion: 'v1',
     kind: 'ServiceAccount',
     metadata: meta(input),
-    automountServiceAccountToken: input.traits.apiAccess,
+    automountServiceAccountToken: launchFor(input).apiAccess,
     ...(pullSecrets ? { imagePullSecrets: pullSecrets } : {}),
   };
 }
@@ -82,13 +99,13 @@ export function desiredHeadlessService(input: WorkloadInput): KubeObject {
     metadata: meta(input),
     spec: {
       clusterIP: 'None',
-      // Peers must find each other while still starting (a kernel waits for journal and storage
-      // before it is Ready), so DNS lists pods before they are Ready.
+      // Peers must find each other while still starting (the fork's kernel dials journal and
+      // storage by these names before it is Ready), so DNS lists pods before they are Ready.
       publishNotReadyAddresses: true,
       selector: selectorLabels(nameOf(input.child), input.traits.component),
       ports: [
         { name: 'service', port: portOf(input.child, input.traits), targetPort: 'service', protocol: 'TCP' },
-        { name: METRICS_PORT_NAME, port: metricsPortOf(input.child), targetPort: METRICS_PORT_NAME, protocol: 'TCP' },
+        ...metricsPorts(input).map(({ name, containerPort }) => ({ name, port: containerPort, targetPort: name, protocol: 'TCP' })),
       ],
     },
   };
@@ -101,36 +118,6 @@ export function desiredPodDisruptionBudget(input: WorkloadInput): KubeObject {
     metadata: meta(input),
     spec: { maxUnavailable: 1, selector: { matchLabels: selectorLabels(nameOf(input.child), input.traits.component) } },
   };
-}
-
-/** The kernel's privileges: read the cluster's Services, Endpoints and Pods; read and write its own status ConfigMap. */
-export function desiredKernelRole(input: WorkloadInput): KubeObject {
-  return {
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'Role',
-    metadata: meta(input),
-    rules: [
-      { apiGroups: [''], resources: ['services', 'endpoints', 'pods'], verbs: ['get', 'list', 'watch'] },
-      // `create` cannot be limited to one name, so the operator creates the ConfigMap and the kernel only writes it.
-      { apiGroups: [''], resources: ['configmaps'], resourceNames: [kernelStatusConfigMapName(nameOf(input.child))], verbs: ['get', 'update', 'patch'] },
-    ],
-  };
-}
-
-export function desiredKernelRoleBinding(input: WorkloadInput): KubeObject {
-  const name = nameOf(input.child);
-  return {
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'RoleBinding',
-    metadata: meta(input),
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
-    subjects: [{ kind: 'ServiceAccount', name, namespace: namespaceOf(input.child) }],
-  };
-}
-
-/** Created empty; its data belongs to the kernel, so the operator's apply never names it. */
-export function desiredKernelStatusConfigMap(input: WorkloadInput): KubeObject {
-  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta(input, kernelStatusConfigMapName(nameOf(input.child))) };
 }
 
 /** Quantities as the apiserver stores them: a number (`cpu: 1`) or another spelling (`0.5`,
@@ -147,94 +134,99 @@ function canonicalQuantities(r: V1ResourceRequirements | undefined): V1ResourceR
   return out;
 }
 
-function fieldEnv(name: string, fieldPath: string): V1EnvVar {
-  return { name, valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath } } };
+/** The configured port of every component of the cluster: the child's own, the known ones, else the defaults. */
+function portsOf(input: WorkloadInput): Record<ComponentName, number> {
+  const out = Object.fromEntries(COMPONENTS.map((c) => [c, input.clusterPorts[c] ?? COMPONENT_TRAITS[c].defaultPort])) as Record<ComponentName, number>;
+  out[input.traits.component] = portOf(input.child, input.traits);
+  return out;
 }
 
-/** Variables the operator sets; the spec's own env comes after them, so a user's entry wins. */
+/** The variables the profile says the binary reads; the spec's own env comes after them, so a user's entry wins. */
 export function componentEnv(input: WorkloadInput): V1EnvVar[] {
-  const ns = namespaceOf(input.child);
-  const env: V1EnvVar[] = [
-    fieldEnv('POD_NAME', 'metadata.name'),
-    fieldEnv('POD_NAMESPACE', 'metadata.namespace'),
-    { name: 'ENGULA_COMPONENT', value: input.traits.component },
-  ];
-  if (input.clusterName) env.push({ name: 'ENGULA_CLUSTER', value: input.clusterName });
-  for (const [component, variable] of Object.entries(input.traits.addressEnv) as Array<[ComponentName, string]>) {
-    const peer = input.peers[component];
-    if (peer) env.push({ name: variable, value: `${serviceHost(peer.service, ns, input.clusterDomain)}:${peer.port}` });
-  }
+  const ports = portsOf(input);
+  const env = launchFor(input).env.map((e): V1EnvVar => {
+    if ('fieldPath' in e) return { name: e.name, valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: e.fieldPath } } };
+    if ('portOf' in e) return { name: e.name, value: String(ports[e.portOf]) };
+    // The fork's kernel dials <kubecluster>-journal: the Cluster's metadata.name, which names its children.
+    if ('clusterName' in e) return { name: e.name, value: input.clusterName ?? nameOf(input.child) };
+    return { name: e.name, value: e.value };
+  });
   const own = new Set((input.child.spec.env ?? []).map((e) => e.name));
-  return [...env.filter((e) => !own.has(e.name)), ...(input.child.spec.env ?? [])];
+  return [...env.filter((e) => !own.has(e.name)), ...structuredClone(input.child.spec.env ?? [])];
 }
 
-/**
- * The command mirrors the original operator's `engula <component> --addr ...`; the addresses of
- * the dependencies arrive as $(VAR) references the kubelet expands from the environment.
- */
-export function componentArgs(input: WorkloadInput): string[] {
-  const args = [input.traits.component, `--addr=0.0.0.0:${portOf(input.child, input.traits)}`, `--metrics-addr=0.0.0.0:${metricsPortOf(input.child)}`, `--topology=${TOPOLOGY_DIR}/${TOPOLOGY_FILE}`];
-  if (input.child.spec.volume) args.push(`--data-dir=${DATA_PATH}`);
-  for (const [component, variable] of Object.entries(input.traits.addressEnv) as Array<[ComponentName, string]>) {
-    if (input.peers[component]) args.push(`--${component}=$(${variable})`);
-  }
-  return args;
+/** The container's command and args: the profile's, each replaced by spec.command or spec.args when given. */
+export function componentCommand(input: LaunchInput): { command: string[]; args: string[]; custom: boolean } {
+  const launch = launchFor(input);
+  const port = String(portOf(input.child, input.traits));
+  const fill = (arg: string): string => arg.replaceAll('{port}', port).replaceAll('{data}', launch.dataPath);
+  const { command, args } = input.child.spec;
+  return {
+    command: command ? [...command] : [...launch.command],
+    args: args ? [...args] : launch.args.map(fill),
+    custom: command !== undefined || args !== undefined,
+  };
 }
 
 export function desiredStatefulSet(input: WorkloadInput): KubeObject {
   const { child, traits } = input;
   const name = nameOf(child);
   const spec = child.spec;
+  const launch = launchFor(input);
+  const run = componentCommand(input);
   const selector = selectorLabels(name, traits.component);
   const podLabels = labelsFor(name, traits.component, input.clusterName);
   // The user's own podAnnotations win over the scrape annotations of the same name.
-  const annotations = { ...scrapeAnnotations(child), ...structuredClone(spec.podAnnotations ?? {}) };
+  const annotations = { ...scrapeAnnotations(input), ...structuredClone(spec.podAnnotations ?? {}) };
   const volumes: Record<string, unknown>[] = [];
   const mounts: Record<string, unknown>[] = [];
-  // Mounted as a folder, not with subPath: only then does the kubelet update the file when the
-  // topology changes (a scale), without restarting the pod.
-  volumes.push({ name: TOPOLOGY_VOLUME, configMap: { name: topologyConfigMapName(input.clusterName ?? name), optional: true } });
-  mounts.push({ name: TOPOLOGY_VOLUME, mountPath: TOPOLOGY_DIR, readOnly: true });
   const claimTemplates: Record<string, unknown>[] = [];
   if (spec.volume?.spec) {
     claimTemplates.push({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: DATA_VOLUME, labels: selector }, spec: quantitiesInClaim(spec.volume.spec) });
-    mounts.push({ name: DATA_VOLUME, mountPath: DATA_PATH });
+    mounts.push({ name: DATA_VOLUME, mountPath: launch.dataPath });
   } else if (spec.volume?.source) {
     volumes.push({ name: DATA_VOLUME, persistentVolumeClaim: structuredClone(spec.volume.source) });
-    mounts.push({ name: DATA_VOLUME, mountPath: DATA_PATH });
+    mounts.push({ name: DATA_VOLUME, mountPath: launch.dataPath });
+  } else if (launch.writesData) {
+    // The binary writes there whatever the spec says; without a volume its data lives as long as the pod.
+    volumes.push({ name: DATA_VOLUME, emptyDir: {} });
+    mounts.push({ name: DATA_VOLUME, mountPath: launch.dataPath });
   }
   const resources = canonicalQuantities(spec.resource);
   const container: Record<string, unknown> = {
     name: traits.component,
     image: input.image.name,
     imagePullPolicy: input.image.pullPolicy ?? 'IfNotPresent',
-    command: ['engula'],
-    args: componentArgs(input),
-    ports: [
-      { name: 'service', containerPort: portOf(child, traits), protocol: 'TCP' },
-      { name: METRICS_PORT_NAME, containerPort: metricsPortOf(child), protocol: 'TCP' },
-    ],
+    command: run.command,
+    ...(run.args.length > 0 ? { args: run.args } : {}),
+    ports: [{ name: 'service', containerPort: portOf(child, traits), protocol: 'TCP' }, ...metricsPorts(input)],
     env: componentEnv(input),
+    // No Engula v0.2 binary serves HTTP or a gRPC health service: the service port accepting
+    // connections is the only readiness it can show.
     readinessProbe: { tcpSocket: { port: 'service' }, periodSeconds: 10 },
-    volumeMounts: mounts,
+    ...(mounts.length > 0 ? { volumeMounts: mounts } : {}),
     ...(resources ? { resources } : {}),
   };
   const podSpec: Record<string, unknown> = {
     serviceAccountName: name,
-    automountServiceAccountToken: traits.apiAccess,
-    // Engula flushes its log on shutdown; the original operator gave it a minute.
+    automountServiceAccountToken: launch.apiAccess,
+    // zojw/engula-operator resource/statefulset.go gives Engula a minute to stop.
     terminationGracePeriodSeconds: 60,
     containers: [container],
-    volumes,
+    ...(volumes.length > 0 ? { volumes } : {}),
     ...(spec.nodeSelector ? { nodeSelector: structuredClone(spec.nodeSelector) } : {}),
     ...(spec.tolerations ? { tolerations: structuredClone(spec.tolerations) } : {}),
     ...(spec.affinity ? { affinity: structuredClone(spec.affinity) } : {}),
     ...(spec.topologySpreadConstraints ? { topologySpreadConstraints: structuredClone(spec.topologySpreadConstraints) } : {}),
   };
+  const metadata = meta(input);
+  // Which launch the pods run, for people and for the suite's launch check; on the StatefulSet
+  // itself, not its pod template, so it restarts nothing.
+  metadata.annotations = { [LAUNCH_PROFILE_ANNOTATION]: run.custom ? CUSTOM_LAUNCH : profileOf(child) };
   return {
     apiVersion: 'apps/v1',
     kind: 'StatefulSet',
-    metadata: meta(input),
+    metadata,
     spec: {
       serviceName: name,
       replicas: spec.replicas,

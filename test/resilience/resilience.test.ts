@@ -42,7 +42,7 @@ function clusterYaml(name: string, s: Spec): string {
     apiVersion: 'cluster.engula.io/v1alpha1',
     kind: 'Cluster',
     metadata: { name },
-    spec: { name, image: { name: 'engula/engula:v0.3' }, journal: { replicas: 1 }, storage: { replicas: 1 }, kernel: { replicas: s.kernel }, engine: { replicas: s.engine } },
+    spec: { name, image: { name: 'uhub.service.ucloud.cn/zojw/engula:0.9' }, journal: { replicas: 1 }, storage: { replicas: 1 }, kernel: { replicas: s.kernel }, engine: { replicas: s.engine } },
   });
 }
 

@@ -16,7 +16,7 @@ export function clusterObject(name = 'demo', namespace = 'ns', spec: JsonObject 
     metadata: { name, namespace, uid: `uid-${name}` },
     spec: {
       name,
-      image: { name: 'engula/engula:v0.3' },
+      image: { name: 'uhub.service.ucloud.cn/zojw/engula:0.9' },
       journal: { replicas: 3 },
       storage: { replicas: 3 },
       kernel: { replicas: 1 },

@@ -130,7 +130,7 @@ export function scalePath(ns: string, cluster: string, component: string): strin
 }
 
 export function clusterManifest(name: string, replicas: { journal?: number; storage?: number; kernel?: number; engine?: number } = {}, extra: Record<string, unknown> = {}): string {
-  const spec: Record<string, unknown> = { name, image: { name: 'engula/engula:v0.3' }, ...extra };
+  const spec: Record<string, unknown> = { name, image: { name: 'uhub.service.ucloud.cn/zojw/engula:0.9' }, ...extra };
   for (const c of ['journal', 'storage', 'kernel', 'engine'] as const) {
     const r = replicas[c] ?? 1;
     if (r >= 0) spec[c] = { replicas: r };

@@ -1,6 +1,6 @@
 // The Cluster spec: one Engula cluster, written by a person, from which the children are made.
 import { COMPONENTS, STATEFUL_COMPONENTS, type ComponentName } from '../kinds.ts';
-import { componentSpec, imageSpec } from './component.ts';
+import { componentSpec, imageSpec, launchProfile, launchRule } from './component.ts';
 import { imagePullSecrets } from './core.ts';
 import { monitoringSpec } from './monitoring.ts';
 import { bool, celRule, named, obj, str, type CelRule } from './schema.ts';
@@ -51,6 +51,7 @@ export const clusterSpec = named(
         ],
       }),
       image: imageSpec('The image every component runs unless its own spec gives one.'),
+      launchProfile,
       imagePullSecrets: imagePullSecrets("every component's"),
       paused: bool(
         'Stops the operator from changing anything for this cluster and its components; status is still reported. ' +
@@ -68,7 +69,10 @@ export const clusterSpec = named(
     },
     {
       required: ['name', 'image'],
-      'x-kubernetes-validations': STATEFUL_COMPONENTS.map(scaleDownRule),
+      'x-kubernetes-validations': [
+        ...STATEFUL_COMPONENTS.map(scaleDownRule),
+        ...COMPONENTS.flatMap((c) => launchRule(c, `self.${c}`) ?? []),
+      ],
     },
   ),
 );

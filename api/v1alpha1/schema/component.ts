@@ -1,12 +1,12 @@
 // The component spec: what a Cluster says about one of journal/storage/kernel/engine, and (plus
 // clusterName) the spec of the child object that runs it.
-import { DEFAULT_METRICS_PORT, KINDS, MIN_REPLICAS, COMPONENT_KINDS, type ComponentName } from '../kinds.ts';
+import { KINDS, LAUNCH_PROFILE_COMPONENTS, LAUNCH_PROFILES, MIN_REPLICAS, COMPONENT_KINDS, type ComponentName, type LaunchProfileName } from '../kinds.ts';
 import {
   affinity, envVar, imagePullSecrets, persistentVolumeClaimSpec, persistentVolumeClaimVolumeSource, resourceRequirements,
   topologySpreadConstraint, toleration,
 } from './core.ts';
 import { monitoringSpec } from './monitoring.ts';
-import { celRule, int32, list, named, obj, str, stringMap, type Schema } from './schema.ts';
+import { celRule, int32, list, named, obj, str, stringMap, type CelRule, type Schema } from './schema.ts';
 import { deepEqual, has, isObject } from './values.ts';
 
 export const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'] as const;
@@ -17,7 +17,7 @@ export const imageSpec = (description: string): Schema =>
     obj(
       description,
       {
-        name: str('The container image, with a tag or digest, e.g. engula/engula:v0.3.', { minLength: 1 }),
+        name: str('The container image, with a tag or digest, e.g. uhub.service.ucloud.cn/zojw/engula:0.9.', { minLength: 1 }),
         pullPolicy: str('When the kubelet pulls the image: Always, IfNotPresent or Never. Default IfNotPresent.', {
           enum: PULL_POLICIES,
           default: 'IfNotPresent',
@@ -88,10 +88,25 @@ function componentProperties(component: ComponentName): Record<string, Schema> {
       ...portRange,
       default: KINDS[COMPONENT_KINDS[component]].defaultPort,
     }),
-    metricsPort: int32(`The port that serves Prometheus metrics at /metrics. Default ${DEFAULT_METRICS_PORT}; must differ from port.`, {
-      ...portRange,
-      default: DEFAULT_METRICS_PORT,
-    }),
+    metricsPort: int32(
+      'The port on which your image serves Prometheus metrics, if it does: setting it says so. No Engula line the ' +
+        'operator knows serves metrics (docs/engula-versions.md), so there is no default, no metrics port is opened ' +
+        'and no ServiceMonitor is made without it. Must differ from port.',
+      portRange,
+    ),
+    metricsPath: str('The HTTP path of the metrics on metricsPort. Default /metrics.', { pattern: '^/', maxLength: 256 }),
+    command: list(
+      "Replaces the launch profile's command (the binary, /bin/engula): for an Engula build the operator does not know. " +
+        'Passed to the container as given; $(VAR) references are expanded by the kubelet.',
+      str('One argument.'),
+      { 'x-kubernetes-list-type': 'atomic', minItems: 1 },
+    ),
+    args: list(
+      "Replaces the launch profile's arguments (e.g. `journal run 0.0.0.0:24570 --file /data`): for an Engula build the " +
+        'operator does not know. Passed to the container as given.',
+      str('One argument.'),
+      { 'x-kubernetes-list-type': 'atomic' },
+    ),
     resource: resourceRequirements,
     volume: volumeSpec,
     persistentVolumeClaimRetentionPolicy: claimRetentionPolicy,
@@ -108,6 +123,47 @@ function componentProperties(component: ComponentName): Record<string, Schema> {
     }),
   };
 }
+
+/** The profiles that have no binary for `component`. */
+function profilesWithout(component: ComponentName): LaunchProfileName[] {
+  return LAUNCH_PROFILES.filter((p) => !LAUNCH_PROFILE_COMPONENTS[p].includes(component));
+}
+
+/**
+ * A component the chosen Engula line has no binary for is refused, not left to crash, unless
+ * command says what to run. `at` is where the component's spec sits in the object the rule is on:
+ * `self` on a child, `self.<component>` on a Cluster; launchProfile is a sibling of it there.
+ */
+export function launchRule(component: ComponentName, at: 'self' | `self.${ComponentName}`): CelRule | undefined {
+  const missing = profilesWithout(component);
+  if (missing.length === 0) return undefined;
+  const quoted = missing.map((p) => `'${p}'`).join(', ');
+  const field = at === 'self' ? 'spec' : `spec.${component}`;
+  return celRule(
+    {
+      rule: `${at === 'self' ? '' : `!has(${at}) || `}has(${at}.command) || !has(self.launchProfile) || !(self.launchProfile in [${quoted}])`,
+      message:
+        `launchProfile ${missing.join(' or ')} has no ${component} binary (${missing.map((p) => `${p} runs ${LAUNCH_PROFILE_COMPONENTS[p].join(' and ')}`).join('; ')}): ` +
+        `remove ${field}, choose launchProfile v0.2-kube-dns, or set ${field}.command (and args) for a build that has one`,
+      fieldPath: '.launchProfile',
+      reason: 'FieldValueInvalid',
+    },
+    (self) => {
+      if (!isObject(self)) return true;
+      const spec = at === 'self' ? self : self[component];
+      if (!isObject(spec) || spec.command !== undefined) return true;
+      return typeof self.launchProfile !== 'string' || !(missing as string[]).includes(self.launchProfile);
+    },
+  );
+}
+
+export const launchProfile = str(
+  'The Engula line the pods run, which decides their command line, environment and data path ' +
+    '(docs/engula-versions.md): v0.2-kube-dns (default), the kube-dns fork of Engula v0.2 that the original ' +
+    'engula-operator deploys (image uhub.service.ucloud.cn/zojw/engula:0.9), all four components; v0.2.0, upstream ' +
+    'Engula v0.2.0, journal and storage only. Changing it restarts the pods. For another build, set command and args per component.',
+  { enum: LAUNCH_PROFILES, default: LAUNCH_PROFILES[0] },
+);
 
 const componentRules = [
   celRule(
@@ -156,6 +212,7 @@ export function childSpec(component: ComponentName): Schema {
             'object the cluster name its pods join. Can be set once and never changed.',
           { maxLength: 63 },
         ),
+        launchProfile,
         monitoring: monitoringSpec,
         ...componentProperties(component),
       },
@@ -163,6 +220,7 @@ export function childSpec(component: ComponentName): Schema {
         required: ['replicas'],
         'x-kubernetes-validations': [
           ...componentRules,
+          ...[launchRule(component, 'self') ?? []].flat(),
           celRule(
             {
               rule: '!has(oldSelf.clusterName) || (has(self.clusterName) && self.clusterName == oldSelf.clusterName)',

@@ -5,8 +5,9 @@ import { bool, named, obj } from './schema.ts';
 export const monitoringSpec = named(
   'MonitoringSpec',
   obj(
-    'Prometheus monitoring of the component pods, which always serve metrics at /metrics on the port named ' +
-      '"metrics" (metricsPort). On a Cluster it is given to every component; a standalone child sets its own.',
+    'Prometheus monitoring of the component pods, for images that serve metrics: a component is scraped only where ' +
+      'its metricsPort says where (no Engula line the operator knows serves any). On a Cluster it is given to every ' +
+      'component; a standalone child sets its own.',
     {
       enabled: bool(
         'Creates one ServiceMonitor (monitoring.coreos.com/v1) per component, named like the child, when the ' +

@@ -46,7 +46,7 @@ describe('the CRDs on a real apiserver', () => {
     assert.deepEqual(
       [spec.image, spec.paused, spec.allowScaleDown, spec.journal, spec.kernel],
       [
-        { name: 'engula/engula:v0.3', pullPolicy: 'IfNotPresent' },
+        { name: 'uhub.service.ucloud.cn/zojw/engula:0.9', pullPolicy: 'IfNotPresent' },
         false,
         false,
         { replicas: 1, port: 24570, metricsPort: 9090 },

@@ -14,7 +14,7 @@ kind: Cluster
 metadata: { name: order, namespace: ${ns} }
 spec:
   name: order
-  image: { name: engula/engula:v0.3 }
+  image: { name: uhub.service.ucloud.cn/zojw/engula:0.9 }
   journal:
     replicas: 1
     nodeSelector: { engula-test/no-such-node: "true" }
@@ -99,7 +99,7 @@ kind: Journal
 metadata: { name: lone-journal }
 spec:
   replicas: 1
-  image: { name: engula/engula:v0.3 }
+  image: { name: uhub.service.ucloud.cn/zojw/engula:0.9 }
 `,
     });
     await waitFor('standalone journal Ready', async () => conditionOf(await getJson<Obj>(ns, 'journal', 'lone-journal'), 'Ready')?.status === 'True', { timeoutMs: 60_000 });

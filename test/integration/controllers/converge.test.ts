@@ -151,7 +151,7 @@ kind: Cluster
 metadata: {name: gone}
 spec:
   name: gone
-  image: {name: engula/engula:v0.3}
+  image: {name: uhub.service.ucloud.cn/zojw/engula:0.9}
   journal: {replicas: 2, ${volume.slice(1, -1)}}
   storage: {replicas: 2, ${volume.slice(1, -1)}}
   kernel: {replicas: 1}

@@ -12,7 +12,7 @@ kind: Cluster
 metadata: { name: drift, namespace: ${ns} }
 spec:
   name: drift
-  image: { name: engula/engula:v0.3 }
+  image: { name: uhub.service.ucloud.cn/zojw/engula:0.9 }
   journal: { replicas: 1 }
   storage: { replicas: 1 }
   kernel: { replicas: 1 }
@@ -48,7 +48,7 @@ describe('drift is put back; pause stops writes', () => {
     await kubectlOk(['-n', ns, 'patch', 'statefulset', 'drift-engine', '--type=merge', '-p', '{"spec":{"replicas":5,"template":{"spec":{"containers":[{"name":"engine","image":"busybox"}]}}}}']);
     await waitFor('replicas and image put back', async () => {
       const sts = await getJson<Sts>(ns, 'statefulset', 'drift-engine');
-      return sts?.spec.replicas === 2 && sts.spec.template.spec.containers[0]?.image === 'engula/engula:v0.3';
+      return sts?.spec.replicas === 2 && sts.spec.template.spec.containers[0]?.image === 'uhub.service.ucloud.cn/zojw/engula:0.9';
     }, { timeoutMs: 10_000, intervalMs: 100 });
     t.diagnostic(`edited StatefulSet restored in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   });

@@ -17,7 +17,7 @@ kind: Cluster
 metadata: { name: ${name} }
 spec:
   name: ${name}
-  image: { name: engula/engula:v0.3 }
+  image: { name: uhub.service.ucloud.cn/zojw/engula:0.9 }
   journal: { replicas: 1, volume: { spec: { accessModes: [ReadWriteOnce], resources: { requests: { storage: 1Gi } } } } }
   storage: { replicas: 1 }
   kernel: { replicas: 1 }

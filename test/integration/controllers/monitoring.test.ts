@@ -31,7 +31,7 @@ kind: Cluster
 metadata: { name: mon }
 spec:
   name: mon
-  image: { name: engula/engula:v0.3 }
+  image: { name: uhub.service.ucloud.cn/zojw/engula:0.9 }
   monitoring: { enabled: true }
   journal: { replicas: 1 }
   storage: { replicas: 1 }

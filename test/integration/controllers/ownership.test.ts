@@ -23,12 +23,12 @@ const CLUSTER = {
   metadata: { name: 'owned' },
   spec: {
     name: 'owned',
-    image: { name: 'engula/engula:v0.3', pullPolicy: 'Always' },
+    image: { name: 'uhub.service.ucloud.cn/zojw/engula:0.9', pullPolicy: 'Always' },
     imagePullSecrets: [{ name: 'cluster-regcred' }, { name: 'shared' }],
     journal: {
       replicas: 1,
       // No pullPolicy under a Cluster image that has one.
-      image: { name: 'engula/engula:v0.3-journal' },
+      image: { name: 'uhub.service.ucloud.cn/zojw/engula:0.9-journal' },
       imagePullSecrets: [{ name: 'shared' }, { name: 'journal-regcred' }],
       resource: { requests: { cpu: '0.5', memory: '1024Mi' }, limits: { cpu: 1, memory: '1.5Gi' } },
       env: [{ name: 'EMPTY', value: '' }, { name: 'LOG_LEVEL', value: 'debug' }],
@@ -76,11 +76,11 @@ describe('a Cluster with pull secrets at both levels converges with webhooks on,
 
     const journal = (await getJson<Child>(ns, 'journal', 'owned-journal'))!;
     assert.deepEqual(journal.spec.imagePullSecrets, [{ name: 'cluster-regcred' }, { name: 'shared' }, { name: 'journal-regcred' }]);
-    assert.equal(journal.spec.image?.name, 'engula/engula:v0.3-journal');
+    assert.equal(journal.spec.image?.name, 'uhub.service.ucloud.cn/zojw/engula:0.9-journal');
     assert.ok(journal.spec.image?.pullPolicy, 'the pull policy is filled in');
     assert.deepEqual(journal.spec.env, CLUSTER.spec.journal.env, 'the empty env value is kept');
     const storage = (await getJson<Child>(ns, 'storage', 'owned-storage'))!;
-    assert.deepEqual(storage.spec.image, { name: 'engula/engula:v0.3', pullPolicy: 'Always' }, 'the inherited image, with the Cluster\'s pullPolicy');
+    assert.deepEqual(storage.spec.image, { name: 'uhub.service.ucloud.cn/zojw/engula:0.9', pullPolicy: 'Always' }, 'the inherited image, with the Cluster\'s pullPolicy');
     const sa = (await getJson<{ imagePullSecrets?: Array<{ name: string }> }>(ns, 'serviceaccount', 'owned-storage'))!;
     assert.deepEqual(sa.imagePullSecrets, [{ name: 'cluster-regcred' }, { name: 'shared' }, { name: 'storage-regcred' }]);
     assert.doesNotMatch(operator.log(), /denied the request/, 'no write of the operator was refused by its own webhook');

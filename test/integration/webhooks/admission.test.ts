@@ -61,7 +61,7 @@ const cluster = (spec: Record<string, unknown> = {}) => ({
   apiVersion: API,
   kind: 'Cluster',
   metadata: { name: 'demo' },
-  spec: { name: 'demo', image: { name: 'engula/engula:v0.3' }, journal: { replicas: 3 }, storage: { replicas: 3 }, kernel: { replicas: 1 }, engine: { replicas: 2 }, ...spec },
+  spec: { name: 'demo', image: { name: 'uhub.service.ucloud.cn/zojw/engula:0.9' }, journal: { replicas: 3 }, storage: { replicas: 3 }, kernel: { replicas: 1 }, engine: { replicas: 2 }, ...spec },
 });
 
 describe('admission through kube-apiserver', { concurrency: false }, () => {
@@ -108,7 +108,7 @@ describe('admission through kube-apiserver', { concurrency: false }, () => {
       metadata: { name: 'owner' },
       spec: {
         name: 'owner',
-        image: { name: 'engula/engula:v0.3' },
+        image: { name: 'uhub.service.ucloud.cn/zojw/engula:0.9' },
         imagePullSecrets: [{ name: 'cluster-regcred' }, { name: 'shared' }],
         journal: {
           replicas: 3,
@@ -133,7 +133,7 @@ describe('admission through kube-apiserver', { concurrency: false }, () => {
       for (const ns of [on, off]) {
         const child = await storedChild(ns);
         assert.deepEqual(child.spec.imagePullSecrets, [{ name: 'cluster-regcred' }, { name: 'shared' }, { name: 'journal-regcred' }]);
-        assert.deepEqual(child.spec.image, { name: 'engula/engula:v0.3', pullPolicy: 'IfNotPresent' });
+        assert.deepEqual(child.spec.image, { name: 'uhub.service.ucloud.cn/zojw/engula:0.9', pullPolicy: 'IfNotPresent' });
         const r = await writeAsOperator(ns, child);
         assert.equal(r.code, 0, `the controller's own child was refused in ${ns === on ? 'the webhook namespace' : 'the plain namespace'}: ${r.stderr}`);
       }
@@ -146,7 +146,7 @@ describe('admission through kube-apiserver', { concurrency: false }, () => {
 
     const edit = (patch: object) => (ns: string) => kubectl(['patch', '-n', ns, 'journal', 'owner-journal', '--type', 'merge', '-p', JSON.stringify(patch)]);
     /** The Cluster's values for the journal, none of which a refusal may repeat. */
-    const CLUSTER_VALUES = ['cluster-regcred', 'journal-regcred', 'engula/engula:v0.3', 's3cr3t', '1024Mi', 'sets this field to'];
+    const CLUSTER_VALUES = ['cluster-regcred', 'journal-regcred', 'uhub.service.ucloud.cn/zojw/engula:0.9', 's3cr3t', '1024Mi', 'sets this field to'];
     const assertNoClusterValue = (stderr: string) => {
       for (const v of CLUSTER_VALUES) assert.ok(!stderr.includes(v), `the refusal repeats ${JSON.stringify(v)}: ${stderr}`);
     };

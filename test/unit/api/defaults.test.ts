@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { applyDefaults, DEFAULT_METRICS_PORT, KINDS, type Cluster, type Journal } from '../../../api/v1alpha1/index.ts';
+import { applyDefaults, KINDS, type Cluster, type Journal } from '../../../api/v1alpha1/index.ts';
 
 describe('applyDefaults', () => {
   const minimal: Cluster = {
@@ -9,7 +9,7 @@ describe('applyDefaults', () => {
     metadata: { name: 'c' },
     spec: {
       name: 'c',
-      image: { name: 'engula/engula:v0.3' },
+      image: { name: 'uhub.service.ucloud.cn/zojw/engula:0.9' },
       journal: { replicas: 1 },
       storage: { replicas: 1 },
       kernel: { replicas: 1, image: { name: 'other' } },
@@ -27,7 +27,8 @@ describe('applyDefaults', () => {
     assert.equal(d.spec.storage?.port, KINDS.Storage.defaultPort);
     assert.equal(d.spec.kernel?.port, KINDS.Kernel.defaultPort);
     assert.equal(d.spec.engine?.port, 1234, 'a given value stays');
-    assert.equal(d.spec.journal?.metricsPort, DEFAULT_METRICS_PORT);
+    assert.equal(d.spec.journal?.metricsPort, undefined, 'no metrics port unless the image is said to serve metrics');
+    assert.equal(d.spec.launchProfile, 'v0.2-kube-dns', "the original operator's Engula line");
   });
 
   it('does not create objects the user left out, nor change its input', () => {
@@ -46,7 +47,7 @@ describe('applyDefaults', () => {
 
   it('defaults a child with its component\'s port', () => {
     const j: Journal = { apiVersion: 'cluster.engula.io/v1alpha1', kind: 'Journal', metadata: { name: 'j' }, spec: { replicas: 1 } };
-    assert.deepEqual(applyDefaults('Journal', j).spec, { replicas: 1, port: 24570, metricsPort: 9090 });
+    assert.deepEqual(applyDefaults('Journal', j).spec, { replicas: 1, port: 24570, launchProfile: 'v0.2-kube-dns' });
     assert.equal(applyDefaults('Engine', { ...j, kind: 'Engine' }).spec.port, 24568);
   });
 });

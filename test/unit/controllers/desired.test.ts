@@ -6,8 +6,7 @@ import { type ChildObject, type Cluster, type Kernel } from '../../../api/v1alph
 import { isSubset, type KubeObject } from '../../../runtime/index.ts';
 import { COMPONENT_TRAITS } from '../../../controllers/components.ts';
 import {
-  aggregateClusterStatus, childStatusFrom, desiredChild, desiredHeadlessService, desiredKernelRole, desiredKernelRoleBinding, desiredPodDisruptionBudget,
-  desiredServiceAccount, desiredStatefulSet, desiredTopologyConfigMap, labelsFor, selectorLabels, topologyOf, type WorkloadInput,
+  aggregateClusterStatus, childStatusFrom, desiredChild, desiredHeadlessService, desiredPodDisruptionBudget, desiredServiceAccount, desiredStatefulSet, desiredTopologyConfigMap, labelsFor, selectorLabels, topologyOf, type WorkloadInput,
 } from '../../../controllers/desired/index.ts';
 
 const NOW = '2026-01-01T00:00:00Z';
@@ -31,8 +30,7 @@ function kernelInput(overrides: Partial<WorkloadInput> = {}): WorkloadInput {
     traits: COMPONENT_TRAITS.kernel,
     clusterName: 'full',
     image: child.spec.image!,
-    peers: { journal: { service: 'full-journal', port: 24570 }, storage: { service: 'full-storage', port: 24569 } },
-    clusterDomain: 'cluster.local',
+    clusterPorts: { journal: 24570, storage: 24569, kernel: 24567, engine: 24568 },
     ...overrides,
   };
 }
@@ -48,7 +46,7 @@ describe('desiredChild', () => {
       { apiVersion: 'cluster.engula.io/v1alpha1', kind: 'Cluster', name: 'full', uid: 'cluster-uid', controller: true, blockOwnerDeletion: true },
     ]);
     assert.equal(journal.spec.clusterName, 'full');
-    assert.deepEqual(journal.spec.image, { name: 'engula/engula:v0.3', pullPolicy: 'IfNotPresent' });
+    assert.deepEqual(journal.spec.image, { name: 'uhub.service.ucloud.cn/zojw/engula:0.9', pullPolicy: 'IfNotPresent' });
     assert.deepEqual(journal.spec.imagePullSecrets, [{ name: 'engula-registry' }]);
     assert.equal(journal.spec.replicas, 3);
     assert.deepEqual(journal.spec.volume, cluster.spec.journal?.volume);
@@ -58,7 +56,7 @@ describe('desiredChild', () => {
     const cluster = fullCluster();
     cluster.spec.kernel!.imagePullSecrets = [{ name: 'kernel-only' }, { name: 'engula-registry' }];
     const kernel = desiredChild(cluster, 'kernel')!;
-    assert.deepEqual(kernel.spec.image, { name: 'engula/engula:v0.3', pullPolicy: 'Always' });
+    assert.deepEqual(kernel.spec.image, { name: 'uhub.service.ucloud.cn/zojw/engula:0.9', pullPolicy: 'Always' });
     assert.deepEqual(kernel.spec.imagePullSecrets, [{ name: 'engula-registry' }, { name: 'kernel-only' }]);
   });
 
@@ -70,29 +68,25 @@ describe('desiredChild', () => {
 });
 
 describe('workload builders', () => {
-  it('ServiceAccount: pull secrets; a token only for the kernel', () => {
+  it('ServiceAccount: pull secrets; no token, as no Engula line calls the Kubernetes API', () => {
     const kernel = desiredServiceAccount(kernelInput());
-    assert.equal(kernel.automountServiceAccountToken, true);
+    assert.equal(kernel.automountServiceAccountToken, false);
     assert.deepEqual(kernel.imagePullSecrets, [{ name: 'engula-registry' }]);
-    const journalChild = desiredChild(fullCluster(), 'journal')!;
-    journalChild.metadata!.uid = 'j';
-    const journal = desiredServiceAccount({ ...kernelInput(), child: journalChild, traits: COMPONENT_TRAITS.journal, peers: {} });
-    assert.equal(journal.automountServiceAccountToken, false);
   });
 
-  it('headless Service with named service and metrics ports, listing not-ready pods', () => {
-    const svc = desiredHeadlessService(kernelInput());
+  it('headless Service: the service port only, as the image serves no metrics; a metrics port once the spec states one', () => {
+    const input = kernelInput();
+    const svc = desiredHeadlessService(input);
     assert.equal(get(svc, 'spec.clusterIP'), 'None');
     assert.equal(get(svc, 'spec.publishNotReadyAddresses'), true);
     assert.deepEqual(get(svc, 'spec.selector'), selectorLabels('full-kernel', 'kernel'));
-    assert.deepEqual(
-      get<Array<{ name: string; port: number }>>(svc, 'spec.ports').map((p) => [p.name, p.port]),
-      [['service', 24567], ['metrics', 9090]],
-    );
+    assert.deepEqual(get<Array<{ name: string; port: number }>>(svc, 'spec.ports').map((p) => [p.name, p.port]), [['service', 24567]]);
     assert.deepEqual(svc.metadata.ownerReferences?.[0]?.uid, 'kernel-uid');
+    input.child.spec.metricsPort = 9100;
+    assert.deepEqual(get<Array<{ name: string; port: number }>>(desiredHeadlessService(input), 'spec.ports').map((p) => [p.name, p.port]), [['service', 24567], ['metrics', 9100]]);
   });
 
-  it('StatefulSet: service name, labels, image, ports, env, volumes, retention, scheduling', () => {
+  it('StatefulSet: service name, labels, image, ports, env, volumes, retention', () => {
     const input = kernelInput();
     const sts = desiredStatefulSet(input);
     assert.equal(get(sts, 'spec.serviceName'), 'full-kernel');
@@ -103,47 +97,63 @@ describe('workload builders', () => {
     assert.deepEqual(get(desiredStatefulSet(input), 'spec.persistentVolumeClaimRetentionPolicy'), { whenDeleted: 'Delete', whenScaled: 'Retain' });
     const labels = get<Record<string, string>>(sts, 'spec.template.metadata.labels');
     assert.deepEqual(labels, labelsFor('full-kernel', 'kernel', 'full'));
-    for (const k of ['name', 'instance', 'component', 'part-of', 'managed-by']) assert.ok(labels[`app.kubernetes.io/${k}`], k);
+    assert.equal((sts.metadata.annotations ?? {})['cluster.engula.io/launch-profile'], 'v0.2-kube-dns');
     assert.equal(get(sts, 'spec.template.spec.serviceAccountName'), 'full-kernel');
+    assert.equal(get(sts, 'spec.template.spec.automountServiceAccountToken'), false);
     const container = get<Array<Record<string, unknown>>>(sts, 'spec.template.spec.containers')[0]!;
-    assert.equal(container.image, 'engula/engula:v0.3');
+    assert.equal(container.image, 'uhub.service.ucloud.cn/zojw/engula:0.9');
     assert.equal(container.imagePullPolicy, 'Always');
-    assert.deepEqual(container.command, ['engula']);
-    assert.equal((container.args as string[])[0], 'kernel');
-    assert.ok((container.args as string[]).includes('--journal=$(ENGULA_JOURNAL_ADDR)'));
+    assert.deepEqual(container.command, ['/bin/engula']);
+    assert.deepEqual(container.args, ['kernel', 'run', '--journal', '0.0.0.0:9999', '--storage', '0.0.0.0:9999', '0.0.0.0:24567', '--kube', '/data/kernel']);
+    assert.deepEqual(container.ports, [{ name: 'service', containerPort: 24567, protocol: 'TCP' }]);
     assert.deepEqual(container.resources, { requests: { cpu: '250m', memory: '256Mi' } });
-    const env = container.env as Array<{ name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }>;
-    assert.equal(env.find((e) => e.name === 'POD_NAME')?.valueFrom?.fieldRef?.fieldPath, 'metadata.name');
-    assert.equal(env.find((e) => e.name === 'POD_NAMESPACE')?.valueFrom?.fieldRef?.fieldPath, 'metadata.namespace');
-    assert.equal(env.find((e) => e.name === 'ENGULA_JOURNAL_ADDR')?.value, 'full-journal.ns.svc.cluster.local:24570');
-    assert.equal(env.find((e) => e.name === 'ENGULA_STORAGE_ADDR')?.value, 'full-storage.ns.svc.cluster.local:24569');
+    assert.deepEqual(container.env, [
+      { name: 'POD_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } },
+      { name: 'kubecluster', value: 'full' },
+      { name: 'journalport', value: '24570' },
+      { name: 'storageport', value: '24569' },
+      { name: 'kernelport', value: '24567' },
+      { name: 'RUST_BACKTRACE', value: '1' },
+    ]);
     const vct = get<Array<Record<string, unknown>>>(sts, 'spec.volumeClaimTemplates');
     assert.equal(vct.length, 1);
     assert.deepEqual(get(vct[0], 'spec.resources.requests'), { storage: '1Gi' });
-    const volumes = get<Array<{ name: string; configMap?: { name: string } }>>(sts, 'spec.template.spec.volumes');
-    assert.equal(volumes.find((v) => v.name === 'topology')?.configMap?.name, 'full-config');
-    const mounts = container.volumeMounts as Array<{ name: string; mountPath: string; subPath?: string }>;
-    assert.deepEqual(mounts.map((m) => m.name).sort(), ['data', 'topology']);
-    assert.ok(mounts.every((m) => m.subPath === undefined), 'a subPath mount would never see topology updates');
+    assert.equal(get(sts, 'spec.template.spec.volumes'), undefined, 'the claim template is the only volume');
+    assert.deepEqual(container.volumeMounts, [{ name: 'data', mountPath: '/data' }]);
   });
 
-  it('StatefulSet: scheduling fields and pod annotations pass through; an existing claim is a volume', () => {
+  it('StatefulSet: scheduling fields and pod annotations pass through; an existing claim is a volume; the spec\'s env comes last and wins', () => {
     const cluster = fullCluster();
     const journal = desiredChild(cluster, 'journal')!;
     journal.metadata!.uid = 'j';
     journal.spec.volume = { source: { claimName: 'shared' } };
-    const sts = desiredStatefulSet({ ...kernelInput(), child: journal, traits: COMPONENT_TRAITS.journal, peers: {} });
+    const sts = desiredStatefulSet({ ...kernelInput(), child: journal, traits: COMPONENT_TRAITS.journal });
     assert.deepEqual(get(sts, 'spec.template.spec.nodeSelector'), { 'kubernetes.io/os': 'linux' });
     assert.deepEqual(get(sts, 'spec.template.spec.tolerations'), cluster.spec.journal?.tolerations);
     assert.deepEqual(get(sts, 'spec.template.spec.affinity'), cluster.spec.journal?.affinity);
     assert.deepEqual(get(sts, 'spec.template.spec.topologySpreadConstraints'), cluster.spec.journal?.topologySpreadConstraints);
-    assert.deepEqual(get(sts, 'spec.template.metadata.annotations'), { 'prometheus.io/scrape': 'true' });
+    assert.deepEqual(get(sts, 'spec.template.metadata.annotations'), { 'cluster-autoscaler.kubernetes.io/safe-to-evict': 'false' });
     assert.equal(get(sts, 'spec.volumeClaimTemplates'), undefined);
     const volumes = get<Array<{ name: string; persistentVolumeClaim?: { claimName: string } }>>(sts, 'spec.template.spec.volumes');
     assert.equal(volumes.find((v) => v.name === 'data')?.persistentVolumeClaim?.claimName, 'shared');
     const env = get<Array<{ name: string; value?: string }>>(sts, 'spec.template.spec.containers.0.env');
-    assert.equal(env.at(-1)?.name, 'RUST_LOG', 'the spec\'s env comes last');
-    assert.equal(env.find((e) => e.name === 'ENGULA_KERNEL_ADDR'), undefined);
+    assert.deepEqual(env.at(-1), { name: 'RUST_BACKTRACE', value: 'full' }, "the spec's env comes last");
+    assert.equal(env.filter((e) => e.name === 'RUST_BACKTRACE').length, 1, "and replaces the profile's of the same name");
+  });
+
+  it('StatefulSet: a component whose binary writes data gets an emptyDir there without a volume; the engine gets none', () => {
+    const cluster = fullCluster();
+    const journal = desiredChild(cluster, 'journal')!;
+    journal.metadata!.uid = 'j';
+    delete journal.spec.volume;
+    const sts = desiredStatefulSet({ ...kernelInput(), child: journal, traits: COMPONENT_TRAITS.journal });
+    assert.deepEqual(get(sts, 'spec.template.spec.volumes'), [{ name: 'data', emptyDir: {} }]);
+    assert.deepEqual(get(sts, 'spec.template.spec.containers.0.volumeMounts'), [{ name: 'data', mountPath: '/data' }]);
+    const engine = desiredChild(cluster, 'engine')!;
+    engine.metadata!.uid = 'e';
+    const e = desiredStatefulSet({ ...kernelInput(), child: engine, traits: COMPONENT_TRAITS.engine });
+    assert.equal(get(e, 'spec.template.spec.volumes'), undefined);
+    assert.equal(get(e, 'spec.template.spec.containers.0.volumeMounts'), undefined);
   });
 
   it('StatefulSet: quantities are written as the apiserver stores them, so an idle operator finds nothing to change', () => {
@@ -155,30 +165,9 @@ describe('workload builders', () => {
     assert.deepEqual(get(sts, 'spec.volumeClaimTemplates.0.spec.resources'), { requests: { storage: '512Mi' } });
   });
 
-  it('engine is told the kernel\'s address only', () => {
-    const engine = desiredChild(fullCluster(), 'engine')!;
-    engine.metadata!.uid = 'e';
-    const sts = desiredStatefulSet({ ...kernelInput(), child: engine, traits: COMPONENT_TRAITS.engine, peers: { kernel: { service: 'full-kernel', port: 24567 } } });
-    const env = get<Array<{ name: string; value?: string }>>(sts, 'spec.template.spec.containers.0.env');
-    assert.equal(env.find((e) => e.name === 'ENGULA_KERNEL_ADDR')?.value, 'full-kernel.ns.svc.cluster.local:24567');
-    assert.equal(env.find((e) => e.name === 'ENGULA_JOURNAL_ADDR'), undefined);
-    assert.equal(get(sts, 'spec.template.spec.automountServiceAccountToken'), false);
-  });
-
   it('PodDisruptionBudget: maxUnavailable 1 over the component\'s pods', () => {
     const pdb = desiredPodDisruptionBudget(kernelInput());
     assert.deepEqual(pdb.spec, { maxUnavailable: 1, selector: { matchLabels: selectorLabels('full-kernel', 'kernel') } });
-  });
-
-  it('kernel Role: reads services, endpoints, pods; writes only its status ConfigMap', () => {
-    const role = desiredKernelRole(kernelInput());
-    assert.deepEqual(role.rules, [
-      { apiGroups: [''], resources: ['services', 'endpoints', 'pods'], verbs: ['get', 'list', 'watch'] },
-      { apiGroups: [''], resources: ['configmaps'], resourceNames: ['full-kernel-status'], verbs: ['get', 'update', 'patch'] },
-    ]);
-    const binding = desiredKernelRoleBinding(kernelInput());
-    assert.deepEqual(binding.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'full-kernel' });
-    assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: 'full-kernel', namespace: 'ns' }]);
   });
 });
 

@@ -8,9 +8,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseAllDocuments } from 'yaml';
-import { COMPONENT_TRAITS } from '../../../controllers/components.ts';
-import { desiredChild, desiredKernelRole } from '../../../controllers/desired/index.ts';
-import type { Cluster } from '../../../api/v1alpha1/index.ts';
+import { PROFILES } from '../../../controllers/launch-profiles.ts';
 
 const root = resolve(import.meta.dirname, '..', '..', '..');
 
@@ -88,21 +86,14 @@ describe('config/default', () => {
     assert.equal(containerPorts.get(target), 9443, 'the webhook Service forwards to the port the policy opens');
   });
 
-  it('the ClusterRole holds everything the kernel Role grants', () => {
+  it('the ClusterRole holds nothing to grant Engula pods, as no launch profile calls the Kubernetes API', () => {
     const role = rendered().find((d) => d.kind === 'ClusterRole' && d.metadata.name === 'engula-operator-manager')!;
-    const cluster: Cluster = { apiVersion: 'cluster.engula.io/v1alpha1', kind: 'Cluster', metadata: { name: 'c', namespace: 'ns', uid: 'u' }, spec: { name: 'c', image: { name: 'i' }, kernel: { replicas: 1 } } };
-    const child = desiredChild(cluster, 'kernel')!;
-    child.metadata!.uid = 'k';
-    const kernelRole = desiredKernelRole({ child, traits: COMPONENT_TRAITS.kernel, clusterName: 'c', image: { name: 'i' }, peers: {}, clusterDomain: 'cluster.local' });
-    for (const rule of kernelRole.rules as Rule[]) {
-      for (const group of rule.apiGroups) {
-        for (const resource of rule.resources) {
-          for (const verb of rule.verbs) {
-            const held = role.rules!.some((r) => r.apiGroups.includes(group) && r.resources.includes(resource) && r.verbs.includes(verb) && r.resourceNames === undefined);
-            assert.ok(held, `operator holds ${verb} ${group}/${resource}`);
-          }
-        }
-      }
+    for (const profile of Object.values(PROFILES)) {
+      for (const [component, launch] of Object.entries(profile.components)) assert.equal(launch.apiAccess, false, `${profile.name} ${component}`);
+    }
+    const held = role.rules!.flatMap((r) => r.resources.map((res) => `${r.apiGroups.join(',')}/${res}`));
+    for (const gone of ['rbac.authorization.k8s.io/roles', 'rbac.authorization.k8s.io/rolebindings', '/pods', '/endpoints']) {
+      assert.ok(!held.includes(gone), `the operator holds no ${gone}`);
     }
   });
 });

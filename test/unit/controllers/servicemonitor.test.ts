@@ -5,7 +5,7 @@ import { parse } from 'yaml';
 import type { Cluster } from '../../../api/v1alpha1/index.ts';
 import { COMPONENT_TRAITS } from '../../../controllers/components.ts';
 import {
-  aggregateClusterStatus, childStatusFrom, desiredChild, desiredHeadlessService, desiredServiceMonitor, desiredStatefulSet, monitoringCondition, scrapeAnnotations,
+  aggregateClusterStatus, childStatusFrom, clusterMetrics, desiredChild, desiredHeadlessService, desiredServiceMonitor, desiredStatefulSet, monitoringCondition, scrapeAnnotations,
   type WorkloadInput,
 } from '../../../controllers/desired/index.ts';
 
@@ -21,8 +21,17 @@ function cluster(monitoring?: Cluster['spec']['monitoring']): Cluster {
 function storageInput(c: Cluster): WorkloadInput {
   const child = desiredChild(c, 'storage')!;
   child.metadata = { ...child.metadata, uid: 'storage-uid', generation: 1 };
-  return { child, traits: COMPONENT_TRAITS.storage, clusterName: 'full', image: child.spec.image!, peers: {}, clusterDomain: 'cluster.local' };
+  return { child, traits: COMPONENT_TRAITS.storage, clusterName: 'full', image: child.spec.image!, clusterPorts: {} };
 }
+
+/** The same, for an image the spec says serves metrics (no Engula line the operator knows does). */
+function scrapedStorageInput(c: Cluster): WorkloadInput {
+  const input = storageInput(c);
+  input.child.spec.metricsPort = 9090;
+  return input;
+}
+
+const SERVED = { served: true, profile: 'v0.2-kube-dns' } as const;
 
 describe('monitoring builders', () => {
   it('a child takes the Cluster\'s spec.monitoring, and none when the Cluster has none', () => {
@@ -32,8 +41,13 @@ describe('monitoring builders', () => {
     assert.equal(desiredChild(off, 'kernel')!.spec.monitoring, undefined);
   });
 
+  it('no ServiceMonitor for an image that serves no metrics', () => {
+    assert.throws(() => desiredServiceMonitor(storageInput(cluster({ enabled: true }))), /serves no metrics/);
+  });
+
   it('the ServiceMonitor is named like the child, controlled by it, and selects exactly its Service and metrics port', () => {
-    const input = storageInput(cluster({ enabled: true }));
+    const input = scrapedStorageInput(cluster({ enabled: true }));
+    input.child.spec.metricsPath = '/admin/metrics';
     const sm = desiredServiceMonitor(input);
     const svc = desiredHeadlessService(input);
     assert.equal(sm.apiVersion, 'monitoring.coreos.com/v1');
@@ -47,16 +61,17 @@ describe('monitoring builders', () => {
     assert.deepEqual(spec.selector.matchLabels, { 'app.kubernetes.io/name': 'engula', 'app.kubernetes.io/instance': 'full-storage', 'app.kubernetes.io/component': 'storage' });
     assert.deepEqual(spec.namespaceSelector, { matchNames: ['ns'] });
     const ports = (svc.spec as { ports: Array<{ name: string }> }).ports.map((p) => p.name);
-    assert.deepEqual(spec.endpoints.map((e) => [e.port, e.path]), [['metrics', '/metrics']]);
+    assert.deepEqual(spec.endpoints.map((e) => [e.port, e.path]), [['metrics', '/admin/metrics']]);
     assert.ok(ports.includes(spec.endpoints[0]!.port), 'the endpoint names a port of the Service');
     assert.deepEqual(spec.targetLabels, ['cluster.engula.io/cluster']);
     assert.equal(svc.metadata.labels?.['cluster.engula.io/cluster'], 'full', 'the target label exists on the Service');
     assert.equal(spec.jobLabel, 'app.kubernetes.io/component');
   });
 
-  it('scrape annotations only when asked, with the metrics port; podAnnotations of the same name win', () => {
-    const plain = storageInput(cluster({ enabled: true }));
-    assert.deepEqual(scrapeAnnotations(plain.child), {});
+  it('scrape annotations only when asked and metrics are served, with the metrics port; podAnnotations of the same name win', () => {
+    const plain = scrapedStorageInput(cluster({ enabled: true }));
+    assert.deepEqual(scrapeAnnotations(plain), {});
+    assert.deepEqual(scrapeAnnotations(storageInput(cluster({ scrapeAnnotations: true }))), {}, 'nothing to scrape');
     const asked = storageInput(cluster({ scrapeAnnotations: true }));
     asked.child.spec.metricsPort = 9191;
     asked.child.spec.podAnnotations = { 'prometheus.io/path': '/custom', other: 'x' };
@@ -66,25 +81,35 @@ describe('monitoring builders', () => {
     assert.equal((desiredStatefulSet(none).spec as { template: { metadata: { annotations?: unknown } } }).template.metadata.annotations, undefined);
   });
 
-  it('MonitoringAvailable: absent unless asked; True when served; False saying what to install when not', () => {
-    assert.deepEqual(monitoringCondition(false, true), []);
-    assert.deepEqual(monitoringCondition(false, false), []);
-    assert.deepEqual(monitoringCondition(true, true).map((c) => [c.type, c.status, c.reason]), [['MonitoringAvailable', 'True', 'ServiceMonitorsServed']]);
-    const [missing] = monitoringCondition(true, false);
+  it('MonitoringAvailable: absent unless asked; False when the image serves no metrics; True when served; False saying what to install when not', () => {
+    assert.deepEqual(monitoringCondition(false, true, SERVED), []);
+    assert.deepEqual(monitoringCondition(false, false, SERVED), []);
+    const [none] = monitoringCondition(true, true, { served: false, profile: 'v0.2-kube-dns' });
+    assert.deepEqual([none?.status, none?.reason], ['False', 'NoMetricsServed']);
+    assert.match(none?.message ?? '', /image serves no metrics: launch profile v0\.2-kube-dns/);
+    assert.deepEqual(monitoringCondition(true, true, SERVED).map((c) => [c.type, c.status, c.reason]), [['MonitoringAvailable', 'True', 'ServiceMonitorsServed']]);
+    const [missing] = monitoringCondition(true, false, SERVED);
     assert.deepEqual([missing?.type, missing?.status, missing?.reason], ['MonitoringAvailable', 'False', 'ServiceMonitorKindNotServed']);
     assert.match(missing?.message ?? '', /Prometheus Operator/);
-    assert.equal(monitoringCondition(true, undefined)[0]?.status, 'Unknown');
+    assert.equal(monitoringCondition(true, undefined, SERVED)[0]?.status, 'Unknown');
+  });
+
+  it("the Cluster's metrics: none on the original operator's line; served once a component states a port", () => {
+    const c = cluster({ enabled: true });
+    assert.deepEqual(clusterMetrics(c), { served: false, profile: 'v0.2-kube-dns' });
+    c.spec.engine!.metricsPort = 9100;
+    assert.equal(clusterMetrics(c).served, true);
   });
 
   it('the condition is appended to the Cluster\'s and the child\'s conditions and keeps its transition time', () => {
     const c = cluster({ enabled: true });
-    const first = aggregateClusterStatus(c, {}, NOW, monitoringCondition(true, false));
+    const first = aggregateClusterStatus(c, {}, NOW, monitoringCondition(true, false, SERVED));
     assert.deepEqual(first.conditions?.map((x) => x.type), ['Ready', 'Progressing', 'Degraded', 'MonitoringAvailable']);
     c.status = first;
-    const again = aggregateClusterStatus(c, {}, '2026-01-01T00:09:00Z', monitoringCondition(true, false));
+    const again = aggregateClusterStatus(c, {}, '2026-01-01T00:09:00Z', monitoringCondition(true, false, SERVED));
     assert.equal(again.conditions?.[3]?.lastTransitionTime, NOW);
     const input = storageInput(c);
-    const child = childStatusFrom(input.child, undefined, { waitingFor: [], paused: false, selector: {}, now: NOW, extraConditions: monitoringCondition(true, true) });
+    const child = childStatusFrom(input.child, undefined, { waitingFor: [], paused: false, selector: {}, now: NOW, extraConditions: monitoringCondition(true, true, SERVED) });
     assert.equal(child.conditions?.find((x) => x.type === 'MonitoringAvailable')?.status, 'True');
     assert.equal(aggregateClusterStatus(cluster(), {}, NOW).conditions?.length, 3, 'no condition when monitoring is not asked for');
   });

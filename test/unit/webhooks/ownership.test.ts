@@ -113,6 +113,13 @@ function handEdit(key: string, value: unknown, owned: JsonObject): unknown {
       const vol = v as { source?: JsonObject; spec?: JsonObject };
       return vol.source ? { source: { ...vol.source, claimName: `${String(vol.source.claimName)}-hand` } } : { spec: { ...vol.spec, storageClassName: 'hand' } };
     }
+    case 'launchProfile':
+      return value === 'v0.2.0' ? 'v0.2-kube-dns' : 'v0.2.0';
+    case 'metricsPath':
+      return `${String(value)}/hand`;
+    case 'command':
+    case 'args':
+      return [...(v as string[]), '--hand'];
     case 'monitoring':
       return { ...(v as JsonObject), enabled: (v as JsonObject).enabled !== true };
     case 'persistentVolumeClaimRetentionPolicy':
@@ -223,7 +230,7 @@ describe('what a Cluster owns in its children (property test, fast-check)', { co
     );
     t.diagnostic(`generated ${seen.clusters - before.clusters} Clusters; ${seen.handEdits - before.handEdits} hand edits, all refused; edits per field: ${JSON.stringify(Object.fromEntries(editedKeys))}`);
     // Every field a component can set was edited many times (the generator sets each of them).
-    const fields = ['clusterName', 'replicas', 'image', 'port', 'metricsPort', 'resource', 'volume', 'persistentVolumeClaimRetentionPolicy', 'imagePullSecrets', 'nodeSelector', 'tolerations', 'affinity', 'topologySpreadConstraints', 'podAnnotations', 'env'];
+    const fields = ['clusterName', 'replicas', 'image', 'port', 'metricsPort', 'resource', 'volume', 'persistentVolumeClaimRetentionPolicy', 'imagePullSecrets', 'nodeSelector', 'tolerations', 'affinity', 'topologySpreadConstraints', 'podAnnotations', 'env', 'metricsPath', 'command', 'args'];
     for (const f of fields) assert.ok((editedKeys.get(f) ?? 0) >= RUNS / 100, `spec.${f} edited only ${editedKeys.get(f) ?? 0} times`);
   });
 });
