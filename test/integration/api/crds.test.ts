@@ -41,16 +41,18 @@ describe('the CRDs on a real apiserver', () => {
     }
   });
 
-  it('apply defaults on the server: pullPolicy, ports, switches', async () => {
-    const spec = JSON.parse(await kOk(['get', '-n', ns, 'cluster', 'minimal', '-o', 'jsonpath={.spec}'])) as Record<string, { port?: number; pullPolicy?: string } | boolean>;
+  it('apply defaults on the server: pullPolicy, ports, switches, the launch profile', async () => {
+    const spec = JSON.parse(await kOk(['get', '-n', ns, 'cluster', 'minimal', '-o', 'jsonpath={.spec}'])) as Record<string, { port?: number; pullPolicy?: string } | boolean | string>;
     assert.deepEqual(
-      [spec.image, spec.paused, spec.allowScaleDown, spec.journal, spec.kernel],
+      [spec.image, spec.paused, spec.allowScaleDown, spec.launchProfile, spec.journal, spec.kernel],
       [
         { name: 'uhub.service.ucloud.cn/zojw/engula:0.9', pullPolicy: 'IfNotPresent' },
         false,
         false,
-        { replicas: 1, port: 24570, metricsPort: 9090 },
-        { replicas: 1, port: 24567, metricsPort: 9090 },
+        'v0.2-kube-dns',
+        // No metricsPort: no Engula line serves metrics.
+        { replicas: 1, port: 24570 },
+        { replicas: 1, port: 24567 },
       ],
     );
   });

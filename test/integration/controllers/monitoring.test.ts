@@ -1,7 +1,10 @@
 // Monitoring (issue 13): a Cluster asking for monitoring converges without the Prometheus Operator,
-// says so in MonitoringAvailable, and does not loop; once the ServiceMonitor CRD is installed the
-// four ServiceMonitors appear by themselves, owned by the children and pointing at their Services'
-// metrics ports; turning monitoring off or deleting the Cluster removes them.
+// says so in MonitoringAvailable, and does not loop; once the ServiceMonitor CRD is installed a
+// ServiceMonitor appears by itself for each component whose image serves metrics, owned by its
+// child and pointing at its Service's metrics port; turning monitoring off or deleting the Cluster
+// removes them. No Engula v0.2 binary serves metrics (controllers/launch-profiles.ts): a component
+// is scraped only where its spec states a metricsPort (here the engine), and the original
+// operator's sample with monitoring on gets no ServiceMonitor and a condition that says why.
 //
 // The operator runs under the shipped config/rbac (a ServiceAccount token, not the admin
 // certificate), and the API calls it recorded are compared with the rules: the monitoring
@@ -37,6 +40,21 @@ spec:
   storage: { replicas: 1 }
   kernel: { replicas: 1 }
   engine: { replicas: 1, metricsPort: 9191 }
+`;
+
+/** The original operator's sample on its own Engula line, monitoring asked for: nothing serves metrics. */
+const original = `
+apiVersion: cluster.engula.io/v1alpha1
+kind: Cluster
+metadata: { name: orig }
+spec:
+  name: orig
+  image: { name: uhub.service.ucloud.cn/zojw/engula:0.9 }
+  monitoring: { enabled: true }
+  journal: { replicas: 1 }
+  storage: { replicas: 1 }
+  kernel: { replicas: 1 }
+  engine: { replicas: 1 }
 `;
 
 interface Obj {
@@ -117,8 +135,9 @@ describe('monitoring: ServiceMonitors when the Prometheus Operator is there', ()
         return conditionOf(o, 'MonitoringAvailable')?.status === 'False' ? o : undefined;
       });
       assert.deepEqual(child.spec?.monitoring, { enabled: true, scrapeAnnotations: false }, `${c} got the Cluster's spec.monitoring (defaults filled)`);
+      assert.equal(conditionOf(child, 'MonitoringAvailable')?.reason, c === 'engine' ? 'ServiceMonitorKindNotServed' : 'NoMetricsServed', c);
       const svc = await getJson<{ spec: { ports: Array<{ name: string; port: number }> } }>(ns, 'service', `mon-${c}`);
-      assert.deepEqual(svc?.spec.ports.find((p) => p.name === 'metrics')?.port, c === 'engine' ? 9191 : 9090, `${c} Service has its metrics port`);
+      assert.deepEqual(svc?.spec.ports.find((p) => p.name === 'metrics')?.port, c === 'engine' ? 9191 : undefined, `${c} Service: a metrics port only where one is stated`);
     }
 
     // The measurement window itself: with the CRD absent nothing may keep the queues busy.
@@ -135,18 +154,19 @@ describe('monitoring: ServiceMonitors when the Prometheus Operator is there', ()
     assert.equal(logLines(operator).filter((l) => /not served/.test(l.msg)).length, 1, 'the absence is logged once');
   });
 
-  it('installing the CRD: four ServiceMonitors appear within seconds, owned, selecting the Services and their metrics ports', async (t) => {
+  it('installing the CRD: a ServiceMonitor appears within seconds for the component that serves metrics, owned, selecting its Service and metrics port', async (t) => {
+    await kubectlOk(['-n', ns, 'apply', '-f', '-'], { input: original });
     const started = Date.now();
     await kubectlOk(['apply', '-f', fixture]);
     await kubectlOk(['wait', '--for=condition=Established', '--timeout=60s', `crd/${CRD}`]);
-    const monitors = await waitFor('four ServiceMonitors', async () => {
+    const monitors = await waitFor('the engine\'s ServiceMonitor', async () => {
       const list = await listJson<ServiceMonitor>(ns, 'servicemonitors.monitoring.coreos.com');
-      return list.length === 4 ? list : undefined;
+      return list.length === 1 ? list : undefined;
     }, { timeoutMs: 20_000, intervalMs: 100 });
     const seconds = (Date.now() - started) / 1000;
-    t.diagnostic(`CRD applied → four ServiceMonitors: ${seconds.toFixed(1)} s`);
+    t.diagnostic(`CRD applied → the ServiceMonitor: ${seconds.toFixed(1)} s`);
     assert.ok(seconds < 15, `took ${seconds} s`);
-    for (const c of COMPONENTS) {
+    for (const c of ['engine'] as const) {
       const name = `mon-${c}`;
       const sm = monitors.find((m) => m.metadata.name === name);
       assert.ok(sm, `ServiceMonitor ${name}`);
@@ -163,13 +183,28 @@ describe('monitoring: ServiceMonitors when the Prometheus Operator is there', ()
       assert.deepEqual(sm.spec.targetLabels, ['cluster.engula.io/cluster']);
       assert.equal(svc.metadata.labels['cluster.engula.io/cluster'], 'mon');
     }
-    await waitFor('MonitoringAvailable True on the Cluster and its children', async () => {
-      for (const kind of ['cluster', ...COMPONENTS]) {
+    await waitFor('MonitoringAvailable True on the Cluster and its engine', async () => {
+      for (const kind of ['cluster', 'engine']) {
         const o = await getJson<Obj>(ns, kind, kind === 'cluster' ? 'mon' : `mon-${kind}`);
         if (conditionOf(o, 'MonitoringAvailable')?.status !== 'True') return false;
       }
       return true;
     });
+    // The original operator's sample: Ready, nothing to scrape, and the Cluster says so.
+    const orig = await waitFor('Cluster orig Ready, MonitoringAvailable False', async () => {
+      const c = await getJson<Obj>(ns, 'cluster', 'orig');
+      return conditionOf(c, 'Ready')?.status === 'True' && conditionOf(c, 'MonitoringAvailable')?.reason === 'NoMetricsServed' ? c : undefined;
+    }, { timeoutMs: 120_000, intervalMs: 250 });
+    const said = conditionOf(orig, 'MonitoringAvailable');
+    t.diagnostic(`orig: MonitoringAvailable=${said?.status} ${said?.reason}: ${said?.message}`);
+    assert.equal(said?.status, 'False');
+    assert.match(said?.message ?? '', /image serves no metrics: launch profile v0\.2-kube-dns/);
+    for (const c of COMPONENTS) {
+      assert.equal(conditionOf(await getJson<Obj>(ns, c, `orig-${c}`), 'MonitoringAvailable')?.reason, 'NoMetricsServed', `orig ${c}`);
+      const svc = await getJson<{ spec: { ports: Array<{ name: string }> } }>(ns, 'service', `orig-${c}`);
+      assert.deepEqual(svc?.spec.ports.map((p) => p.name), ['service'], `orig ${c}: no metrics port`);
+    }
+    assert.deepEqual((await listJson<ServiceMonitor>(ns, 'servicemonitors.monitoring.coreos.com')).map((m) => m.metadata.name), ['mon-engine'], 'none for orig');
     assert.equal(await metricSum(operator, 'controller_runtime_reconcile_errors_total'), 0, `no reconcile failed:\n${reconcileErrors(operator)}`);
   });
 
@@ -181,8 +216,8 @@ describe('monitoring: ServiceMonitors when the Prometheus Operator is there', ()
     await waitFor('MonitoringAvailable gone from the Cluster', async () => conditionOf(await getJson<Obj>(ns, 'cluster', 'mon'), 'MonitoringAvailable') === undefined);
     started = Date.now();
     await kubectlOk(['-n', ns, 'patch', 'cluster', 'mon', '--type=merge', '-p', '{"spec":{"monitoring":{"enabled":true}}}']);
-    await waitFor('four ServiceMonitors again', async () => (await listJson(ns, 'servicemonitors.monitoring.coreos.com')).length === 4, { timeoutMs: 30_000, intervalMs: 100 });
-    t.diagnostic(`monitoring on → four ServiceMonitors: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    await waitFor('the ServiceMonitor again', async () => (await listJson(ns, 'servicemonitors.monitoring.coreos.com')).length === 1, { timeoutMs: 30_000, intervalMs: 100 });
+    t.diagnostic(`monitoring on → the ServiceMonitor: ${((Date.now() - started) / 1000).toFixed(1)} s`);
   });
 
   it('deleting the Cluster removes its ServiceMonitors (garbage collection through the children)', async (t) => {
