@@ -9,7 +9,7 @@
 //   --webhook-cert-dir DIR    serve a certificate from DIR (cert-manager) instead of making one
 //   --operator-namespace NS   where the webhook certificate Secret lives (default: the pod's
 //                             namespace, else engula-system; for --local-webhooks, default)
-//   --cluster-domain DOMAIN   DNS domain of the cluster, used in addresses given to pods (cluster.local)
+//   --cluster-domain DOMAIN   DNS domain of the cluster, for the host names in the topology ConfigMap (cluster.local)
 //   --scaling-audience AUD    audience a scaling API caller's token must carry (engula-operator)
 //   --scaling-qps N, --scaling-burst N   per-caller rate limit of the scaling API (5/s, bursts of 20)
 //   --metrics-secure          /metrics over HTTPS, for callers Kubernetes lets `get` /metrics

@@ -1,6 +1,9 @@
 // The test command's runner: starts one control plane for the whole run (only when integration
 // tests are selected), runs the selected test files with node's built-in runner, and stops the
-// control plane afterwards: on success, on failure, and on Ctrl-C or SIGTERM.
+// control plane afterwards: on success, on failure, and on Ctrl-C or SIGTERM. While the control
+// plane runs, the launch check (test/support/launch-check/) watches every StatefulSet and fails the
+// run when the Engula binary of its line would refuse the launch: kwok never starts a container,
+// so no test could see that otherwise.
 //
 //   node hack/run-tests.ts [path ...]     paths are test files or folders (default: test/, without
 //                                         test/resilience, which starts its own control plane and
@@ -8,6 +11,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
+import type { LaunchWatch } from '../test/support/launch-check/watch.ts';
 import { resolveBinDir } from '../testenv/bins.ts';
 import { reapOrphanedControlPlanes, startControlPlane, tempControlPlaneDir, type ControlPlane } from '../testenv/controlplane.ts';
 import { testenvLogger } from '../testenv/logger.ts';
@@ -34,6 +38,7 @@ if (selected.length === 0) {
 const needsCluster = selected.some((f) => relative(root, f).split('/').includes('integration'));
 
 let controlPlane: ControlPlane | undefined;
+let launchWatch: LaunchWatch | undefined;
 let child: ChildProcess | undefined;
 let stopping: Promise<void> | undefined;
 
@@ -49,6 +54,8 @@ function teardown(): Promise<void> {
       }
       await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000).unref())]);
     }
+    // Stopped before the API server goes (idempotent: the report was taken already unless interrupted).
+    await launchWatch?.stop();
     if (controlPlane) {
       log.info('stopping the control plane');
       await controlPlane.stop();
@@ -80,6 +87,11 @@ try {
     controlPlane = await startControlPlane({ dir: tempControlPlaneDir(), mode: 'full', binDir, logger: log });
     log.info({ seconds: (Date.now() - cpStarted) / 1000 }, 'control plane started for this run');
     Object.assign(env, controlPlane.env());
+    const kubeconfig = controlPlane.env().KUBECONFIG;
+    if (kubeconfig === undefined) throw new Error('the control plane gave no KUBECONFIG');
+    // Imported here: it loads the API package and the runtime, which a unit-only run does not need.
+    const { startLaunchWatch } = await import('../test/support/launch-check/watch.ts');
+    launchWatch = await startLaunchWatch(kubeconfig, log);
   }
   const concurrency = process.env.TEST_CONCURRENCY ?? '3';
   log.info({ files: selected.length, concurrency, cluster: needsCluster }, 'running tests');
@@ -92,6 +104,12 @@ try {
   log.error({ err: (err as Error).message }, 'test run failed');
   exitCode = 1;
 } finally {
+  if (launchWatch) {
+    const { checked, versions, custom, handEdits, refused } = await launchWatch.stop();
+    log.info({ checked, versions, custom, handEdits, refused }, 'launch check: every StatefulSet the operator wrote, against its Engula line');
+    for (const refusal of refused) log.error({ refusal }, 'launch check: the Engula binary would refuse this launch');
+    if (refused.length > 0) exitCode = 1;
+  }
   await teardown();
 }
 log.info({ seconds: (Date.now() - started) / 1000, exitCode }, 'test run finished');

@@ -11,6 +11,7 @@ import { test } from 'node:test';
 import { isAlive } from '../../../testenv/process.ts';
 import { run } from '../../support/kube.ts';
 import { processesMentioning } from '../../support/procs.ts';
+import { checkStatefulSet } from '../../support/launch-check/statefulset.ts';
 
 const root = resolve(import.meta.dirname, '../../..');
 
@@ -81,6 +82,10 @@ test('make demo brings the sample Cluster up and scales it three ways; again; ma
   assert.deepEqual(owners, ['engula-scaling-api'], 'the last change of the engine count came through the scaling API');
   const engine = (await kubectl(['get', 'statefulset', 'full-engine', '-n', 'apps', '-o', 'json'])) as { spec: { replicas: number }; status: { readyReplicas: number } };
   assert.deepEqual([engine.spec.replicas, engine.status.readyReplicas], [4, 4]);
+  // The demo's control plane is its own, out of the run-wide launch check's sight: the same check here.
+  const statefulSets = (await kubectl(['get', 'statefulsets', '-n', 'apps', '-o', 'json'])) as { items: unknown[] };
+  const launches = statefulSets.items.map((sts) => checkStatefulSet(sts));
+  assert.deepEqual(launches.map((l) => ('component' in l ? `${l.profile} ${l.component}` : l.skipped)).sort(), ['v0.2-kube-dns engine', 'v0.2-kube-dns journal', 'v0.2-kube-dns kernel', 'v0.2-kube-dns storage']);
 
   // Again: the control plane is reused, the operator restarted, the steps done the same way.
   const firstOperator = JSON.parse(readFileSync(join(dir, 'operator.json'), 'utf8')) as { pid: number };
