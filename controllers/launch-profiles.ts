@@ -35,7 +35,20 @@ export interface ComponentLaunch {
   metrics?: { port: number; path: string };
   /** Whether the binary calls the Kubernetes API (and so needs a token and a Role). */
   apiAccess: boolean;
+  /**
+   * Whom the binary runs as: a numeric user (Pod Security restricted needs runAsNonRoot, which the
+   * kubelet can only check against a number), and whether it can run on a read-only root file
+   * system (it writes nowhere but dataPath).
+   */
+  runAs: { user: number; readOnlyRootFilesystem: boolean };
 }
+
+// The images run as root unless told otherwise (the Go operator sets no securityContext). 65532
+// is distroless's `nonroot`, the user the original operator's own image runs as (its Dockerfile:
+// USER 65532:65532). Every Engula v0.2 server writes only under the path it is given (bin/engula.rs
+// passes it to FileJournal::open, FileStorage::new, FileKernel::open) and logs to stdout, so the
+// root file system stays read-only; fsGroup makes the data volume writable by that user.
+const NON_ROOT = { user: 65532, readOnlyRootFilesystem: true } as const;
 
 export interface LaunchProfile {
   name: LaunchProfileName;
@@ -74,6 +87,7 @@ const kubeDns = (args: readonly string[], writesData: boolean): ComponentLaunch 
   dataPath: '/data',
   writesData,
   apiAccess: false,
+  runAs: NON_ROOT,
 });
 
 // engula/engula bin/engula.rs at v0.2.0 (a9380b5): `<component> run <ADDR> [options] <MODE>`, MODE a
@@ -86,6 +100,7 @@ const v020 = (args: readonly string[]): ComponentLaunch => ({
   dataPath: '/data',
   writesData: true,
   apiAccess: false,
+  runAs: NON_ROOT,
 });
 
 export const PROFILES: Readonly<Record<LaunchProfileName, LaunchProfile>> = {
@@ -124,6 +139,9 @@ export const PROFILES: Readonly<Record<LaunchProfileName, LaunchProfile>> = {
     },
   },
 };
+
+/** What a build the operator does not know is given where its line has no binary for the component: only what the spec says. */
+export const UNKNOWN_BUILD: ComponentLaunch = { command: [], args: [], env: [], dataPath: '/data', writesData: false, apiAccess: false, runAs: NON_ROOT };
 
 export const DEFAULT_LAUNCH_PROFILE: LaunchProfileName = LAUNCH_PROFILES[0];
 

@@ -23,6 +23,9 @@ export const childOwnedResources: readonly ResourceRef[] = [
   coreResources.statefulSets,
 ];
 
+/** Every kind the operator writes for a Cluster or a child: the children's plus the Cluster's topology ConfigMap. */
+export const ownedResources: readonly ResourceRef[] = [...childOwnedResources, coreResources.configMaps];
+
 /**
  * What the caches of owned kinds are restricted to. Every object the builders in desired/ make
  * carries this label, so the operator caches its own ConfigMaps, Services... and not every team's.

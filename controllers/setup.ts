@@ -3,7 +3,7 @@ import { COMPONENTS } from '../api/v1alpha1/index.ts';
 import { KindAvailability, keyOf, type Controller, type Manager } from '../runtime/index.ts';
 import { clusterController } from './cluster-controller.ts';
 import { componentController } from './component-controller.ts';
-import { childOwnedResources, MANAGED_BY_SELECTOR, serviceMonitors } from './resources.ts';
+import { MANAGED_BY_SELECTOR, ownedResources, serviceMonitors } from './resources.ts';
 
 export interface ControllerOptions {
   /** The cluster's DNS domain, used in the addresses handed to pods (default cluster.local). */
@@ -13,7 +13,7 @@ export interface ControllerOptions {
 export function setupControllers(manager: Manager, opts: ControllerOptions = {}): void {
   const clusterDomain = opts.clusterDomain ?? 'cluster.local';
   // Before any controller opens an informer: the owned kinds are cached by label only.
-  for (const ref of childOwnedResources) manager.informers.restrict(ref, MANAGED_BY_SELECTOR);
+  for (const ref of ownedResources) manager.informers.restrict(ref, MANAGED_BY_SELECTOR);
   // The dashboard (config/grafana) shows informer re-lists and watchdog restarts.
   manager.metrics.trackInformers(manager.informers);
   // ServiceMonitors are made only where the Prometheus Operator's CRD is served; it may be installed

@@ -105,8 +105,8 @@ try {
   exitCode = 1;
 } finally {
   if (launchWatch) {
-    const { checked, versions, custom, handEdits, refused } = await launchWatch.stop();
-    log.info({ checked, versions, custom, handEdits, refused }, 'launch check: every StatefulSet the operator wrote, against its Engula line');
+    const { checked, versions, custom, refused } = await launchWatch.stop();
+    log.info({ checked, versions, custom, refused }, 'launch check: every StatefulSet the operator wrote, against its Engula line');
     for (const refusal of refused) log.error({ refusal }, 'launch check: the Engula binary would refuse this launch');
     if (refused.length > 0) exitCode = 1;
   }

@@ -6,5 +6,6 @@ export {
 } from './kinds.ts';
 export type { ChildKindName, ComponentName, ConditionType, KindName, LaunchProfileName, Phase } from './kinds.ts';
 export { PULL_POLICIES } from './schema/component.ts';
+export { INHERITED_POD_SETTINGS, MERGED_POD_SETTINGS } from './schema/pod-settings.ts';
 export { applyDefaults } from './defaults.ts';
 export { isKindName, validate, type ValidationIssue } from './validate.ts';

@@ -7,7 +7,10 @@ import type {
   V1ObjectMeta,
   V1PersistentVolumeClaimSpec,
   V1PersistentVolumeClaimVolumeSource,
+  V1PodSecurityContext,
+  V1Probe,
   V1ResourceRequirements,
+  V1SecurityContext,
   V1Toleration,
   V1TopologySpreadConstraint,
 } from '@kubernetes/client-node';
@@ -166,6 +169,67 @@ export interface ComponentSpec {
    */
   podAnnotations?: Record<string, string>;
   /**
+   * A core/v1 PodSecurityContext. Set fields replace the operator's defaults field by field (a
+   * component's replace the Cluster's); the defaults pass Pod Security restricted: runAsNonRoot
+   * with user and group 65532, fsGroup 65532 so the data volume is writable, seccomp
+   * RuntimeDefault.
+   */
+  podSecurityContext?: V1PodSecurityContext;
+  /**
+   * A core/v1 SecurityContext of the Engula container. Set fields replace the operator's defaults
+   * field by field (a component's replace the Cluster's); the defaults pass Pod Security
+   * restricted: allowPrivilegeEscalation false, every capability dropped, runAsNonRoot, a read-only
+   * root file system (the binary writes only to its data volume).
+   */
+  securityContext?: V1SecurityContext;
+  /**
+   * The PriorityClass of the pods.
+   */
+  priorityClassName?: string;
+  /**
+   * Annotations on the component's ServiceAccount, e.g. for workload identity.
+   */
+  serviceAccountAnnotations?: Record<string, string>;
+  /**
+   * Extra labels on every pod. The operator's own labels (app.kubernetes.io/*,
+   * cluster.engula.io/cluster) cannot be replaced.
+   */
+  podLabels?: Record<string, string>;
+  /**
+   * Extra labels on the component's headless Service. The operator's own labels cannot be replaced.
+   */
+  serviceLabels?: Record<string, string>;
+  /**
+   * Annotations on the component's headless Service.
+   */
+  serviceAnnotations?: Record<string, string>;
+  /**
+   * Seconds the pods get to stop. Default 60, as the original engula-operator gives.
+   */
+  terminationGracePeriodSeconds?: number;
+  /**
+   * A core/v1 Probe: when the container counts as started. Default: TCP on the service port every
+   * 10 s, up to 60 failures (10 minutes), since an Engula v0.2 binary opens its port only once its
+   * peers answered. Given, it replaces the operator's default whole.
+   */
+  startupProbe?: V1Probe;
+  /**
+   * A core/v1 Probe: when the container is restarted. Default: TCP on the service port every 10 s,
+   * restarted after 6 failures; it starts once the startup probe passed. Given, it replaces the
+   * operator's default whole.
+   */
+  livenessProbe?: V1Probe;
+  /**
+   * Seconds a new pod must be Ready before it counts as available. Default 0.
+   */
+  minReadySeconds?: number;
+  /**
+   * Spread the component's pods across nodes (a topology spread constraint on
+   * kubernetes.io/hostname, ScheduleAnyway, so a one-node cluster still runs them). Default true;
+   * false turns it off.
+   */
+  spreadAcrossNodes?: boolean;
+  /**
    * Extra environment variables for the component container, after the ones the operator sets.
    */
   env?: V1EnvVar[];
@@ -214,6 +278,71 @@ export interface ClusterSpec {
    * On a Cluster it is given to every component; a standalone child sets its own.
    */
   monitoring?: MonitoringSpec;
+  /**
+   * Annotations on every component's pods; a component's own podAnnotations win key by key.
+   */
+  podAnnotations?: Record<string, string>;
+  /**
+   * A core/v1 PodSecurityContext. Set fields replace the operator's defaults field by field (a
+   * component's replace the Cluster's); the defaults pass Pod Security restricted: runAsNonRoot
+   * with user and group 65532, fsGroup 65532 so the data volume is writable, seccomp
+   * RuntimeDefault.
+   */
+  podSecurityContext?: V1PodSecurityContext;
+  /**
+   * A core/v1 SecurityContext of the Engula container. Set fields replace the operator's defaults
+   * field by field (a component's replace the Cluster's); the defaults pass Pod Security
+   * restricted: allowPrivilegeEscalation false, every capability dropped, runAsNonRoot, a read-only
+   * root file system (the binary writes only to its data volume).
+   */
+  securityContext?: V1SecurityContext;
+  /**
+   * The PriorityClass of the pods.
+   */
+  priorityClassName?: string;
+  /**
+   * Annotations on the component's ServiceAccount, e.g. for workload identity.
+   */
+  serviceAccountAnnotations?: Record<string, string>;
+  /**
+   * Extra labels on every pod. The operator's own labels (app.kubernetes.io/*,
+   * cluster.engula.io/cluster) cannot be replaced.
+   */
+  podLabels?: Record<string, string>;
+  /**
+   * Extra labels on the component's headless Service. The operator's own labels cannot be replaced.
+   */
+  serviceLabels?: Record<string, string>;
+  /**
+   * Annotations on the component's headless Service.
+   */
+  serviceAnnotations?: Record<string, string>;
+  /**
+   * Seconds the pods get to stop. Default 60, as the original engula-operator gives.
+   */
+  terminationGracePeriodSeconds?: number;
+  /**
+   * A core/v1 Probe: when the container counts as started. Default: TCP on the service port every
+   * 10 s, up to 60 failures (10 minutes), since an Engula v0.2 binary opens its port only once its
+   * peers answered. Given, it replaces the operator's default whole.
+   */
+  startupProbe?: V1Probe;
+  /**
+   * A core/v1 Probe: when the container is restarted. Default: TCP on the service port every 10 s,
+   * restarted after 6 failures; it starts once the startup probe passed. Given, it replaces the
+   * operator's default whole.
+   */
+  livenessProbe?: V1Probe;
+  /**
+   * Seconds a new pod must be Ready before it counts as available. Default 0.
+   */
+  minReadySeconds?: number;
+  /**
+   * Spread the component's pods across nodes (a topology spread constraint on
+   * kubernetes.io/hostname, ScheduleAnyway, so a one-node cluster still runs them). Default true;
+   * false turns it off.
+   */
+  spreadAcrossNodes?: boolean;
   /**
    * The journal component. Omit it to run no journal.
    */
@@ -439,6 +568,67 @@ export interface ChildSpec {
    * Annotations put on every pod, e.g. for a service mesh or a backup tool.
    */
   podAnnotations?: Record<string, string>;
+  /**
+   * A core/v1 PodSecurityContext. Set fields replace the operator's defaults field by field (a
+   * component's replace the Cluster's); the defaults pass Pod Security restricted: runAsNonRoot
+   * with user and group 65532, fsGroup 65532 so the data volume is writable, seccomp
+   * RuntimeDefault.
+   */
+  podSecurityContext?: V1PodSecurityContext;
+  /**
+   * A core/v1 SecurityContext of the Engula container. Set fields replace the operator's defaults
+   * field by field (a component's replace the Cluster's); the defaults pass Pod Security
+   * restricted: allowPrivilegeEscalation false, every capability dropped, runAsNonRoot, a read-only
+   * root file system (the binary writes only to its data volume).
+   */
+  securityContext?: V1SecurityContext;
+  /**
+   * The PriorityClass of the pods.
+   */
+  priorityClassName?: string;
+  /**
+   * Annotations on the component's ServiceAccount, e.g. for workload identity.
+   */
+  serviceAccountAnnotations?: Record<string, string>;
+  /**
+   * Extra labels on every pod. The operator's own labels (app.kubernetes.io/*,
+   * cluster.engula.io/cluster) cannot be replaced.
+   */
+  podLabels?: Record<string, string>;
+  /**
+   * Extra labels on the component's headless Service. The operator's own labels cannot be replaced.
+   */
+  serviceLabels?: Record<string, string>;
+  /**
+   * Annotations on the component's headless Service.
+   */
+  serviceAnnotations?: Record<string, string>;
+  /**
+   * Seconds the pods get to stop. Default 60, as the original engula-operator gives.
+   */
+  terminationGracePeriodSeconds?: number;
+  /**
+   * A core/v1 Probe: when the container counts as started. Default: TCP on the service port every
+   * 10 s, up to 60 failures (10 minutes), since an Engula v0.2 binary opens its port only once its
+   * peers answered. Given, it replaces the operator's default whole.
+   */
+  startupProbe?: V1Probe;
+  /**
+   * A core/v1 Probe: when the container is restarted. Default: TCP on the service port every 10 s,
+   * restarted after 6 failures; it starts once the startup probe passed. Given, it replaces the
+   * operator's default whole.
+   */
+  livenessProbe?: V1Probe;
+  /**
+   * Seconds a new pod must be Ready before it counts as available. Default 0.
+   */
+  minReadySeconds?: number;
+  /**
+   * Spread the component's pods across nodes (a topology spread constraint on
+   * kubernetes.io/hostname, ScheduleAnyway, so a one-node cluster still runs them). Default true;
+   * false turns it off.
+   */
+  spreadAcrossNodes?: boolean;
   /**
    * Extra environment variables for the component container, after the ones the operator sets.
    */

@@ -4,7 +4,7 @@
 // writes and what admission lets through cannot drift apart.
 import type { V1LocalObjectReference } from '@kubernetes/client-node';
 import {
-  API_VERSION, applyDefaults, COMPONENT_KINDS, type ChildObject, type ChildSpec, type Cluster, type ComponentName, type ImageSpec,
+  API_VERSION, applyDefaults, COMPONENT_KINDS, INHERITED_POD_SETTINGS, MERGED_POD_SETTINGS, type ChildObject, type ChildSpec, type Cluster, type ComponentName, type ImageSpec,
 } from '../../api/v1alpha1/index.ts';
 import { CLUSTER_LABEL, childName, controllerRef, MANAGED_BY, nameOf, namespaceOf } from './meta.ts';
 
@@ -28,6 +28,24 @@ function imageFor(cluster: Cluster, own: ImageSpec | undefined): ImageSpec | und
 }
 
 /**
+ * The pod settings a Cluster gives a component, with the component's own: objects and maps merged
+ * (the component's fields and keys win), anything else the component's when it has one.
+ */
+function inheritedPodSettings(cluster: Cluster, component: ComponentName): Record<string, unknown> {
+  const own = (cluster.spec[component] ?? {}) as Record<string, unknown>;
+  const shared = cluster.spec as unknown as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const key of INHERITED_POD_SETTINGS) {
+    const mine = own[key];
+    const theirs = shared[key];
+    if (theirs === undefined) continue;
+    const merged = (MERGED_POD_SETTINGS as readonly string[]).includes(key) || key === 'podAnnotations';
+    out[key] = structuredClone(merged && mine !== undefined ? { ...(theirs as object), ...(mine as object) } : (mine ?? theirs));
+  }
+  return out;
+}
+
+/**
  * The spec a Cluster gives its child for `component`, or undefined when the Cluster's spec has no
  * such component: the component's spec made self-contained (the Cluster's image and pull secrets
  * filled in, clusterName naming the Cluster object), with the schema defaults filled in as the
@@ -43,6 +61,7 @@ export function ownedChildSpec(cluster: Cluster, component: ComponentName): Chil
   const child = {
     spec: {
       ...structuredClone(rest),
+      ...inheritedPodSettings(cluster, component),
       clusterName: nameOf(cluster),
       // The Cluster's Engula line and monitoring switch hold for every component.
       ...(cluster.spec.launchProfile ? { launchProfile: cluster.spec.launchProfile } : {}),

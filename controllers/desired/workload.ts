@@ -6,8 +6,9 @@ import type { V1EnvVar, V1ResourceRequirements } from '@kubernetes/client-node';
 import { COMPONENTS, type ChildObject, type ComponentName, type ImageSpec, type LaunchProfileName } from '../../api/v1alpha1/index.ts';
 import type { KubeObject } from '../../runtime/index.ts';
 import { COMPONENT_TRAITS, type ComponentTraits } from '../components.ts';
-import { CUSTOM_LAUNCH, DEFAULT_LAUNCH_PROFILE, LAUNCH_PROFILE_ANNOTATION, launchOf, type ComponentLaunch } from '../launch-profiles.ts';
+import { CUSTOM_LAUNCH, DEFAULT_LAUNCH_PROFILE, LAUNCH_PROFILE_ANNOTATION, launchOf, UNKNOWN_BUILD, type ComponentLaunch } from '../launch-profiles.ts';
 import { mergePullSecrets } from './child.ts';
+import { containerSecurityContextOf, livenessProbeOf, podSecurityContextOf, startupProbeOf, topologySpreadOf } from './pod-settings.ts';
 import { canonicalQuantity } from './quantity.ts';
 import { controllerRef, labelsFor, nameOf, namespaceOf, selectorLabels } from './meta.ts';
 
@@ -39,9 +40,6 @@ export function portOf(child: ChildObject, traits: ComponentTraits): number {
 export function profileOf(child: ChildObject): LaunchProfileName {
   return child.spec.launchProfile ?? DEFAULT_LAUNCH_PROFILE;
 }
-
-/** A build the operator does not know, run where the profile has no binary for the component: only what the spec says. */
-const UNKNOWN_BUILD: ComponentLaunch = { command: [], args: [], env: [], dataPath: '/data', writesData: false, apiAccess: false };
 
 /** The launch of the child's component on its line (a component the line lacks is refused by admission unless spec.command is set). */
 export function launchFor(input: LaunchInput): ComponentLaunch {
@@ -75,6 +73,15 @@ function meta(input: WorkloadInput, name = nameOf(input.child)): KubeObject['met
   };
 }
 
+/** The spec's extra labels and annotations on an object's metadata; the operator's own labels win. */
+function withExtras(metadata: KubeObject['metadata'], labels: Record<string, string> | undefined, annotations: Record<string, string> | undefined): KubeObject['metadata'] {
+  return {
+    ...metadata,
+    labels: { ...structuredClone(labels ?? {}), ...metadata.labels },
+    ...(annotations && Object.keys(annotations).length > 0 ? { annotations: structuredClone(annotations) } : {}),
+  };
+}
+
 /** A metrics port on the container and the Service, only where metrics are served. */
 function metricsPorts(input: WorkloadInput): Array<{ name: string; containerPort: number; protocol: string }> {
   const metrics = metricsOf(input);
@@ -86,7 +93,7 @@ export function desiredServiceAccount(input: WorkloadInput): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'ServiceAccount',
-    metadata: meta(input),
+    metadata: withExtras(meta(input), undefined, input.child.spec.serviceAccountAnnotations),
     automountServiceAccountToken: launchFor(input).apiAccess,
     ...(pullSecrets ? { imagePullSecrets: pullSecrets } : {}),
   };
@@ -96,7 +103,7 @@ export function desiredHeadlessService(input: WorkloadInput): KubeObject {
   return {
     apiVersion: 'v1',
     kind: 'Service',
-    metadata: meta(input),
+    metadata: withExtras(meta(input), input.child.spec.serviceLabels, input.child.spec.serviceAnnotations),
     spec: {
       clusterIP: 'None',
       // Peers must find each other while still starting (the fork's kernel dials journal and
@@ -175,7 +182,8 @@ export function desiredStatefulSet(input: WorkloadInput): KubeObject {
   const launch = launchFor(input);
   const run = componentCommand(input);
   const selector = selectorLabels(name, traits.component);
-  const podLabels = labelsFor(name, traits.component, input.clusterName);
+  // The spec's extra pod labels first: the operator's own (the selector among them) cannot be replaced.
+  const podLabels = { ...structuredClone(spec.podLabels ?? {}), ...labelsFor(name, traits.component, input.clusterName) };
   // The user's own podAnnotations win over the scrape annotations of the same name.
   const annotations = { ...scrapeAnnotations(input), ...structuredClone(spec.podAnnotations ?? {}) };
   const volumes: Record<string, unknown>[] = [];
@@ -204,6 +212,9 @@ export function desiredStatefulSet(input: WorkloadInput): KubeObject {
     // No Engula v0.2 binary serves HTTP or a gRPC health service: the service port accepting
     // connections is the only readiness it can show.
     readinessProbe: { tcpSocket: { port: 'service' }, periodSeconds: 10 },
+    startupProbe: startupProbeOf(child),
+    livenessProbe: livenessProbeOf(child),
+    securityContext: containerSecurityContextOf(child, launch),
     ...(mounts.length > 0 ? { volumeMounts: mounts } : {}),
     ...(resources ? { resources } : {}),
   };
@@ -211,14 +222,17 @@ export function desiredStatefulSet(input: WorkloadInput): KubeObject {
     serviceAccountName: name,
     automountServiceAccountToken: launch.apiAccess,
     // zojw/engula-operator resource/statefulset.go gives Engula a minute to stop.
-    terminationGracePeriodSeconds: 60,
+    terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds ?? 60,
+    securityContext: podSecurityContextOf(child, launch),
+    ...(spec.priorityClassName ? { priorityClassName: spec.priorityClassName } : {}),
     containers: [container],
     ...(volumes.length > 0 ? { volumes } : {}),
     ...(spec.nodeSelector ? { nodeSelector: structuredClone(spec.nodeSelector) } : {}),
     ...(spec.tolerations ? { tolerations: structuredClone(spec.tolerations) } : {}),
     ...(spec.affinity ? { affinity: structuredClone(spec.affinity) } : {}),
-    ...(spec.topologySpreadConstraints ? { topologySpreadConstraints: structuredClone(spec.topologySpreadConstraints) } : {}),
   };
+  const spread = topologySpreadOf(child, name, traits.component);
+  if (spread) podSpec.topologySpreadConstraints = spread;
   const metadata = meta(input);
   // Which launch the pods run, for people and for the suite's launch check; on the StatefulSet
   // itself, not its pod template, so it restarts nothing.
@@ -231,6 +245,7 @@ export function desiredStatefulSet(input: WorkloadInput): KubeObject {
       serviceName: name,
       replicas: spec.replicas,
       selector: { matchLabels: selector },
+      ...(spec.minReadySeconds !== undefined ? { minReadySeconds: spec.minReadySeconds } : {}),
       // Members of one component do not need each other to start, so pods start together.
       podManagementPolicy: 'Parallel',
       updateStrategy: { type: 'RollingUpdate' },

@@ -3,7 +3,8 @@ import { COMPONENTS, STATEFUL_COMPONENTS, type ComponentName } from '../kinds.ts
 import { componentSpec, imageSpec, launchProfile, launchRule } from './component.ts';
 import { imagePullSecrets } from './core.ts';
 import { monitoringSpec } from './monitoring.ts';
-import { bool, celRule, named, obj, str, type CelRule } from './schema.ts';
+import { podSettings } from './pod-settings.ts';
+import { bool, celRule, named, obj, str, stringMap, type CelRule } from './schema.ts';
 import { has, isObject } from './values.ts';
 
 function replicasOf(spec: unknown, component: ComponentName): unknown {
@@ -65,6 +66,8 @@ export const clusterSpec = named(
         { default: false },
       ),
       monitoring: monitoringSpec,
+      podAnnotations: stringMap("Annotations on every component's pods; a component's own podAnnotations win key by key."),
+      ...podSettings,
       ...Object.fromEntries(COMPONENTS.map((c) => [c, componentSpec(c)])),
     },
     {

@@ -6,6 +6,7 @@ import {
   topologySpreadConstraint, toleration,
 } from './core.ts';
 import { monitoringSpec } from './monitoring.ts';
+import { podSettings } from './pod-settings.ts';
 import { celRule, int32, list, named, obj, str, stringMap, type CelRule, type Schema } from './schema.ts';
 import { deepEqual, has, isObject } from './values.ts';
 
@@ -118,6 +119,7 @@ function componentProperties(component: ComponentName): Record<string, Schema> {
       'x-kubernetes-list-type': 'atomic',
     }),
     podAnnotations: stringMap('Annotations put on every pod, e.g. for a service mesh or a backup tool.'),
+    ...podSettings,
     env: list('Extra environment variables for the component container, after the ones the operator sets.', envVar, {
       'x-kubernetes-list-type': 'atomic',
     }),

@@ -225,3 +225,69 @@ export const conditions = list('The latest observations of the object\'s state.'
   'x-kubernetes-list-type': 'map',
   'x-kubernetes-list-map-keys': ['type'],
 });
+
+const seccompProfile = obj('A core/v1 SeccompProfile.', {
+  type: str('RuntimeDefault, Localhost or Unconfined.', { enum: ['RuntimeDefault', 'Localhost', 'Unconfined'] }),
+  localhostProfile: str('With type Localhost: the profile file, relative to the kubelet\'s seccomp folder.'),
+}, { required: ['type'] });
+
+export const podSecurityContext = external(
+  'V1PodSecurityContext',
+  obj(
+    'A core/v1 PodSecurityContext. Set fields replace the operator\'s defaults field by field (a component\'s replace the ' +
+      "Cluster's); the defaults pass Pod Security restricted: runAsNonRoot with user and group 65532, fsGroup 65532 so the " +
+      'data volume is writable, seccomp RuntimeDefault.',
+    {
+      runAsUser: int64('The user the containers run as.', { minimum: 0 }),
+      runAsGroup: int64('The primary group the containers run as.', { minimum: 0 }),
+      runAsNonRoot: { type: 'boolean', description: 'Refuse to start a container that would run as root.' },
+      fsGroup: int64('The group that owns the volumes, so the containers can write them.', { minimum: 0 }),
+      fsGroupChangePolicy: str('OnRootMismatch or Always: when the kubelet changes the volume\'s ownership.', { enum: ['OnRootMismatch', 'Always'] }),
+      supplementalGroups: list('Further groups of the containers\' processes.', int64('A group id.', { minimum: 0 }), { 'x-kubernetes-list-type': 'atomic' }),
+      seccompProfile,
+      seLinuxOptions: opaque('A core/v1 SELinuxOptions, copied as is.'),
+      sysctls: list('core/v1 Sysctls for the pod.', opaque('A core/v1 Sysctl {name, value}.'), { 'x-kubernetes-list-type': 'atomic' }),
+    },
+  ),
+);
+
+export const securityContext = external(
+  'V1SecurityContext',
+  obj(
+    'A core/v1 SecurityContext of the Engula container. Set fields replace the operator\'s defaults field by field (a ' +
+      "component's replace the Cluster's); the defaults pass Pod Security restricted: allowPrivilegeEscalation false, every " +
+      'capability dropped, runAsNonRoot, a read-only root file system (the binary writes only to its data volume).',
+    {
+      runAsUser: int64('The user the container runs as; overrides the pod\'s.', { minimum: 0 }),
+      runAsGroup: int64('The primary group the container runs as; overrides the pod\'s.', { minimum: 0 }),
+      runAsNonRoot: { type: 'boolean', description: 'Refuse to start the container as root.' },
+      allowPrivilegeEscalation: { type: 'boolean', description: 'Whether a process may gain more privileges than its parent.' },
+      readOnlyRootFilesystem: { type: 'boolean', description: 'Mount the image\'s file system read-only.' },
+      privileged: { type: 'boolean', description: 'Run privileged (refused by Pod Security baseline and restricted).' },
+      capabilities: obj('Linux capabilities added and dropped.', {
+        add: list('Capabilities added.', { type: 'string' }, { 'x-kubernetes-list-type': 'atomic' }),
+        drop: list('Capabilities dropped.', { type: 'string' }, { 'x-kubernetes-list-type': 'atomic' }),
+      }),
+      seccompProfile,
+      seLinuxOptions: opaque('A core/v1 SELinuxOptions, copied as is.'),
+      procMount: str('Default or Unmasked.'),
+    },
+  ),
+);
+
+export const probe = (what: string): Schema =>
+  external(
+    'V1Probe',
+    obj(`A core/v1 Probe: ${what} Given, it replaces the operator's default whole.`, {
+      tcpSocket: opaque('A core/v1 TCPSocketAction {port, host}.'),
+      httpGet: opaque('A core/v1 HTTPGetAction, for a build that serves HTTP.'),
+      grpc: opaque('A core/v1 GRPCAction, for a build that serves the gRPC health service.'),
+      exec: opaque('A core/v1 ExecAction.'),
+      initialDelaySeconds: int32('Seconds after the container starts before the first probe.', { minimum: 0 }),
+      periodSeconds: int32('Seconds between probes.', { minimum: 1 }),
+      timeoutSeconds: int32('Seconds after which a probe times out.', { minimum: 1 }),
+      successThreshold: int32('Successes in a row that count as success (1 for liveness and startup).', { minimum: 1 }),
+      failureThreshold: int32('Failures in a row that count as failure.', { minimum: 1 }),
+      terminationGracePeriodSeconds: int64('For a failed liveness or startup probe: the grace period of the kill.', { minimum: 1 }),
+    }),
+  );

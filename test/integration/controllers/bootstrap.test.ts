@@ -103,11 +103,11 @@ spec:
 `,
     });
     await waitFor('standalone journal Ready', async () => conditionOf(await getJson<Obj>(ns, 'journal', 'lone-journal'), 'Ready')?.status === 'True', { timeoutMs: 60_000 });
-    const sts = await getJson<{ metadata: { ownerReferences: Array<{ kind: string }> }; spec: { template: { spec: { volumes: Array<{ configMap?: { name: string; optional: boolean } }> } } } }>(ns, 'statefulset', 'lone-journal');
+    const sts = await getJson<{ metadata: { ownerReferences: Array<{ kind: string }> }; spec: { template: { spec: { volumes: unknown[]; containers: Array<{ env: Array<{ name: string; value?: string }> }> } } } }>(ns, 'statefulset', 'lone-journal');
     assert.equal(sts?.metadata.ownerReferences[0]?.kind, 'Journal');
-    const topology = sts?.spec.template.spec.volumes.find((v) => v.configMap)?.configMap;
-    // No Cluster, so no topology ConfigMap: the mount is optional and the pod starts without it.
-    assert.equal(topology?.name, 'lone-journal-config');
-    assert.equal(topology?.optional, true);
+    // No volume in the spec: the binary writes its files under /data all the same, so it gets an emptyDir there.
+    assert.deepEqual(sts?.spec.template.spec.volumes, [{ name: 'data', emptyDir: {} }]);
+    // No cluster: the fork's kubecluster names the journal itself.
+    assert.equal(sts?.spec.template.spec.containers[0]?.env.find((e) => e.name === 'kubecluster')?.value, 'lone-journal');
   });
 });

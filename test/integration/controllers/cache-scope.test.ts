@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import pino from 'pino';
 import { API_VERSION } from '../../../api/v1alpha1/index.ts';
-import { childOwnedResources, MANAGED_BY_SELECTOR } from '../../../controllers/resources.ts';
+import { ownedResources, MANAGED_BY_SELECTOR } from '../../../controllers/resources.ts';
 import { setupControllers } from '../../../controllers/setup.ts';
 import { Manager } from '../../../runtime/manager.ts';
 import { coreResources, resourcePath } from '../../../runtime/resource.ts';
@@ -57,7 +57,7 @@ describe('caches of owned kinds', { timeout: 120_000 }, () => {
     assert.equal(mgr.informers.complete(coreResources.configMaps), false, 'a restricted cache must not claim a miss means absent');
 
     const foreign = requests.filter((r) => !r.path.startsWith(`/apis/${engulaGroup}/`));
-    for (const ref of childOwnedResources) {
+    for (const ref of ownedResources) {
       const path = resourcePath(ref, ns);
       for (const kind of ['list', 'watch'] as const) {
         assert.ok(foreign.some((r) => r.kind === kind && r.path === path), `no ${kind} of ${path} was opened`);

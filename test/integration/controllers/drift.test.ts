@@ -45,7 +45,7 @@ describe('drift is put back; pause stops writes', () => {
 
   it('a StatefulSet edited by hand is restored', async (t) => {
     const started = Date.now();
-    await kubectlOk(['-n', ns, 'patch', 'statefulset', 'drift-engine', '--type=merge', '-p', '{"spec":{"replicas":5,"template":{"spec":{"containers":[{"name":"engine","image":"busybox"}]}}}}']);
+    await kubectlOk(['-n', ns, 'patch', 'statefulset', 'drift-engine', '--type=strategic', '-p', '{"spec":{"replicas":5,"template":{"spec":{"containers":[{"name":"engine","image":"busybox"}]}}}}']);
     await waitFor('replicas and image put back', async () => {
       const sts = await getJson<Sts>(ns, 'statefulset', 'drift-engine');
       return sts?.spec.replicas === 2 && sts.spec.template.spec.containers[0]?.image === 'uhub.service.ucloud.cn/zojw/engula:0.9';

@@ -131,7 +131,11 @@ describe('workload builders', () => {
     assert.deepEqual(get(sts, 'spec.template.spec.nodeSelector'), { 'kubernetes.io/os': 'linux' });
     assert.deepEqual(get(sts, 'spec.template.spec.tolerations'), cluster.spec.journal?.tolerations);
     assert.deepEqual(get(sts, 'spec.template.spec.affinity'), cluster.spec.journal?.affinity);
-    assert.deepEqual(get(sts, 'spec.template.spec.topologySpreadConstraints'), cluster.spec.journal?.topologySpreadConstraints);
+    // The sample's zone constraint has no labelSelector: it gets the component's pod labels; the default node spread follows.
+    assert.deepEqual(get(sts, 'spec.template.spec.topologySpreadConstraints'), [
+      { ...cluster.spec.journal?.topologySpreadConstraints?.[0], labelSelector: { matchLabels: selectorLabels('full-journal', 'journal') } },
+      { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchLabels: selectorLabels('full-journal', 'journal') } },
+    ]);
     assert.deepEqual(get(sts, 'spec.template.metadata.annotations'), { 'cluster-autoscaler.kubernetes.io/safe-to-evict': 'false' });
     assert.equal(get(sts, 'spec.volumeClaimTemplates'), undefined);
     const volumes = get<Array<{ name: string; persistentVolumeClaim?: { claimName: string } }>>(sts, 'spec.template.spec.volumes');

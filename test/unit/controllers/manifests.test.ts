@@ -1,4 +1,5 @@
-// The deployment manifests: config/default renders with kustomize, the operator's ClusterRole holds
+// The deployment manifests: config/default renders with kustomize (the operator, and no CRD, so that
+// deleting it never deletes an Engula object), the operator's ClusterRole holds
 // every permission the operator grants the kernel (RBAC refuses to grant what one does not hold),
 // the Deployment's ports and labels match what the webhook Service selects, and the NetworkPolicies
 // open exactly the webhook and metrics ports of those pods.
@@ -30,17 +31,20 @@ interface Doc {
   spec?: Record<string, unknown>;
 }
 
-const rendered = (): Doc[] =>
-  parseAllDocuments(execFileSync(kubectlBinary(), ['kustomize', join(root, 'config/default')], { encoding: 'utf8' })).map((d) => d.toJS() as Doc);
+const renderedAt = (dir: string): Doc[] =>
+  parseAllDocuments(execFileSync(kubectlBinary(), ['kustomize', join(root, dir)], { encoding: 'utf8' })).map((d) => d.toJS() as Doc);
+const rendered = (): Doc[] => renderedAt('config/default');
 
 describe('config/default', () => {
-  it('renders with kustomize: CRDs, RBAC, Deployment and webhooks, namespaced in engula-system', () => {
+  it('renders with kustomize: RBAC, Deployment and webhooks, namespaced in engula-system; the CRDs are config/crd\'s alone', () => {
     const docs = rendered();
     const kinds = new Set(docs.map((d) => d.kind));
-    for (const k of ['Namespace', 'CustomResourceDefinition', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'Deployment', 'Service', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration', 'NetworkPolicy']) {
+    for (const k of ['Namespace', 'ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding', 'Deployment', 'Service', 'ValidatingWebhookConfiguration', 'MutatingWebhookConfiguration', 'NetworkPolicy']) {
       assert.ok(kinds.has(k), k);
     }
-    assert.equal(docs.filter((d) => d.kind === 'CustomResourceDefinition').length, 5);
+    // `make undeploy` deletes what config/default renders: a CRD in it would take every Engula object with it.
+    assert.deepEqual(docs.filter((d) => d.kind === 'CustomResourceDefinition').map((d) => d.metadata.name), []);
+    assert.equal(renderedAt('config/crd').filter((d) => d.kind === 'CustomResourceDefinition').length, 5, '`make install` (and `make deploy` before config/default) applies them');
     const deployment = docs.find((d) => d.kind === 'Deployment')!;
     assert.equal(deployment.metadata.namespace, 'engula-system');
     const container = (deployment.spec as { template: { spec: { containers: Array<{ image: string; ports: Array<{ name: string; containerPort: number }>; securityContext: Record<string, unknown> }> } } }).template.spec.containers[0]!;

@@ -1,5 +1,6 @@
 // Bad input leaks nothing: a crafted AdmissionReview naming another namespace's Cluster as owner
-// learns nothing of that Cluster's spec; env values are never repeated in a refusal or a log line;
+// learns nothing of that Cluster's spec (and with an owner reference whose uid is empty or wrong,
+// not even whether a guess is right); env values are never repeated in a refusal or a log line;
 // a body over 1 MiB is a 413 that says why, and the server answers the next request.
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
@@ -60,19 +61,39 @@ function assertNoVictimValue(raw: string): void {
   for (const v of VICTIM_VALUES) assert.ok(!raw.includes(v), `the answer repeats the victim's ${JSON.stringify(v)}: ${raw}`);
 }
 
-/** A Journal that claims the victim Cluster as its controller, with values of the sender's choosing. */
-function craftedJournal(spec: JsonObject): JsonObject {
+/**
+ * A Journal that claims the victim Cluster as its controller, with values of the sender's choosing,
+ * through a reference that carries `uid` (the victim's own by default; '' or a wrong one for a
+ * sender who cannot read the Cluster).
+ */
+function craftedJournal(spec: JsonObject, uid = 'uid-victim'): JsonObject {
   return {
     apiVersion: 'cluster.engula.io/v1alpha1',
     kind: 'Journal',
     metadata: {
       name: 'victim-journal',
       namespace: 'other',
-      ownerReferences: [{ apiVersion: 'cluster.engula.io/v1alpha1', kind: 'Cluster', name: 'victim', uid: 'uid-victim', controller: true }],
+      ownerReferences: [{ apiVersion: 'cluster.engula.io/v1alpha1', kind: 'Cluster', name: 'victim', uid, controller: true }],
     },
     spec: { replicas: 1, clusterName: 'victim', ...spec },
   };
 }
+
+/** The answer without the request's own uid, so two answers compare whole. */
+function answerBody(a: Answer & { raw: string }): unknown {
+  const body = JSON.parse(a.raw) as { response: Record<string, unknown> };
+  delete body.response.uid;
+  return body;
+}
+
+/** For each value the victim's journal has, a right guess (the victim's own) and a wrong one. */
+const GUESSES: Array<{ what: string; right: JsonObject; wrong: JsonObject }> = [
+  { what: 'image', right: { image: { name: 'private.registry.example/victim-image:7', pullPolicy: 'Always' } }, wrong: { image: { name: 'guess:1', pullPolicy: 'Always' } } },
+  { what: 'replicas', right: { replicas: 7 }, wrong: { replicas: 6 } },
+  { what: 'port', right: { port: 31337 }, wrong: { port: 31338 } },
+  { what: 'env value', right: { env: [{ name: 'TOKEN', value: 's3cr3t-victim-token' }, { name: 'EMPTY', value: '' }] }, wrong: { env: [{ name: 'TOKEN', value: 'guess-token' }, { name: 'EMPTY', value: '' }] } },
+  { what: 'pull secrets', right: { imagePullSecrets: [{ name: 'victim-regcred' }] }, wrong: { imagePullSecrets: [{ name: 'guess-regcred' }] } },
+];
 
 describe('a crafted review learns nothing of the Cluster it names', () => {
   test('a refusal of owned fields names the field, the rule and the Cluster, never the Cluster\'s values', async () => {
@@ -87,6 +108,29 @@ describe('a crafted review learns nothing of the Cluster it names', () => {
     assert.ok(!a.raw.includes('guess-token'), a.raw);
     assertNoVictimValue(a.raw);
   });
+
+  for (const [label, uid] of [['an empty uid', ''], ['a wrong uid', '00000000-0000-0000-0000-000000000000']] as const) {
+    test(`an owner reference with ${label} counts for nothing: the same answer whether a guess is right or wrong`, async () => {
+      for (const { what, right, wrong } of GUESSES) {
+        for (const operation of ['CREATE', 'UPDATE'] as const) {
+          const review = (spec: JsonObject) => {
+            const object = craftedJournal(spec, uid);
+            return admissionReview({ operation, resource: 'journals', namespace: 'other', object, ...(operation === 'UPDATE' ? { oldObject: craftedJournal({}, uid) } : {}) });
+          };
+          const a = await validate(review(right));
+          const b = await validate(review(wrong));
+          assert.deepEqual(answerBody(a), answerBody(b), `${operation} with a right and a wrong ${what} get different answers:\n${a.raw}\n${b.raw}`);
+          // Judged as the standalone Journal it is: nothing the victim Cluster owns is refused.
+          assert.equal(a.response.allowed, true, `${operation} ${what}: ${a.raw}`);
+          assertNoVictimValue(a.raw);
+          assertNoVictimValue(b.raw);
+        }
+      }
+      // The victim's own uid does make it the victim's: the rule under test is the uid, not the name.
+      const owned = await validate(admissionReview({ operation: 'CREATE', resource: 'journals', namespace: 'other', object: craftedJournal(GUESSES[2]!.wrong) }));
+      assert.equal(owned.response.allowed, false, owned.raw);
+    });
+  }
 
   test('a crafted kubectl scale learns neither the Cluster\'s replicas nor the stored child\'s', async () => {
     const a = await validate(admissionReview({ operation: 'UPDATE', resource: 'journals', subResource: 'scale', name: 'victim-journal', namespace: 'other', object: scaleObject('victim-journal', 'other', 2), oldObject: { apiVersion: 'autoscaling/v1', kind: 'Scale', metadata: { name: 'victim-journal', namespace: 'other' }, spec: {} } }));
