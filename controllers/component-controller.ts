@@ -6,13 +6,13 @@
 // the live object already matches, and a paused owner Cluster stops every write but the status.
 import { COMPONENT_KINDS, COMPONENTS, type ChildObject, type Cluster, type ComponentName, type ImageSpec } from '../api/v1alpha1/index.ts';
 import {
-  coreResources, generationChanged, type ControllerSpec, type InformerFactory, type KubeObject, type ReconcileContext, type Reconciler, type Request, type ResourceRef,
+  coreResources, generationChanged, type ControllerSpec, type InformerFactory, type KubeObject, type ReconcileContext, type Reconciler, type Request, type ResourceRef, type Result,
 } from '../runtime/index.ts';
 import { COMPONENT_TRAITS, type ComponentTraits } from './components.ts';
 import { clusterSpecChanged, dependencyReadinessChanged, ignoreStatusOnly, owned, statefulSetReadinessChanged } from './predicates.ts';
 import {
   childName, childStatusFrom, desiredHeadlessService, desiredPodDisruptionBudget, desiredServiceAccount, desiredServiceMonitor, desiredStatefulSet, metricsOf,
-  MONITORING_CONDITION, monitoringCondition, monitoringEnabled, owningClusterName, profileOf, selectorLabels, type ConditionInput, type WorkloadInput,
+  MONITORING_CONDITION, monitoringCondition, monitoringEnabled, owningClusterName, profileOf, REASONS, selectorLabels, type ConditionInput, type WorkloadInput,
 } from './desired/index.ts';
 import { childOwnedResources, engulaResources, serviceMonitors } from './resources.ts';
 
@@ -119,7 +119,7 @@ export function componentReconciler(opts: ComponentControllerOptions): Reconcile
   const traits = COMPONENT_TRAITS[opts.component];
   const ref = childRef(opts.component);
   const now = opts.now ?? (() => new Date());
-  return async (req: Request, ctx: ReconcileContext): Promise<void> => {
+  return async (req: Request, ctx: ReconcileContext): Promise<Result | void> => {
     const child = (await ctx.cache.get(ref, req.namespace, req.name)) as ChildObject | undefined;
     // Deletion is the garbage collector's job: everything below carries an owner reference.
     if (!child || child.metadata?.deletionTimestamp) return;
@@ -172,7 +172,10 @@ export function componentReconciler(opts: ComponentControllerOptions): Reconcile
       }
     }
 
+    const podsRefused = !paused && sts ? await podRefusal(sts, child.spec.replicas, now(), ctx) : undefined;
+    if (podsRefused !== undefined) ctx.recorder.event(child as unknown as KubeObject, 'Warning', REASONS.failedCreate, `StatefulSet ${req.name}: ${podsRefused}`);
     const status = childStatusFrom(child, sts, {
+      ...(podsRefused !== undefined ? { podsRefused } : {}),
       waitingFor: deps.waitingFor,
       paused,
       ...(problem ? { problem } : {}),
@@ -181,7 +184,30 @@ export function componentReconciler(opts: ComponentControllerOptions): Reconcile
       extraConditions: monitoring,
     });
     await ctx.client.patchStatus(ref, child as unknown as KubeObject, status, ctx.signal);
+    // A refused create changes nothing the StatefulSet's status shows: come back to see whether the
+    // refusal still holds (the StatefulSet controller retries the create meanwhile).
+    if (podsRefused !== undefined) return { requeueAfterMs: REFUSAL_RECHECK_MS };
   };
+}
+
+/** How long a child whose pods the cluster refuses waits before it looks again. */
+export const REFUSAL_RECHECK_MS = 15_000;
+/** A FailedCreate Event older than this is not taken for the reason pods are missing now. */
+const REFUSAL_WINDOW_MS = 10 * 60_000;
+
+/**
+ * Why the cluster refuses the StatefulSet's pods (Pod Security, ResourceQuota, LimitRange), while
+ * fewer exist than asked for: the StatefulSet controller says so only in a FailedCreate Event on
+ * the StatefulSet. Read from the API server, and only then: an idle operator lists nothing.
+ */
+async function podRefusal(sts: KubeObject, desired: number, now: Date, ctx: ReconcileContext): Promise<string | undefined> {
+  const status = sts.status as { replicas?: number; observedGeneration?: number } | undefined;
+  if ((status?.replicas ?? 0) >= desired || !sts.metadata.uid) return undefined;
+  const events = await ctx.client.list(coreResources.events, sts.metadata.namespace ?? '', undefined, ctx.signal, `involvedObject.uid=${sts.metadata.uid},reason=FailedCreate`);
+  const at = (e: KubeObject): number => new Date(String((e as { lastTimestamp?: string; eventTime?: string }).lastTimestamp ?? (e as { eventTime?: string }).eventTime ?? 0)).getTime();
+  const latest = events.sort((a, b) => at(b) - at(a))[0];
+  if (!latest || now.getTime() - at(latest) > REFUSAL_WINDOW_MS) return undefined;
+  return String((latest as { message?: string }).message ?? 'a pod create failed');
 }
 
 /** Children of `component` that a change of `obj` (a dependency, or the owner Cluster) may unblock or reconfigure. */

@@ -83,11 +83,12 @@ export class Client {
     }
   }
 
-  async list(ref: ResourceRef, namespace = '', selector?: string, signal?: AbortSignal): Promise<KubeObject[]> {
+  /** Every object of a kind in `namespace` ('' for all), by label selector and (where the kind supports it) field selector. */
+  async list(ref: ResourceRef, namespace = '', selector?: string, signal?: AbortSignal, fieldSelector?: string): Promise<KubeObject[]> {
     const out: KubeObject[] = [];
     let cont: string | undefined;
     do {
-      const page = await this.rest.request<ObjectList>('GET', resourcePath(ref, namespace), { query: { labelSelector: selector, limit: 500, continue: cont }, ...(signal ? { signal } : {}) });
+      const page = await this.rest.request<ObjectList>('GET', resourcePath(ref, namespace), { query: { labelSelector: selector, fieldSelector, limit: 500, continue: cont }, ...(signal ? { signal } : {}) });
       out.push(...page.items);
       cont = page.metadata.continue || undefined;
     } while (cont !== undefined);

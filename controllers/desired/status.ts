@@ -11,6 +11,8 @@ export const REASONS = {
   rollingUpdate: 'RollingUpdate',
   podsStarting: 'PodsStarting',
   podsNotReady: 'PodsNotReady',
+  /** The StatefulSet controller's Event reason when the API server refuses a pod (Pod Security, ResourceQuota, LimitRange). */
+  failedCreate: 'FailedCreate',
   allPodsReady: 'AllPodsReady',
   stable: 'Stable',
   paused: 'Paused',
@@ -55,6 +57,8 @@ export interface ChildSituation {
   now: string;
   /** Conditions beyond Ready/Progressing/Degraded (MonitoringAvailable), appended as given. */
   extraConditions?: ConditionInput[];
+  /** Why the cluster refused the StatefulSet's latest pod create (its FailedCreate Event), while pods are missing. */
+  podsRefused?: string;
 }
 
 interface StatefulSetLike {
@@ -104,7 +108,12 @@ export function childStatusFrom(child: ChildObject, sts: KubeObject | undefined,
     } else {
       const previously = child.status?.phase;
       const settled = current && replicas === desired && updated >= desired;
-      if (settled && (previously === 'Ready' || previously === 'Degraded')) {
+      if (situation.podsRefused !== undefined && replicas < desired) {
+        // A bare 0/N says nothing; the cluster's refusal says what to fix.
+        phase = 'Degraded';
+        const message = `${counts}: the cluster refuses the pods: ${situation.podsRefused}`;
+        conds = conditions([false, REASONS.failedCreate, message], [true, REASONS.scaling, message], [true, REASONS.failedCreate, message]);
+      } else if (settled && (previously === 'Ready' || previously === 'Degraded')) {
         // Nothing is being changed, yet pods that were ready are not: something broke.
         phase = 'Degraded';
         const message = `${counts}; pods that were ready are not`;

@@ -3,6 +3,7 @@
 // an override with an assigned user range, as OpenShift's restricted-v2 assigns it, too; and a
 // spread constraint without labelSelector reaches the StatefulSet with the component's labels.
 // The API server's own Pod Security admission judges every pod the StatefulSet controller creates.
+// And when the cluster refuses pods (here a ResourceQuota), the child's status and an Event say why.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -26,13 +27,14 @@ async function readyIn(ns: string, name: string): Promise<void> {
 
 describe('Pod Security', () => {
   const cleanup = suiteCleanup();
-  const ns: Record<'restricted' | 'baseline', string> = { restricted: '', baseline: '' };
+  const ns: Record<'restricted' | 'baseline' | 'quota', string> = { restricted: '', baseline: '', quota: '' };
   before(async () => {
     await installCrds();
     for (const level of ['restricted', 'baseline'] as const) {
       ns[level] = await testNamespace(cleanup, `ctrl-pss-${level}`, { 'pod-security.kubernetes.io/enforce': level, 'pod-security.kubernetes.io/enforce-version': 'latest' });
     }
-    await startOperator(cleanup, [ns.restricted, ns.baseline]);
+    ns.quota = await testNamespace(cleanup, 'ctrl-pss-quota');
+    await startOperator(cleanup, [ns.restricted, ns.baseline, ns.quota]);
   });
   after(async () => {
     await cleanup.run();
@@ -82,5 +84,28 @@ describe('Pod Security', () => {
       { maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: selector },
       { maxSkew: 1, topologyKey: 'kubernetes.io/hostname', whenUnsatisfiable: 'ScheduleAnyway', labelSelector: selector },
     ]);
+  });
+
+  it('pods the cluster refuses (a ResourceQuota) show in the child\'s status and an Event, not as a bare 0/N', async (t) => {
+    await kubectlOk(['-n', ns.quota, 'create', 'quota', 'two-pods', '--hard=pods=2']);
+    const journal = { apiVersion: 'cluster.engula.io/v1alpha1', kind: 'Journal', metadata: { name: 'quota-journal' }, spec: { clusterName: 'quota', replicas: 3, image: { name: 'uhub.service.ucloud.cn/zojw/engula:0.9' } } };
+    await kubectlOk(['-n', ns.quota, 'apply', '-f', '-'], { input: stringify(journal) });
+    const child = await waitFor('the journal says its pods are refused', async () => {
+      const o = await getJson<{ status?: { phase?: string; conditions?: ConditionLike[] } }>(ns.quota, 'journal', 'quota-journal');
+      return conditionOf(o, 'Degraded')?.reason === 'FailedCreate' ? o : undefined;
+    }, { timeoutMs: 90_000, intervalMs: 500 });
+    const degraded = conditionOf(child, 'Degraded');
+    t.diagnostic(`status: phase ${child.status?.phase}; Degraded ${degraded?.reason}: ${degraded?.message}`);
+    assert.equal(child.status?.phase, 'Degraded');
+    assert.match(degraded?.message ?? '', /2\/3 pods ready: the cluster refuses the pods: .*exceeded quota: two-pods/);
+    const event = await waitFor('a FailedCreate Event on the journal', async () => {
+      const out = await kubectlOk(['-n', ns.quota, 'get', 'events', '--field-selector', 'involvedObject.kind=Journal,involvedObject.name=quota-journal,reason=FailedCreate', '-o', 'jsonpath={.items[*].message}']);
+      return out.length > 0 ? out : undefined;
+    }, { timeoutMs: 30_000 });
+    t.diagnostic(`Event: ${event}`);
+    assert.match(event, /exceeded quota: two-pods/);
+    // Room again: the refusal clears by itself.
+    await kubectlOk(['-n', ns.quota, 'delete', 'quota', 'two-pods']);
+    await waitFor('the journal Ready once the quota is gone', async () => conditionOf(await getJson<{ status?: { conditions?: ConditionLike[] } }>(ns.quota, 'journal', 'quota-journal'), 'Ready')?.status === 'True', { timeoutMs: 90_000, intervalMs: 500 });
   });
 });
