@@ -4,9 +4,11 @@
 // Cluster's status is rolled up from its children. A paused Cluster gets its status written and
 // nothing else.
 import { COMPONENT_KINDS, COMPONENTS, type ChildObject, type Cluster, type ComponentName } from '../api/v1alpha1/index.ts';
-import { coreResources, generationChanged, type ControllerSpec, type KubeObject, type ReconcileContext, type Reconciler, type Request } from '../runtime/index.ts';
-import type { ServedKind } from './component-controller.ts';
-import { aggregateClusterStatus, childName, clusterMetrics, desiredChild, desiredTopologyConfigMap, monitoringCondition } from './desired/index.ts';
+import {
+  coreResources, generationChanged, NotControlledError, type ControllerSpec, type KubeObject, type ReconcileContext, type Reconciler, type Request, type Result,
+} from '../runtime/index.ts';
+import { NAME_TAKEN_RECHECK_MS, type ServedKind } from './component-controller.ts';
+import { aggregateClusterStatus, childName, clusterMetrics, desiredChild, desiredTopologyConfigMap, monitoringCondition, REASONS, type ConditionInput } from './desired/index.ts';
 import { owned, rollupInputChanged } from './predicates.ts';
 import { engulaResources } from './resources.ts';
 
@@ -26,7 +28,7 @@ function controlledBy(obj: { metadata?: { ownerReferences?: Array<{ uid: string;
 
 export function clusterReconciler(opts: ClusterControllerOptions): Reconciler {
   const now = opts.now ?? (() => new Date());
-  return async (req: Request, ctx: ReconcileContext): Promise<void> => {
+  return async (req: Request, ctx: ReconcileContext): Promise<Result | void> => {
     const cluster = (await ctx.cache.get(engulaResources.Cluster, req.namespace, req.name)) as Cluster | undefined;
     if (!cluster || cluster.metadata?.deletionTimestamp) return;
     const uid = cluster.metadata?.uid;
@@ -34,6 +36,8 @@ export function clusterReconciler(opts: ClusterControllerOptions): Reconciler {
     const children: Partial<Record<ComponentName, ChildObject>> = {};
     const created: string[] = [];
     const updated: string[] = [];
+    // Objects of our names that are somebody else's: left alone, and said so until they go.
+    const inTheWay: string[] = [];
 
     // The children and the ConfigMap do not depend on each other: written at once, so a Cluster's
     // first reconcile costs one round trip through admission rather than five.
@@ -44,7 +48,7 @@ export function clusterReconciler(opts: ClusterControllerOptions): Reconciler {
       const desired = desiredChild(cluster, component);
       if (live && !controlledBy(live, uid)) {
         // Someone else's object under our name: taking it over could wreck a standalone component.
-        if (desired && !paused) ctx.recorder.event(cluster as unknown as KubeObject, 'Warning', 'NameTaken', `${COMPONENT_KINDS[component]} ${name} exists and is not controlled by this Cluster; rename or delete it`);
+        if (desired && !paused) inTheWay.push(`${COMPONENT_KINDS[component]} ${name} exists and is not controlled by this Cluster`);
         return;
       }
       if (paused) {
@@ -63,23 +67,38 @@ export function clusterReconciler(opts: ClusterControllerOptions): Reconciler {
         }
       }
     };
-    await Promise.all([
-      ...COMPONENTS.map(reconcileChild),
-      ...(paused ? [] : [ctx.client.apply(coreResources.configMaps, desiredTopologyConfigMap(cluster, opts.clusterDomain), ctx.signal)]),
-    ]);
+    const writeTopology = async (): Promise<void> => {
+      try {
+        await ctx.client.apply(coreResources.configMaps, desiredTopologyConfigMap(cluster, opts.clusterDomain), ctx.signal);
+      } catch (err) {
+        if (!(err instanceof NotControlledError)) throw err;
+        inTheWay.push(err.message);
+      }
+    };
+    await Promise.all([...COMPONENTS.map(reconcileChild), ...(paused ? [] : [writeTopology()])]);
+    const nameTaken = nameTakenCondition(inTheWay);
+    for (const c of nameTaken) ctx.recorder.event(cluster as unknown as KubeObject, 'Warning', REASONS.nameTaken, c.message);
     // One Event per reconcile for what it created, one for what it changed (in COMPONENTS order).
     const inOrder = (names: string[]): string[] => COMPONENTS.map((c) => names.find((n) => n.endsWith(` ${childName(req.name, c)}`))).filter((n) => n !== undefined);
     if (created.length > 0) ctx.recorder.event(cluster as unknown as KubeObject, 'Normal', 'Created', `Created ${inOrder(created).join(', ')}`);
     if (updated.length > 0) ctx.recorder.event(cluster as unknown as KubeObject, 'Normal', 'Updated', `Updated ${inOrder(updated).join(', ')}`);
     // Children just made have no status yet; their creation wakes this Cluster again within the
     // roll-up delay, and the status written then (with theirs) supersedes any written now.
-    if (created.length > 0) return;
+    if (created.length > 0 && inTheWay.length === 0) return;
 
     const requested = cluster.spec.monitoring?.enabled === true;
     const served = requested && opts.serviceMonitors ? await opts.serviceMonitors.whenKnown(ctx.signal) : false;
-    const status = aggregateClusterStatus(cluster, children, now().toISOString().replace(/\.\d+Z$/, 'Z'), monitoringCondition(requested, served, clusterMetrics(cluster)));
+    const status = aggregateClusterStatus(cluster, children, now().toISOString().replace(/\.\d+Z$/, 'Z'), [...monitoringCondition(requested, served, clusterMetrics(cluster)), ...nameTaken]);
     await ctx.client.patchStatus(engulaResources.Cluster, cluster as unknown as KubeObject, status, ctx.signal);
+    // The caches hold only what is ours: the object in the way going is seen by looking again.
+    if (inTheWay.length > 0) return { requeueAfterMs: NAME_TAKEN_RECHECK_MS };
   };
+}
+
+/** NameTaken, present only while an object of one of the Cluster's names is somebody else's. */
+function nameTakenCondition(inTheWay: string[]): ConditionInput[] {
+  if (inTheWay.length === 0) return [];
+  return [{ type: REASONS.nameTaken, status: 'True', reason: REASONS.nameTaken, message: `${inTheWay.join('; ')}: the operator does not take over what it did not make; rename or delete it, and this resumes by itself` }];
 }
 
 export function clusterController(opts: ClusterControllerOptions): ControllerSpec {

@@ -6,7 +6,7 @@
 // the live object already matches, and a paused owner Cluster stops every write but the status.
 import { COMPONENT_KINDS, COMPONENTS, type ChildObject, type Cluster, type ComponentName, type ImageSpec } from '../api/v1alpha1/index.ts';
 import {
-  coreResources, generationChanged, type ControllerSpec, type InformerFactory, type KubeObject, type ReconcileContext, type Reconciler, type Request, type ResourceRef, type Result,
+  coreResources, generationChanged, type ControllerSpec, type InformerFactory, type KubeObject, NotControlledError, type ReconcileContext, type Reconciler, type Request, type ResourceRef, type Result,
 } from '../runtime/index.ts';
 import { COMPONENT_TRAITS, type ComponentTraits } from './components.ts';
 import { clusterSpecChanged, dependencyReadinessChanged, ignoreStatusOnly, owned, statefulSetReadinessChanged } from './predicates.ts';
@@ -142,43 +142,31 @@ export function componentReconciler(opts: ComponentControllerOptions): Reconcile
       ? previousMonitoringCondition(child)
       : monitoringCondition(monitoringRequested, served, { served: metricsServed, profile: profileOf(child) });
 
+    // An object of one of our names that is somebody else's: never written, and said so.
+    let inTheWay: NotControlledError | undefined;
     if (!paused && image) {
-      const input: WorkloadInput = { child, traits, clusterName, image, clusterPorts: portsOf(owner, deps) };
-      if (served === true && monitoringRequested && metricsServed) await ctx.client.apply(serviceMonitors, desiredServiceMonitor(input), ctx.signal);
-      else if (served === true && madeServiceMonitor(child)) await deleteServiceMonitor(child, ctx);
-      const owned: Array<[ResourceRef, KubeObject]> = [
-        [coreResources.serviceAccounts, desiredServiceAccount(input)],
-        [coreResources.services, desiredHeadlessService(input)],
-        [coreResources.podDisruptionBudgets, desiredPodDisruptionBudget(input)],
-      ];
-      // Independent of each other: written at once.
-      await Promise.all(owned.map(([r, obj]) => ctx.client.apply(r, obj, ctx.signal)));
-      // Once created, the StatefulSet is kept in step even if a dependency later loses its pods:
-      // the order only matters for the first start.
-      if (sts || deps.waitingFor.length === 0) {
-        const created = sts === undefined;
-        const result = await ctx.client.apply(coreResources.statefulSets, desiredStatefulSet(input), ctx.signal);
+      try {
+        const written = await writeOwned({ child, traits, clusterName, image, clusterPorts: portsOf(owner, deps) }, sts, deps, { requested: monitoringRequested, served, metricsServed }, ctx);
         // A StatefulSet just made has no status yet. Its own events (its creation, then its
         // controller's first status a moment later) wake this child again within the coalescing
         // delay, and the status written then supersedes any written now, so none is.
-        if (created && result.changed) return;
-        if (result.changed) {
-          // Its creation is the child's status (Creating, then PodsStarting) and the Cluster's
-          // Created event; an Event is for a change to a running component.
-          if (!created) ctx.recorder.event(child as unknown as KubeObject, 'Normal', 'Updated', `Updated StatefulSet ${req.name}`);
-          ctx.log.info({ statefulset: req.name, created }, 'applied StatefulSet');
-        }
-        sts = result.obj;
+        if (written.created) return;
+        sts = written.sts;
+      } catch (err) {
+        if (!(err instanceof NotControlledError)) throw err;
+        inTheWay = err;
+        ctx.recorder.event(child as unknown as KubeObject, 'Warning', REASONS.nameTaken, nameTakenMessage(err));
       }
     }
 
     const podsRefused = !paused && sts ? await podRefusal(sts, child.spec.replicas, now(), ctx) : undefined;
     if (podsRefused !== undefined) ctx.recorder.event(child as unknown as KubeObject, 'Warning', REASONS.failedCreate, `StatefulSet ${req.name}: ${podsRefused}`);
+    const blocked = problem ?? (inTheWay ? { reason: REASONS.nameTaken, message: nameTakenMessage(inTheWay) } : undefined);
     const status = childStatusFrom(child, sts, {
       ...(podsRefused !== undefined ? { podsRefused } : {}),
       waitingFor: deps.waitingFor,
       paused,
-      ...(problem ? { problem } : {}),
+      ...(blocked ? { problem: blocked } : {}),
       selector: selectorLabels(req.name, traits.component),
       now: now().toISOString().replace(/\.\d+Z$/, 'Z'),
       extraConditions: monitoring,
@@ -186,9 +174,50 @@ export function componentReconciler(opts: ComponentControllerOptions): Reconcile
     await ctx.client.patchStatus(ref, child as unknown as KubeObject, status, ctx.signal);
     // A refused create changes nothing the StatefulSet's status shows: come back to see whether the
     // refusal still holds (the StatefulSet controller retries the create meanwhile).
+    if (inTheWay) return { requeueAfterMs: NAME_TAKEN_RECHECK_MS };
     if (podsRefused !== undefined) return { requeueAfterMs: REFUSAL_RECHECK_MS };
   };
 }
+
+/** Everything the child owns, written unless it already holds; the StatefulSet once its dependencies are ready. */
+async function writeOwned(
+  input: WorkloadInput,
+  live: KubeObject | undefined,
+  deps: Dependencies,
+  monitoring: { requested: boolean; served: boolean | undefined; metricsServed: boolean },
+  ctx: ReconcileContext,
+): Promise<{ sts: KubeObject | undefined; created: boolean }> {
+  const { child } = input;
+  if (monitoring.served === true && monitoring.requested && monitoring.metricsServed) await ctx.client.apply(serviceMonitors, desiredServiceMonitor(input), ctx.signal);
+  else if (monitoring.served === true && madeServiceMonitor(child)) await deleteServiceMonitor(child, ctx);
+  const owned: Array<[ResourceRef, KubeObject]> = [
+    [coreResources.serviceAccounts, desiredServiceAccount(input)],
+    [coreResources.services, desiredHeadlessService(input)],
+    [coreResources.podDisruptionBudgets, desiredPodDisruptionBudget(input)],
+  ];
+  // Independent of each other: written at once.
+  await Promise.all(owned.map(([r, obj]) => ctx.client.apply(r, obj, ctx.signal)));
+  // Once created, the StatefulSet is kept in step even if a dependency later loses its pods:
+  // the order only matters for the first start.
+  if (!live && deps.waitingFor.length > 0) return { sts: live, created: false };
+  const result = await ctx.client.apply(coreResources.statefulSets, desiredStatefulSet(input), ctx.signal);
+  const created = live === undefined && result.changed;
+  if (result.changed && !created) {
+    // Its creation is the child's status (Creating, then PodsStarting) and the Cluster's Created
+    // event; an Event is for a change to a running component.
+    ctx.recorder.event(child as unknown as KubeObject, 'Normal', 'Updated', `Updated StatefulSet ${child.metadata?.name ?? ''}`);
+  }
+  if (result.changed) ctx.log.info({ statefulset: child.metadata?.name, created }, 'applied StatefulSet');
+  return { sts: result.obj, created };
+}
+
+/** What a child or a Cluster says of an object in the way. */
+export function nameTakenMessage(err: NotControlledError): string {
+  return `${err.message}: the operator does not take over what it did not make; rename or delete it, and this resumes by itself`;
+}
+
+/** How long an owner with an object in the way waits before it looks again (the caches do not see objects that are not ours go). */
+export const NAME_TAKEN_RECHECK_MS = 30_000;
 
 /** How long a child whose pods the cluster refuses waits before it looks again. */
 export const REFUSAL_RECHECK_MS = 15_000;

@@ -14,7 +14,7 @@
 // - delete(): skipped when the cache knows the object is gone.
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import { ApiError, ConflictError, isAlreadyExists, isConflict, isNotFound } from './errors.ts';
+import { ApiError, ConflictError, isAlreadyExists, isConflict, isNotFound, NotControlledError } from './errors.ts';
 import type { InformerFactory } from './informer-factory.ts';
 import type { LabelSelector } from './labels.ts';
 import { resourcePath, type KubeObject, type ObjectList, type ResourceRef } from './resource.ts';
@@ -106,8 +106,17 @@ export class Client {
     const body = this.withHash(desired);
     const compare = { ...body } as KubeObject;
     delete compare.status;
+    const controller = desired.metadata.ownerReferences?.find((r) => r.controller === true);
     for (let attempt = 0; ; attempt++) {
-      const live = await this.current(ref, namespace, name, attempt > 0, signal);
+      let live = await this.current(ref, namespace, name, attempt > 0, signal);
+      if (controller !== undefined) {
+        // A cache restricted to our label cannot prove absence: an object without it may be there.
+        if (live === undefined && attempt === 0 && this.cache?.watches(ref) && !this.cache.complete(ref)) live = await this.get(ref, namespace, name, signal);
+        if (live !== undefined && !live.metadata.ownerReferences?.some((r) => r.controller === true && r.uid === controller.uid)) {
+          const holder = live.metadata.ownerReferences?.find((r) => r.controller === true);
+          throw new NotControlledError(desired.kind ?? ref.kind, namespace, name, holder ? `${holder.kind} ${holder.name}` : undefined);
+        }
+      }
       if (live !== undefined && isSubset(compare, live)) {
         this.stats.skipped++;
         return { obj: live, changed: false };

@@ -20,6 +20,28 @@ export class ConflictError extends Error {
 }
 
 /** A failure worth retrying with backoff (the default for anything that is not terminal). */
+/**
+ * An object of the name the operator would write exists and is not controlled by the owner the
+ * write names: somebody else's. Writing it would take it over (a forced server-side apply
+ * overwrites its fields and adds our controller reference), so it is not written.
+ */
+export class NotControlledError extends Error {
+  readonly kind = 'notControlled' as const;
+  readonly objectKind: string;
+  readonly namespace: string;
+  readonly objectName: string;
+  /** Who controls it instead: `Kind name`, or undefined for an object without a controller. */
+  readonly controller: string | undefined;
+  constructor(objectKind: string, namespace: string, objectName: string, controller: string | undefined) {
+    super(`${objectKind} ${objectName} exists${controller ? ` and is controlled by ${controller}` : ' and was not made by the operator'}`);
+    this.name = 'NotControlledError';
+    this.objectKind = objectKind;
+    this.namespace = namespace;
+    this.objectName = objectName;
+    this.controller = controller;
+  }
+}
+
 export class RetryableError extends Error {
   readonly kind = 'retryable' as const;
   constructor(message: string, options?: { cause?: unknown }) {

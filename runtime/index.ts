@@ -6,7 +6,7 @@ export { Store, type StoreEvent } from './cache.ts';
 export { realClock, delay, type Clock } from './clock.ts';
 export { Controller, type ControllerSpec, type ReconcileContext, type Reconciler, type Result, type WatchSpec } from './controller.ts';
 export { customResourceDefinitions, KindAvailability, type KindAvailabilityOptions } from './discovery.ts';
-export { ApiError, ConflictError, RetryableError, TerminalError, errorKind, isConflict, isGone, isNotFound, type ErrorKind } from './errors.ts';
+export { ApiError, ConflictError, NotControlledError, RetryableError, TerminalError, errorKind, isConflict, isGone, isNotFound, type ErrorKind } from './errors.ts';
 export { errorMessage, type StatusCause } from './errors.ts';
 export { ApiEventRecorder, MemoryEventRecorder, type EventRecorder, type EventType } from './events.ts';
 export { defaultFlags, flagHelp, parseDuration, parseFlags, type ManagerFlags } from './flags.ts';

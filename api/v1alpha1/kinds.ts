@@ -67,7 +67,7 @@ export const MIN_REPLICAS = { journal: 0, storage: 0, kernel: 1, engine: 0 } as 
 export const PHASES = ['Pending', 'Progressing', 'Ready', 'Degraded', 'Paused'] as const;
 export type Phase = (typeof PHASES)[number];
 
-export const CONDITION_TYPES = ['Ready', 'Progressing', 'Degraded', 'MonitoringAvailable'] as const;
+export const CONDITION_TYPES = ['Ready', 'Progressing', 'Degraded', 'MonitoringAvailable', 'NameTaken'] as const;
 export type ConditionType = (typeof CONDITION_TYPES)[number];
 
 /**

@@ -273,6 +273,14 @@ export interface ClusterSpec {
    */
   allowScaleDown?: boolean;
   /**
+   * Refuses the deletion of this Cluster (kubectl delete) while true: set it to false first. Given
+   * to every component (Journal, Storage, Kernel, Engine), so they cannot be deleted by hand
+   * either; once the Cluster is deleted, the garbage collector still deletes them. Enforced by the
+   * API server (ValidatingAdmissionPolicy engula-deletion-protection), so it holds while the
+   * operator is down.
+   */
+  deletionProtection?: boolean;
+  /**
    * Prometheus monitoring of the component pods, for images that serve metrics: a component is
    * scraped only where its metricsPort says where (no Engula line the operator knows serves any).
    * On a Cluster it is given to every component; a standalone child sets its own.
@@ -489,6 +497,14 @@ export interface ChildSpec {
    * On a Cluster it is given to every component; a standalone child sets its own.
    */
   monitoring?: MonitoringSpec;
+  /**
+   * Refuses the deletion of this object (kubectl delete) while true: set it to false first. A
+   * component that belongs to a Cluster gets it from the Cluster (spec.deletionProtection there),
+   * and the garbage collector still deletes it once that Cluster is deleted. Enforced by the API
+   * server (ValidatingAdmissionPolicy engula-deletion-protection), so it holds while the operator
+   * is down.
+   */
+  deletionProtection?: boolean;
   /**
    * Number of pods. Minimum 0, and 1 for the kernel. Shrinking journal or storage on a Cluster
    * needs spec.allowScaleDown.

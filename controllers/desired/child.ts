@@ -63,9 +63,12 @@ export function ownedChildSpec(cluster: Cluster, component: ComponentName): Chil
       ...structuredClone(rest),
       ...inheritedPodSettings(cluster, component),
       clusterName: nameOf(cluster),
-      // The Cluster's Engula line and monitoring switch hold for every component.
+      // The Cluster's Engula line, monitoring switch and deletion protection hold for every component.
+      // A child keeps the protection after its Cluster is deleted, so the deletion-protection policy lets
+      // the garbage collector delete a child a Cluster controls (config/policy).
       ...(cluster.spec.launchProfile ? { launchProfile: cluster.spec.launchProfile } : {}),
       ...(cluster.spec.monitoring ? { monitoring: structuredClone(cluster.spec.monitoring) } : {}),
+      ...(cluster.spec.deletionProtection !== undefined ? { deletionProtection: cluster.spec.deletionProtection } : {}),
       ...(image ? { image } : {}),
       ...(pullSecrets ? { imagePullSecrets: pullSecrets } : {}),
     },

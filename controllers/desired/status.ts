@@ -13,6 +13,8 @@ export const REASONS = {
   podsNotReady: 'PodsNotReady',
   /** The StatefulSet controller's Event reason when the API server refuses a pod (Pod Security, ResourceQuota, LimitRange). */
   failedCreate: 'FailedCreate',
+  /** An object of a name the operator would write is somebody else's: it is left alone. */
+  nameTaken: 'NameTaken',
   allPodsReady: 'AllPodsReady',
   stable: 'Stable',
   paused: 'Paused',

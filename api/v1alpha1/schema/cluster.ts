@@ -1,6 +1,6 @@
 // The Cluster spec: one Engula cluster, written by a person, from which the children are made.
 import { COMPONENTS, STATEFUL_COMPONENTS, type ComponentName } from '../kinds.ts';
-import { componentSpec, imageSpec, launchProfile, launchRule } from './component.ts';
+import { componentSpec, deletionProtection, imageSpec, launchProfile, launchRule } from './component.ts';
 import { imagePullSecrets } from './core.ts';
 import { monitoringSpec } from './monitoring.ts';
 import { podSettings } from './pod-settings.ts';
@@ -65,6 +65,7 @@ export const clusterSpec = named(
           'Kernel and engine can always shrink.',
         { default: false },
       ),
+      deletionProtection: deletionProtection('Cluster'),
       monitoring: monitoringSpec,
       podAnnotations: stringMap("Annotations on every component's pods; a component's own podAnnotations win key by key."),
       ...podSettings,

@@ -7,7 +7,7 @@ import {
 } from './core.ts';
 import { monitoringSpec } from './monitoring.ts';
 import { podSettings } from './pod-settings.ts';
-import { celRule, int32, list, named, obj, str, stringMap, type CelRule, type Schema } from './schema.ts';
+import { bool, celRule, int32, list, named, obj, str, stringMap, type CelRule, type Schema } from './schema.ts';
 import { deepEqual, has, isObject } from './values.ts';
 
 export const PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'] as const;
@@ -167,6 +167,26 @@ export const launchProfile = str(
   { enum: LAUNCH_PROFILES, default: LAUNCH_PROFILES[0] },
 );
 
+/**
+ * spec.deletionProtection, on a Cluster and on a child. The API server enforces it, not the operator: the
+ * ValidatingAdmissionPolicy engula-deletion-protection (config/policy) refuses the DELETE, so it holds while
+ * the operator is down.
+ */
+export function deletionProtection(on: 'Cluster' | 'child'): Schema {
+  return bool(
+    on === 'Cluster'
+      ? 'Refuses the deletion of this Cluster (kubectl delete) while true: set it to false first. Given to every ' +
+          'component (Journal, Storage, Kernel, Engine), so they cannot be deleted by hand either; once the Cluster is ' +
+          'deleted, the garbage collector still deletes them. Enforced by the API server (ValidatingAdmissionPolicy ' +
+          'engula-deletion-protection), so it holds while the operator is down.'
+      : 'Refuses the deletion of this object (kubectl delete) while true: set it to false first. A component that ' +
+          'belongs to a Cluster gets it from the Cluster (spec.deletionProtection there), and the garbage collector ' +
+          'still deletes it once that Cluster is deleted. Enforced by the API server (ValidatingAdmissionPolicy ' +
+          'engula-deletion-protection), so it holds while the operator is down.',
+    { default: false },
+  );
+}
+
 const componentRules = [
   celRule(
     {
@@ -216,6 +236,7 @@ export function childSpec(component: ComponentName): Schema {
         ),
         launchProfile,
         monitoring: monitoringSpec,
+        deletionProtection: deletionProtection('child'),
         ...componentProperties(component),
       },
       {
