@@ -59,7 +59,7 @@ export const flagHelp = `Flags:
   --namespaces strings                  comma-separated namespaces to watch (default: all)
   --max-concurrent-reconciles int       workers per controller (default 1)
   --graceful-shutdown-timeout duration  time reconciles in flight get on SIGTERM (default 30s)
-  --sync-period duration                how often every cached object is reconciled again (default 10h)
+  --sync-period duration                how often every primary object (Cluster, child) is reconciled again, whatever the predicates (default 10h)
   --watch-watchdog duration             re-list a watch silent for this long (default 3m)
   --cache-sync-timeout duration         (default 2m)
   --log-level string                    trace, debug, info, warn, error (default "info")

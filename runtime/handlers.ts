@@ -84,7 +84,17 @@ export function withoutOwnWrites(writer: OwnWrites, ref: ResourceRef, inner: Eve
 
 /** The object itself (the controller's primary kind). */
 export function enqueueObject(sink: KeySink, predicates: Predicate[] = []): EventHandler {
-  return mappingHandler(sink, (obj) => [keyOf(obj)], predicates);
+  const handler = mappingHandler(sink, (obj) => [keyOf(obj)], predicates);
+  return {
+    ...handler,
+    onUpdate: (old, obj) => {
+      // A resync (--sync-period) delivers the cached object as its own update: no predicate can
+      // see a change in it, yet it is what re-reconciles what no watch sees (a ServiceMonitor
+      // deleted by hand), so it always enqueues.
+      if (old === obj) sink.add(keyOf(obj));
+      else handler.onUpdate?.(old, obj);
+    },
+  };
 }
 
 /** The key of the object's owner of kind `owner`; only the controlling owner unless told otherwise. */
