@@ -9,12 +9,13 @@ import {
   coreResources, generationChanged, type ControllerSpec, type InformerFactory, type KubeObject, NotControlledError, type ReconcileContext, type Reconciler, type Request, type ResourceRef, type Result,
 } from '../runtime/index.ts';
 import { COMPONENT_TRAITS, type ComponentTraits } from './components.ts';
-import { clusterSpecChanged, dependencyReadinessChanged, ignoreStatusOnly, owned, statefulSetReadinessChanged } from './predicates.ts';
+import { clusterSpecChanged, dependencyReadinessChanged, ignoreStatusOnly, owned, siblingTurnChanged, statefulSetReadinessChanged } from './predicates.ts';
 import {
-  childName, childStatusFrom, desiredHeadlessService, desiredPodDisruptionBudget, desiredServiceAccount, desiredServiceMonitor, desiredStatefulSet, metricsOf,
-  MONITORING_CONDITION, monitoringCondition, monitoringEnabled, owningClusterName, profileOf, REASONS, selectorLabels, type ConditionInput, type WorkloadInput,
+  CLUSTER_LABEL, childName, childStatusFrom, desiredHeadlessService, desiredPodDisruptionBudget, desiredServiceAccount, desiredServiceMonitor, metricsOf,
+  liveStatefulSetOf, MONITORING_CONDITION, monitoringCondition, monitoringEnabled, owningClusterName, profileOf, REASONS, selectorLabels, settled, type ConditionInput, type WorkloadInput,
 } from './desired/index.ts';
 import { childOwnedResources, engulaResources, serviceMonitors } from './resources.ts';
+import { stepStatefulSet, type StepOptions, type StepResult } from './statefulset-step.ts';
 
 export interface ComponentControllerOptions {
   component: ComponentName;
@@ -22,6 +23,8 @@ export interface ComponentControllerOptions {
   informers: InformerFactory;
   /** Whether ServiceMonitors are served; without it none are made (as if never served). */
   serviceMonitors?: ServedKind;
+  /** --roll-operator-changes: a pod template change from the operator's side rolls without being asked. */
+  rollOperatorChanges?: boolean;
   now?: () => Date;
 }
 
@@ -144,14 +147,19 @@ export function componentReconciler(opts: ComponentControllerOptions): Reconcile
 
     // An object of one of our names that is somebody else's: never written, and said so.
     let inTheWay: NotControlledError | undefined;
+    let step: StepResult | undefined;
     if (!paused && image) {
       try {
-        const written = await writeOwned({ child, traits, clusterName, image, clusterPorts: portsOf(owner, deps) }, sts, deps, { requested: monitoringRequested, served, metricsServed }, ctx);
+        step = await writeOwned({ child, traits, clusterName, image, clusterPorts: portsOf(owner, deps) }, owner, sts, deps, { requested: monitoringRequested, served, metricsServed }, ctx, {
+          rollOperatorChanges: opts.rollOperatorChanges ?? false,
+          now: now(),
+        });
         // A StatefulSet just made has no status yet. Its own events (its creation, then its
         // controller's first status a moment later) wake this child again within the coalescing
         // delay, and the status written then supersedes any written now, so none is.
-        if (written.created) return;
-        sts = written.sts;
+        if (step?.created) return;
+        if (step) sts = step.sts;
+        if (step?.stuck) ctx.recorder.event(child as unknown as KubeObject, 'Warning', REASONS.rolloutStuck, `The roll of ${req.name} stopped: ${step.stuck.message}`);
       } catch (err) {
         if (!(err instanceof NotControlledError)) throw err;
         inTheWay = err;
@@ -167,6 +175,7 @@ export function componentReconciler(opts: ComponentControllerOptions): Reconcile
       waitingFor: deps.waitingFor,
       paused,
       ...(blocked ? { problem: blocked } : {}),
+      ...(step ? { rollout: { state: step.plan.state, message: step.plan.message, ...(step.stuck ? { stuck: step.stuck } : {}), ...(step.holding ? { holding: step.holding } : {}) } } : {}),
       selector: selectorLabels(req.name, traits.component),
       now: now().toISOString().replace(/\.\d+Z$/, 'Z'),
       extraConditions: monitoring,
@@ -176,17 +185,21 @@ export function componentReconciler(opts: ComponentControllerOptions): Reconcile
     // refusal still holds (the StatefulSet controller retries the create meanwhile).
     if (inTheWay) return { requeueAfterMs: NAME_TAKEN_RECHECK_MS };
     if (podsRefused !== undefined) return { requeueAfterMs: REFUSAL_RECHECK_MS };
+    // A step waiting on a pod that does not come up changes nothing the watches see: look again.
+    if (step?.plan.state === 'Rolling' && sts && !settled(liveStatefulSetOf(sts))) return { requeueAfterMs: ROLL_RECHECK_MS };
   };
 }
 
-/** Everything the child owns, written unless it already holds; the StatefulSet once its dependencies are ready. */
+/** Everything the child owns, written unless it already holds; the StatefulSet, one safe step at a time, once its dependencies are ready. */
 async function writeOwned(
   input: WorkloadInput,
+  owner: Cluster | undefined,
   live: KubeObject | undefined,
   deps: Dependencies,
   monitoring: { requested: boolean; served: boolean | undefined; metricsServed: boolean },
   ctx: ReconcileContext,
-): Promise<{ sts: KubeObject | undefined; created: boolean }> {
+  step: StepOptions,
+): Promise<StepResult | undefined> {
   const { child } = input;
   if (monitoring.served === true && monitoring.requested && monitoring.metricsServed) await ctx.client.apply(serviceMonitors, desiredServiceMonitor(input), ctx.signal);
   else if (monitoring.served === true && madeServiceMonitor(child)) await deleteServiceMonitor(child, ctx);
@@ -198,17 +211,13 @@ async function writeOwned(
   // Independent of each other: written at once.
   await Promise.all(owned.map(([r, obj]) => ctx.client.apply(r, obj, ctx.signal)));
   // Once created, the StatefulSet is kept in step even if a dependency later loses its pods:
-  // the order only matters for the first start.
-  if (!live && deps.waitingFor.length > 0) return { sts: live, created: false };
-  const result = await ctx.client.apply(coreResources.statefulSets, desiredStatefulSet(input), ctx.signal);
-  const created = live === undefined && result.changed;
-  if (result.changed && !created) {
-    // Its creation is the child's status (Creating, then PodsStarting) and the Cluster's Created
-    // event; an Event is for a change to a running component.
-    ctx.recorder.event(child as unknown as KubeObject, 'Normal', 'Updated', `Updated StatefulSet ${child.metadata?.name ?? ''}`);
+  // the order only matters for the first start (and for waking from hibernation).
+  if (!live && deps.waitingFor.length > 0) return undefined;
+  const result = await stepStatefulSet(input, owner, live, deps.waitingFor.map((w) => w.component), ctx, step);
+  if (result.sts !== live && !result.created && live) {
+    ctx.log.info({ statefulset: child.metadata?.name, rollout: result.plan.state, message: result.plan.message }, 'applied StatefulSet');
   }
-  if (result.changed) ctx.log.info({ statefulset: child.metadata?.name, created }, 'applied StatefulSet');
-  return { sts: result.obj, created };
+  return result;
 }
 
 /** What a child or a Cluster says of an object in the way. */
@@ -218,6 +227,9 @@ export function nameTakenMessage(err: NotControlledError): string {
 
 /** How long an owner with an object in the way waits before it looks again (the caches do not see objects that are not ours go). */
 export const NAME_TAKEN_RECHECK_MS = 30_000;
+
+/** How often a roll step that waits on a pod looks at it again (to stop the roll once it is stuck). */
+export const ROLL_RECHECK_MS = 15_000;
 
 /** How long a child whose pods the cluster refuses waits before it looks again. */
 export const REFUSAL_RECHECK_MS = 15_000;
@@ -272,6 +284,18 @@ export function componentController(opts: ComponentControllerOptions): Controlle
         ? { ...owned(r, engulaResources[kind], [statefulSetReadinessChanged]), coalesceMs: STATEFULSET_COALESCE_MS }
         // The rest only for drift: the echo of the operator's own write of one is not drift.
         : { ...owned(r, engulaResources[kind], [ignoreStatusOnly]), ignoreOwnWrites: true })),
+      // A sibling's roll beginning or ending (or its emptying, when hibernating) decides this one's turn.
+      {
+        resource: coreResources.statefulSets,
+        predicates: [siblingTurnChanged],
+        map: (obj: KubeObject): Request[] => {
+          const cluster = obj.metadata.labels?.[CLUSTER_LABEL];
+          const component = obj.metadata.labels?.['app.kubernetes.io/component'];
+          if (!cluster || component === opts.component || obj.metadata.name !== childName(cluster, component as ComponentName)) return [];
+          return [{ namespace: obj.metadata.namespace ?? '', name: childName(cluster, opts.component) }];
+        },
+        coalesceMs: STATEFULSET_COALESCE_MS,
+      },
       // A dependency's first ready pod, or its port, decides this child's StatefulSet.
       // Coalesced like the StatefulSet: journal and storage coming up together wake the kernel once.
       ...dependencies.map((dep) => ({ resource: childRef(dep), predicates: [dependencyReadinessChanged], map: (obj: KubeObject) => dependentsKeys(opts.informers, opts.component, obj), coalesceMs: STATEFULSET_COALESCE_MS })),

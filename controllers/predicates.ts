@@ -2,7 +2,7 @@
 // (a PDB's status counting healthy pods, a StatefulSet's availableReplicas, a dependency's status
 // message, a resync that changed nothing) is dropped before it becomes work.
 import type { ChildObject } from '../api/v1alpha1/index.ts';
-import { rollupInputOf } from './desired/index.ts';
+import { liveStatefulSetOf, rollupInputOf, settled, TEMPLATE_HASH_ANNOTATION } from './desired/index.ts';
 import { deepEqual, jsonEqualExcept, ownerKeysOf, splitKey, type KubeObject, type Predicate, type ResourceRef, type WatchSpec } from '../runtime/index.ts';
 
 /** What the server changes on its own: status (metadata is compared apart), and in metadata the
@@ -27,16 +27,43 @@ interface StatefulSetStatus {
   observedGeneration?: number;
   replicas?: number;
   readyReplicas?: number;
+  availableReplicas?: number;
   updatedReplicas?: number;
+  currentRevision?: string;
+  updateRevision?: string;
 }
 
-/** A StatefulSet: drift, or a change of the counts the child's status is computed from. */
+/** The counts a child's status and a roll step are decided by (availableReplicas: a step waits out minReadySeconds). */
+function rolloutInputChanged(old: KubeObject, obj: KubeObject): boolean {
+  const a = (old.status ?? {}) as StatefulSetStatus;
+  const b = (obj.status ?? {}) as StatefulSetStatus;
+  return (
+    a.observedGeneration !== b.observedGeneration || a.replicas !== b.replicas || a.readyReplicas !== b.readyReplicas || a.availableReplicas !== b.availableReplicas ||
+    a.updatedReplicas !== b.updatedReplicas || a.currentRevision !== b.currentRevision || a.updateRevision !== b.updateRevision
+  );
+}
+
+/** A StatefulSet: drift, or a change of the counts the child's status and its roll are computed from. */
 export const statefulSetReadinessChanged: Predicate = {
-  update(old, obj) {
-    if (specOrMetadataChanged(old, obj)) return true;
-    const a = (old.status ?? {}) as StatefulSetStatus;
-    const b = (obj.status ?? {}) as StatefulSetStatus;
-    return a.observedGeneration !== b.observedGeneration || a.replicas !== b.replicas || a.readyReplicas !== b.readyReplicas || a.updatedReplicas !== b.updatedReplicas;
+  update: (old, obj) => specOrMetadataChanged(old, obj) || rolloutInputChanged(old, obj),
+};
+
+/**
+ * A sibling's StatefulSet, seen by the other components of its Cluster: a roll began or ended (the
+ * next component's turn), or it emptied (hibernation's next step). Not every count it passes
+ * through: the siblings only need the turns.
+ */
+export const siblingTurnChanged: Predicate = {
+  create: () => false,
+  update: (old, obj) => {
+    const a = liveStatefulSetOf(old);
+    const b = liveStatefulSetOf(obj);
+    return (
+      a.annotations[TEMPLATE_HASH_ANNOTATION] !== b.annotations[TEMPLATE_HASH_ANNOTATION] ||
+      a.status.updateRevision !== b.status.updateRevision ||
+      settled(a) !== settled(b) ||
+      (a.status.replicas === 0) !== (b.status.replicas === 0)
+    );
   },
 };
 

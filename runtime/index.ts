@@ -14,7 +14,7 @@ export { enqueueMapped, enqueueObject, enqueueOwner, generationChanged, labelsCh
 export { parseBindAddress, type Check } from './health.ts';
 export { Informer, type EventHandler, type InformerTuning } from './informer.ts';
 export { InformerFactory, type CacheReader } from './informer-factory.ts';
-export { jsonEqualExcept } from './json.ts';
+export { jsonEqualExcept, stableStringify } from './json.ts';
 export type { ClusterAccess } from './kubeconfig/access.ts';
 export { ConnectionAccess, loadClusterAccess, type LoadedAccess, type LoadOptions } from './kubeconfig/load.ts';
 export { KubeconfigError } from './kubeconfig/parse.ts';

@@ -64,10 +64,10 @@ export const COMPONENT_KINDS = {
 export const MIN_REPLICAS = { journal: 0, storage: 0, kernel: 1, engine: 0 } as const satisfies Record<ComponentName, number>;
 
 /** Phases, from the least to the most settled. */
-export const PHASES = ['Pending', 'Progressing', 'Ready', 'Degraded', 'Paused'] as const;
+export const PHASES = ['Pending', 'Progressing', 'Ready', 'Degraded', 'Paused', 'Hibernated'] as const;
 export type Phase = (typeof PHASES)[number];
 
-export const CONDITION_TYPES = ['Ready', 'Progressing', 'Degraded', 'MonitoringAvailable', 'NameTaken'] as const;
+export const CONDITION_TYPES = ['Ready', 'Progressing', 'Degraded', 'MonitoringAvailable', 'NameTaken', 'UpdatePending'] as const;
 export type ConditionType = (typeof CONDITION_TYPES)[number];
 
 /**

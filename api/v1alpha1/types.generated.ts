@@ -224,6 +224,12 @@ export interface ComponentSpec {
    */
   minReadySeconds?: number;
   /**
+   * Set it to a new value (a timestamp, as `kubectl rollout restart` writes one) to replace every
+   * pod, in the roll order, one at a time: a restart. It also applies a pod template change the
+   * operator holds back (the UpdatePending condition).
+   */
+  restartedAt?: string;
+  /**
    * Spread the component's pods across nodes (a topology spread constraint on
    * kubernetes.io/hostname, ScheduleAnyway, so a one-node cluster still runs them). Default true;
    * false turns it off.
@@ -346,11 +352,24 @@ export interface ClusterSpec {
    */
   minReadySeconds?: number;
   /**
+   * Set it to a new value (a timestamp, as `kubectl rollout restart` writes one) to replace every
+   * pod, in the roll order, one at a time: a restart. It also applies a pod template change the
+   * operator holds back (the UpdatePending condition).
+   */
+  restartedAt?: string;
+  /**
    * Spread the component's pods across nodes (a topology spread constraint on
    * kubernetes.io/hostname, ScheduleAnyway, so a one-node cluster still runs them). Default true;
    * false turns it off.
    */
   spreadAcrossNodes?: boolean;
+  /**
+   * Scales every component to zero pods, in reverse dependency order (engine, kernel, storage,
+   * journal), keeping every PersistentVolumeClaim; false wakes them in bootstrap order (journal and
+   * storage, then kernel, then engine). The replicas in the spec stay as they are. Status says
+   * Hibernated.
+   */
+  hibernate?: boolean;
   /**
    * The journal component. Omit it to run no journal.
    */
@@ -386,10 +405,10 @@ export interface ComponentSummary {
    */
   ready: number;
   /**
-   * A one-word summary of the component: Pending, Progressing, Ready, Degraded or Paused.
-   * Conditions say why.
+   * A one-word summary of the component: Pending, Progressing, Ready, Degraded, Paused or
+   * Hibernated. Conditions say why.
    */
-  phase?: 'Pending' | 'Progressing' | 'Ready' | 'Degraded' | 'Paused';
+  phase?: 'Pending' | 'Progressing' | 'Ready' | 'Degraded' | 'Paused' | 'Hibernated';
 }
 
 /**
@@ -455,10 +474,10 @@ export interface ClusterStatus {
    */
   observedGeneration?: number;
   /**
-   * A one-word summary of the cluster: Pending, Progressing, Ready, Degraded or Paused. Conditions
-   * say why.
+   * A one-word summary of the cluster: Pending, Progressing, Ready, Degraded, Paused or Hibernated.
+   * Conditions say why.
    */
-  phase?: 'Pending' | 'Progressing' | 'Ready' | 'Degraded' | 'Paused';
+  phase?: 'Pending' | 'Progressing' | 'Ready' | 'Degraded' | 'Paused' | 'Hibernated';
   /**
    * Ready components over components in the spec, e.g. "3/4" (the Ready column of kubectl get).
    */
@@ -491,6 +510,13 @@ export interface ChildSpec {
    * pods. For another build, set command and args per component.
    */
   launchProfile?: 'v0.2-kube-dns' | 'v0.2.0';
+  /**
+   * Scales every component to zero pods, in reverse dependency order (engine, kernel, storage,
+   * journal), keeping every PersistentVolumeClaim; false wakes them in bootstrap order (journal and
+   * storage, then kernel, then engine). The replicas in the spec stay as they are. Status says
+   * Hibernated.
+   */
+  hibernate?: boolean;
   /**
    * Prometheus monitoring of the component pods, for images that serve metrics: a component is
    * scraped only where its metricsPort says where (no Engula line the operator knows serves any).
@@ -640,6 +666,12 @@ export interface ChildSpec {
    */
   minReadySeconds?: number;
   /**
+   * Set it to a new value (a timestamp, as `kubectl rollout restart` writes one) to replace every
+   * pod, in the roll order, one at a time: a restart. It also applies a pod template change the
+   * operator holds back (the UpdatePending condition).
+   */
+  restartedAt?: string;
+  /**
    * Spread the component's pods across nodes (a topology spread constraint on
    * kubernetes.io/hostname, ScheduleAnyway, so a one-node cluster still runs them). Default true;
    * false turns it off.
@@ -672,15 +704,27 @@ export interface ChildStatus {
    */
   updatedReplicas?: number;
   /**
+   * The StatefulSet revision the pods not yet rolled run.
+   */
+  currentRevision?: string;
+  /**
+   * The StatefulSet revision a roll brings the pods to.
+   */
+  updateRevision?: string;
+  /**
+   * What the roll of a pod template change does or waits for, while there is one.
+   */
+  rollout?: string;
+  /**
    * The label selector of the pods, as a string (the scale subresource and HorizontalPodAutoscalers
    * read this).
    */
   selector?: string;
   /**
-   * A one-word summary of the component: Pending, Progressing, Ready, Degraded or Paused.
-   * Conditions say why.
+   * A one-word summary of the component: Pending, Progressing, Ready, Degraded, Paused or
+   * Hibernated. Conditions say why.
    */
-  phase?: 'Pending' | 'Progressing' | 'Ready' | 'Degraded' | 'Paused';
+  phase?: 'Pending' | 'Progressing' | 'Ready' | 'Degraded' | 'Paused' | 'Hibernated';
   /**
    * The latest observations of the object's state.
    */

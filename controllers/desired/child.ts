@@ -67,6 +67,7 @@ export function ownedChildSpec(cluster: Cluster, component: ComponentName): Chil
       // A child keeps the protection after its Cluster is deleted, so the deletion-protection policy lets
       // the garbage collector delete a child a Cluster controls (config/policy).
       ...(cluster.spec.launchProfile ? { launchProfile: cluster.spec.launchProfile } : {}),
+      ...(cluster.spec.hibernate !== undefined ? { hibernate: cluster.spec.hibernate } : {}),
       ...(cluster.spec.monitoring ? { monitoring: structuredClone(cluster.spec.monitoring) } : {}),
       ...(cluster.spec.deletionProtection !== undefined ? { deletionProtection: cluster.spec.deletionProtection } : {}),
       ...(image ? { image } : {}),

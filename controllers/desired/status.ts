@@ -3,6 +3,7 @@
 // status gives an identical object and the reconciler writes nothing.
 import { COMPONENTS, type ChildObject, type ChildStatus, type Cluster, type ClusterStatus, type ComponentName, type ComponentSummary, type Condition, type Phase } from '../../api/v1alpha1/index.ts';
 import type { KubeObject } from '../../runtime/index.ts';
+import type { RolloutState } from './rollout.ts';
 
 export const REASONS = {
   waitingForDependencies: 'WaitingForDependencies',
@@ -13,6 +14,13 @@ export const REASONS = {
   podsNotReady: 'PodsNotReady',
   /** The StatefulSet controller's Event reason when the API server refuses a pod (Pod Security, ResourceQuota, LimitRange). */
   failedCreate: 'FailedCreate',
+  /** A roll step's pod does not come up (Pending and unschedulable, crash-looping, not Ready after a deadline): the roll stops. */
+  rolloutStuck: 'RolloutStuck',
+  /** A template change from the operator's side waits for the user. */
+  updatePending: 'UpdatePending',
+  /** A template change waits for the components before this one to finish rolling. */
+  rolloutWaiting: 'RolloutWaiting',
+  hibernated: 'Hibernated',
   /** An object of a name the operator would write is somebody else's: it is left alone. */
   nameTaken: 'NameTaken',
   allPodsReady: 'AllPodsReady',
@@ -61,6 +69,8 @@ export interface ChildSituation {
   extraConditions?: ConditionInput[];
   /** Why the cluster refused the StatefulSet's latest pod create (its FailedCreate Event), while pods are missing. */
   podsRefused?: string;
+  /** The roll of a pod template change (statefulset-step.ts), and replicas held back from the spec's. */
+  rollout?: { state: RolloutState; message: string; stuck?: { reason: string; message: string }; holding?: string };
 }
 
 interface StatefulSetLike {
@@ -79,7 +89,8 @@ function conditions(ready: [boolean, string, string], progressing: [boolean, str
 }
 
 export function childStatusFrom(child: ChildObject, sts: KubeObject | undefined, situation: ChildSituation): ChildStatus {
-  const desired = child.spec.replicas;
+  const hibernating = child.spec.hibernate === true;
+  const desired = hibernating ? 0 : child.spec.replicas;
   const s = sts ? asStatefulSet(sts) : undefined;
   const replicas = s?.status?.replicas ?? 0;
   const ready = s?.status?.readyReplicas ?? 0;
@@ -104,9 +115,28 @@ export function childStatusFrom(child: ChildObject, sts: KubeObject | undefined,
   } else {
     const current = (s.status?.observedGeneration ?? 0) >= (s.metadata.generation ?? 0) && s.spec?.replicas === desired;
     const counts = `${ready}/${desired} pods ready`;
-    if (current && replicas === desired && updated >= desired && ready >= desired) {
+    const rollout = situation.rollout;
+    if (hibernating && current && replicas === 0) {
+      phase = 'Hibernated';
+      const message = 'spec.hibernate is true: no pods, every claim kept';
+      conds = conditions([false, REASONS.hibernated, message], [false, REASONS.hibernated, message], fine);
+    } else if (rollout?.stuck) {
+      // The roll stopped on one pod; nothing else of this component rolls until the spec is fixed or reverted.
+      phase = 'Degraded';
+      const message = `The roll stopped: ${rollout.stuck.message}; fix or revert the change and it continues from there`;
+      conds = conditions([false, REASONS.rolloutStuck, `${counts}; ${message}`], [true, REASONS.rollingUpdate, rollout.message], [true, REASONS.rolloutStuck, message]);
+    } else if (rollout?.holding && current) {
+      phase = 'Progressing';
+      const message = `${counts}, ${replicas} exist; ${rollout.holding}`;
+      conds = conditions([false, REASONS.scaling, message], [true, REASONS.scaling, message], fine);
+    } else if (current && replicas === desired && updated >= desired && ready >= desired) {
       phase = 'Ready';
       conds = conditions([true, REASONS.allPodsReady, counts], [false, REASONS.stable, 'The StatefulSet matches the spec'], fine);
+    } else if (rollout?.state === 'Waiting' || rollout?.state === 'Rolling') {
+      phase = ready === 0 && desired > 0 ? 'Pending' : 'Progressing';
+      const message = `${counts}, ${updated} updated; ${rollout.message}`;
+      const reason = rollout.state === 'Waiting' ? REASONS.rolloutWaiting : REASONS.rollingUpdate;
+      conds = conditions([false, reason, message], [true, reason, message], fine);
     } else {
       const previously = child.status?.phase;
       const settled = current && replicas === desired && updated >= desired;
@@ -134,10 +164,19 @@ export function childStatusFrom(child: ChildObject, sts: KubeObject | undefined,
     replicas,
     readyReplicas: ready,
     updatedReplicas: updated,
+    ...(s?.status?.currentRevision ? { currentRevision: s.status.currentRevision } : {}),
+    ...(s?.status?.updateRevision ? { updateRevision: s.status.updateRevision } : {}),
+    ...(situation.rollout && situation.rollout.state !== 'Idle' ? { rollout: situation.rollout.message } : {}),
     selector: selectorString(situation.selector),
     phase,
-    conditions: mergeConditions(child.status?.conditions, [...conds, ...(situation.extraConditions ?? [])], child.metadata?.generation, situation.now),
+    conditions: mergeConditions(child.status?.conditions, [...conds, ...updatePendingCondition(situation), ...(situation.extraConditions ?? [])], child.metadata?.generation, situation.now),
   };
+}
+
+/** UpdatePending, present only while the operator holds back a template change of its own. */
+function updatePendingCondition(situation: ChildSituation): ConditionInput[] {
+  if (situation.rollout?.state !== 'UpdatePending') return [];
+  return [{ type: REASONS.updatePending, status: 'True', reason: 'OperatorTemplateChanged', message: situation.rollout.message }];
 }
 
 /** The summary of one component: the child's own phase, unless the child has not caught up with the Cluster yet. */
@@ -173,7 +212,7 @@ function notReadyMessageOf(child: ChildObject | undefined): string | undefined {
  * repeats): a status write that changes none of it cannot change the Cluster's status. */
 export function rollupInputOf(child: ChildObject): unknown[] {
   const s = child.status;
-  return [s === undefined, s?.observedGeneration, s?.phase, s?.readyReplicas, notReadyMessageOf(child)];
+  return [s === undefined, s?.observedGeneration, s?.phase, s?.readyReplicas, notReadyMessageOf(child), s?.conditions?.some((c) => c.type === REASONS.updatePending) === true];
 }
 
 /** `extraConditions` (MonitoringAvailable) are appended to Ready/Progressing/Degraded as given. */
@@ -199,16 +238,20 @@ export function aggregateClusterStatus(cluster: Cluster, children: Partial<Recor
     }).join('; ');
   const allReady = notReady.length === 0;
   const paused = cluster.spec.paused === true;
+  const hibernated = present.length > 0 && present.every((c) => phaseOf(c) === 'Hibernated');
   let phase: Phase;
   if (paused) phase = 'Paused';
+  else if (hibernated) phase = 'Hibernated';
   else if (degraded.length > 0) phase = 'Degraded';
   else if (allReady) phase = 'Ready';
   else if (present.every((c) => phaseOf(c) === 'Pending')) phase = 'Pending';
   else phase = 'Progressing';
   const conds: ConditionInput[] = [
-    allReady
-      ? { type: 'Ready', status: 'True', reason: REASONS.allComponentsReady, message: `${ready.length}/${present.length} components ready` }
-      : { type: 'Ready', status: 'False', reason: REASONS.componentsNotReady, message: `Not ready: ${describe(notReady)}` },
+    hibernated
+      ? { type: 'Ready', status: 'False', reason: REASONS.hibernated, message: 'spec.hibernate is true: every component has no pods, every claim is kept' }
+      : allReady
+        ? { type: 'Ready', status: 'True', reason: REASONS.allComponentsReady, message: `${ready.length}/${present.length} components ready` }
+        : { type: 'Ready', status: 'False', reason: REASONS.componentsNotReady, message: `Not ready: ${describe(notReady)}` },
     paused
       ? { type: 'Progressing', status: 'False', reason: REASONS.paused, message: 'spec.paused is true: the operator changes nothing for this cluster' }
       : notReady.length > degraded.length
@@ -217,6 +260,7 @@ export function aggregateClusterStatus(cluster: Cluster, children: Partial<Recor
     degraded.length > 0
       ? { type: 'Degraded', status: 'True', reason: REASONS.componentsDegraded, message: `Degraded: ${describe(degraded)}` }
       : { type: 'Degraded', status: 'False', reason: REASONS.asExpected, message: 'No component is degraded' },
+    ...clusterUpdatePending(present, children),
   ];
   return {
     ...(cluster.metadata?.generation !== undefined ? { observedGeneration: cluster.metadata.generation } : {}),
@@ -225,4 +269,18 @@ export function aggregateClusterStatus(cluster: Cluster, children: Partial<Recor
     components,
     conditions: mergeConditions(cluster.status?.conditions, [...conds, ...extraConditions], cluster.metadata?.generation, now),
   };
+}
+
+/** UpdatePending on the Cluster while any component holds back a template change of the operator's. */
+function clusterUpdatePending(present: ComponentName[], children: Partial<Record<ComponentName, ChildObject>>): ConditionInput[] {
+  const pending = present.filter((c) => children[c]?.status?.conditions?.some((x) => x.type === REASONS.updatePending && x.status === 'True'));
+  if (pending.length === 0) return [];
+  return [
+    {
+      type: REASONS.updatePending,
+      status: 'True',
+      reason: 'OperatorTemplateChanged',
+      message: `The operator's pod template changed for ${pending.join(', ')} (not the spec): no pod is replaced until the spec changes next or spec.restartedAt is set`,
+    },
+  ];
 }

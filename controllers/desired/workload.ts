@@ -27,6 +27,8 @@ export interface WorkloadInput {
 }
 
 export const DATA_VOLUME = 'data';
+/** The pod template annotation spec.restartedAt sets. */
+export const RESTARTED_AT_ANNOTATION = 'cluster.engula.io/restartedAt';
 /** The name of the port (on the headless Service and the container) that serves Prometheus metrics. */
 export const METRICS_PORT_NAME = 'metrics';
 export const DEFAULT_METRICS_PATH = '/metrics';
@@ -185,7 +187,9 @@ export function desiredStatefulSet(input: WorkloadInput): KubeObject {
   // The spec's extra pod labels first: the operator's own (the selector among them) cannot be replaced.
   const podLabels = { ...structuredClone(spec.podLabels ?? {}), ...labelsFor(name, traits.component, input.clusterName) };
   // The user's own podAnnotations win over the scrape annotations of the same name.
-  const annotations = { ...scrapeAnnotations(input), ...structuredClone(spec.podAnnotations ?? {}) };
+  const annotations: Record<string, string> = { ...scrapeAnnotations(input), ...structuredClone(spec.podAnnotations ?? {}) };
+  // A restart is a new template: the same key `kubectl rollout restart` writes, under our group.
+  if (spec.restartedAt) annotations[RESTARTED_AT_ANNOTATION] = spec.restartedAt;
   const volumes: Record<string, unknown>[] = [];
   const mounts: Record<string, unknown>[] = [];
   const claimTemplates: Record<string, unknown>[] = [];

@@ -21,6 +21,11 @@ export const podSettings: Readonly<Record<string, Schema>> = {
   ),
   livenessProbe: probe('when the container is restarted. Default: TCP on the service port every 10 s, restarted after 6 failures; it starts once the startup probe passed.'),
   minReadySeconds: int32('Seconds a new pod must be Ready before it counts as available. Default 0.', { minimum: 0 }),
+  restartedAt: str(
+    'Set it to a new value (a timestamp, as `kubectl rollout restart` writes one) to replace every pod, in the roll order, one ' +
+      'at a time: a restart. It also applies a pod template change the operator holds back (the UpdatePending condition).',
+    { maxLength: 64 },
+  ),
   spreadAcrossNodes: bool(
     "Spread the component's pods across nodes (a topology spread constraint on kubernetes.io/hostname, ScheduleAnyway, " +
       'so a one-node cluster still runs them). Default true; false turns it off.',
@@ -28,6 +33,13 @@ export const podSettings: Readonly<Record<string, Schema>> = {
 };
 
 /** Settings whose value is an object merged field by field (maps key by key); the rest are replaced whole. */
+/** Hibernation: on a Cluster, given to every component; on a standalone child, its own. */
+export const hibernate = bool(
+  'Scales every component to zero pods, in reverse dependency order (engine, kernel, storage, journal), keeping every ' +
+    'PersistentVolumeClaim; false wakes them in bootstrap order (journal and storage, then kernel, then engine). The ' +
+    'replicas in the spec stay as they are. Status says Hibernated.',
+);
+
 export const MERGED_POD_SETTINGS = ['podSecurityContext', 'securityContext', 'serviceAccountAnnotations', 'podLabels', 'serviceLabels', 'serviceAnnotations'] as const;
 
 /** Every setting a Cluster gives its components (podAnnotations too: the component's own win key by key). */

@@ -4,7 +4,7 @@ import { conditions } from './core.ts';
 import { int32, int64, named, obj, str, type Schema } from './schema.ts';
 
 const phase = (what: string): Schema =>
-  str(`A one-word summary of ${what}: Pending, Progressing, Ready, Degraded or Paused. Conditions say why.`, { enum: PHASES });
+  str(`A one-word summary of ${what}: Pending, Progressing, Ready, Degraded, Paused or Hibernated. Conditions say why.`, { enum: PHASES });
 
 const observedGeneration = int64('The .metadata.generation that this status describes.', { minimum: 0 });
 
@@ -15,6 +15,9 @@ export const childStatus = named(
     replicas: int32('Pods that exist (the scale subresource reads this).', { minimum: 0 }),
     readyReplicas: int32('Pods that are Ready.', { minimum: 0 }),
     updatedReplicas: int32('Pods that run the current pod template.', { minimum: 0 }),
+    currentRevision: str('The StatefulSet revision the pods not yet rolled run.'),
+    updateRevision: str('The StatefulSet revision a roll brings the pods to.'),
+    rollout: str('What the roll of a pod template change does or waits for, while there is one.'),
     selector: str('The label selector of the pods, as a string (the scale subresource and HorizontalPodAutoscalers read this).'),
     phase: phase('the component'),
     conditions,

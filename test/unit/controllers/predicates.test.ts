@@ -32,9 +32,11 @@ describe('predicates of owned and watched objects', () => {
     assert.equal(changed(cm({ data: { a: '1', b: undefined } }), cm()), false, 'an undefined field is no field, as in JSON');
   });
 
-  it('a StatefulSet wakes its child for the counts its status is made of, not for availableReplicas', () => {
-    const base = { observedGeneration: 1, replicas: 1, updatedReplicas: 1, readyReplicas: 0, availableReplicas: 0 };
-    assert.equal(statefulSetReadinessChanged.update?.(sts(base), sts({ ...base, availableReplicas: 1 }, undefined, '2')), false);
+  it('a StatefulSet wakes its child for the counts its status and its roll are made of (availableReplicas: a roll step waits out minReadySeconds), not for other status', () => {
+    const base = { observedGeneration: 1, replicas: 1, updatedReplicas: 1, readyReplicas: 0, availableReplicas: 0, collisionCount: 0 };
+    assert.equal(statefulSetReadinessChanged.update?.(sts(base), sts({ ...base, collisionCount: 1 }, undefined, '2')), false);
+    assert.equal(statefulSetReadinessChanged.update?.(sts(base), sts({ ...base, availableReplicas: 1 }, undefined, '2')), true);
+    assert.equal(statefulSetReadinessChanged.update?.(sts(base), sts({ ...base, updateRevision: 'r2' }, undefined, '2')), true);
     assert.equal(statefulSetReadinessChanged.update?.(sts(base), sts({ ...base, readyReplicas: 1 }, undefined, '2')), true);
     assert.equal(statefulSetReadinessChanged.update?.(sts(base), sts({ ...base, observedGeneration: 2 }, undefined, '2')), true);
     assert.equal(statefulSetReadinessChanged.update?.(sts(base), sts(base, { replicas: 3 }, '2')), true);

@@ -1,0 +1,122 @@
+// The StatefulSet of one child, one safe step at a time: the roll of a new pod template (ordered
+// across the Cluster's components, partition-stepped within one), the replica count (journal and
+// storage shrink one pod at a time; hibernation empties the components in reverse dependency order
+// and waking refills them in bootstrap order), and a stuck step stopped and named. It reads the
+// caches and, only while a roll step waits, the pod of that step; it decides with the pure planner
+// in desired/rollout.ts and writes the StatefulSet.
+import { COMPONENTS, STATEFUL_COMPONENTS, type ChildObject, type Cluster, type ComponentName } from '../api/v1alpha1/index.ts';
+import { coreResources, type KubeObject, type ReconcileContext } from '../runtime/index.ts';
+import { COMPONENT_TRAITS, ROLL_ORDER, type ComponentTraits } from './components.ts';
+import {
+  childName, desiredChild, desiredStatefulSet, hashOf, liveStatefulSetOf, planRollout, settled, SPEC_HASH_ANNOTATION, specHashOf, stuckReason, TEMPLATE_HASH_ANNOTATION,
+  type LiveStatefulSet, type RolloutPlan, type WorkloadInput,
+} from './desired/index.ts';
+
+export interface StepOptions {
+  /** --roll-operator-changes: a template change from the operator's side rolls without being asked. */
+  rollOperatorChanges: boolean;
+  now: Date;
+}
+
+export interface StepResult {
+  sts: KubeObject | undefined;
+  created: boolean;
+  plan: RolloutPlan;
+  /** The pod a roll step waits on, when it is stuck: why. */
+  stuck?: { reason: string; message: string };
+  /** Replicas held back from the spec's count (a shrink in steps, hibernation, waking in order): why. */
+  holding?: string;
+}
+
+function isStateful(component: ComponentName): boolean {
+  return (STATEFUL_COMPONENTS as readonly ComponentName[]).includes(component);
+}
+
+/** The siblings under the same Cluster, by component, with their live StatefulSets. */
+function siblingsOf(owner: Cluster, namespace: string, ctx: ReconcileContext): Promise<Array<{ component: ComponentName; child: ChildObject | undefined; live: LiveStatefulSet | undefined }>> {
+  return Promise.all(
+    COMPONENTS.filter((c) => owner.spec[c] !== undefined).map(async (component) => {
+      const name = childName(owner.metadata?.name ?? '', component);
+      const sts = await ctx.cache.get(coreResources.statefulSets, namespace, name);
+      return { component, child: desiredChild(owner, component), live: sts ? liveStatefulSetOf(sts) : undefined };
+    }),
+  );
+}
+
+/** Whether a sibling is rolling, or about to (its Cluster asks for a template it does not run yet). */
+function siblingRolling(sibling: { component: ComponentName; child: ChildObject | undefined; live: LiveStatefulSet | undefined }, owner: Cluster, clusterPorts: WorkloadInput['clusterPorts']): boolean {
+  const { child, live } = sibling;
+  if (!child || !live) return false;
+  if (!settled(live)) return true;
+  const image = child.spec.image ?? owner.spec.image;
+  const desired = desiredStatefulSet({ child: { ...child, metadata: { ...child.metadata, uid: 'sibling' } }, traits: COMPONENT_TRAITS[sibling.component], clusterName: owner.metadata?.name, image, clusterPorts });
+  const changed = live.annotations[TEMPLATE_HASH_ANNOTATION] !== hashOf((desired.spec as { template: unknown }).template);
+  const specChanged = live.annotations[SPEC_HASH_ANNOTATION] !== undefined && live.annotations[SPEC_HASH_ANNOTATION] !== specHashOf(child);
+  return changed && specChanged;
+}
+
+/**
+ * How many pods the StatefulSet should have now. Journal and storage shrink one pod at a time, each
+ * step once the rest are Ready; hibernation waits for the components after this one (in the roll
+ * order) to be empty; waking waits for the dependencies to have a ready pod again.
+ */
+function replicasNow(traits: ComponentTraits, child: ChildObject, live: LiveStatefulSet | undefined, siblings: Array<{ component: ComponentName; live: LiveStatefulSet | undefined }>, waitingFor: string[]): { replicas: number; holding?: string } {
+  const target = child.spec.hibernate === true ? 0 : child.spec.replicas;
+  if (!live) return { replicas: target };
+  if (child.spec.hibernate === true) {
+    const later = siblings.filter((s) => ROLL_ORDER.indexOf(s.component) > ROLL_ORDER.indexOf(traits.component) && (s.live?.status.replicas ?? 0) > 0);
+    if (later.length > 0) return { replicas: live.replicas, holding: `hibernating: waiting for ${later.map((s) => s.component).join(', ')} to have no pods` };
+    return { replicas: 0 };
+  }
+  if (live.replicas === 0 && target > 0 && waitingFor.length > 0) return { replicas: 0, holding: `waking: waiting for a ready pod of ${waitingFor.join(', ')}` };
+  if (target < live.replicas && isStateful(traits.component)) {
+    // Pods hold data: one at a time, and only while the rest are whole.
+    const whole = live.status.replicas === live.replicas && live.status.readyReplicas >= live.replicas;
+    if (!whole) return { replicas: live.replicas, holding: `shrinking one pod at a time: waiting for ${live.replicas - live.status.readyReplicas} pod(s) to be Ready` };
+    return { replicas: live.replicas - 1, ...(live.replicas - 1 > target ? { holding: `shrinking one pod at a time to ${target}` } : {}) };
+  }
+  return { replicas: target };
+}
+
+export async function stepStatefulSet(input: WorkloadInput, owner: Cluster | undefined, stsNow: KubeObject | undefined, waitingFor: string[], ctx: ReconcileContext, opts: StepOptions): Promise<StepResult> {
+  const { child, traits } = input;
+  const name = child.metadata?.name ?? '';
+  const namespace = child.metadata?.namespace ?? '';
+  const live = stsNow ? liveStatefulSetOf(stsNow) : undefined;
+  const siblings = owner ? await siblingsOf(owner, namespace, ctx) : [];
+  const desired = desiredStatefulSet(input);
+  const spec = desired.spec as { replicas: number; template: unknown; updateStrategy: Record<string, unknown> };
+  const specHash = specHashOf(child);
+  const before = owner ? siblings.filter((s) => ROLL_ORDER.indexOf(s.component) < ROLL_ORDER.indexOf(traits.component)) : [];
+  const blocking = before.find((s) => siblingRolling(s, owner!, input.clusterPorts));
+  const plan = planRollout({
+    name,
+    desiredTemplate: spec.template,
+    specHash,
+    live,
+    turn: blocking ? { ok: false, waitingFor: `${blocking.component} (${childName(owner?.metadata?.name ?? '', blocking.component)}) to finish rolling` } : { ok: true },
+    rollOperatorChanges: opts.rollOperatorChanges,
+  });
+  const { replicas, holding } = replicasNow(traits, child, live, siblings, waitingFor);
+  if (plan.write === 'replicas') {
+    // The operator's own template change waits: only a scale goes through, on the template the pods run.
+    if (live && live.replicas !== replicas) {
+      const result = await ctx.client.update(coreResources.statefulSets, namespace, name, (draft) => {
+        (draft.spec as { replicas: number }).replicas = replicas;
+      }, ctx.signal);
+      return { sts: result.obj ?? stsNow, created: false, plan, ...(holding ? { holding } : {}) };
+    }
+    return { sts: stsNow, created: false, plan, ...(holding ? { holding } : {}) };
+  }
+  spec.replicas = replicas;
+  spec.updateStrategy = { type: 'RollingUpdate', rollingUpdate: { partition: plan.partition } };
+  desired.metadata.annotations = { ...desired.metadata.annotations, [TEMPLATE_HASH_ANNOTATION]: hashOf(spec.template), [SPEC_HASH_ANNOTATION]: specHash };
+  const result = await ctx.client.apply(coreResources.statefulSets, desired, ctx.signal);
+  const created = live === undefined && result.changed;
+  let stuck: StepResult['stuck'];
+  if (plan.state === 'Rolling' && plan.step && result.obj && !settled(liveStatefulSetOf(result.obj))) {
+    // Only while a step waits: the pod it waits on says why (Pending, crash-looping, not Ready).
+    stuck = stuckReason(await ctx.client.get(coreResources.pods, namespace, plan.step.pod, ctx.signal), opts.now);
+  }
+  return { sts: result.obj, created, plan, ...(stuck ? { stuck } : {}), ...(holding ? { holding } : {}) };
+}

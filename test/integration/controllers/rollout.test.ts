@@ -1,0 +1,192 @@
+// Change a running database safely (issue 21), on the real control plane with webhooks on: an
+// image change on the original operator's sample (three pods per component) replaces one pod at a
+// time, component after component in the roll order, highest ordinal first, and never has more
+// than one pod of the Cluster down; a bad change stops after one pod and says which pod and why, and
+// reverting it continues and ends Ready; hibernation empties the components in reverse dependency
+// order keeping every claim, and waking refills them in bootstrap order.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import pino from 'pino';
+import { parse, stringify } from 'yaml';
+import { Informer } from '../../../runtime/informer.ts';
+import { loadClusterAccess } from '../../../runtime/kubeconfig/load.ts';
+import { coreResources, type KubeObject } from '../../../runtime/resource.ts';
+import { RestClient } from '../../../runtime/rest.ts';
+import { kubectlOk, suiteCleanup, testEnv, testNamespace, waitFor } from '../../support/kube.ts';
+import { conditionOf, getJson, installCrds, listJson, startOperator, type ConditionLike } from '../../support/operator.ts';
+
+const root = resolve(import.meta.dirname, '..', '..', '..');
+const log = pino({ level: 'warn' });
+
+interface PodRecord {
+  at: number;
+  pod: string;
+  what: 'down' | 'up';
+  image?: string;
+}
+
+/** Every pod of the namespace going down (deleted, or no longer Ready) and coming up (Ready), as the watch delivers it. */
+async function watchPods(namespace: string): Promise<{ records: PodRecord[]; down: () => Set<string>; maxDown: () => number; stop: () => Promise<void> }> {
+  const { access } = await loadClusterAccess({ file: testEnv().kubeconfig });
+  const rest = new RestClient(access);
+  const informer = new Informer({ rest, ref: coreResources.pods, namespace, logger: log, resyncPeriodMs: 0 });
+  const records: PodRecord[] = [];
+  const down = new Set<string>();
+  let maxDown = 0;
+  const ready = (p: KubeObject): boolean =>
+    p.metadata.deletionTimestamp === undefined && ((p.status as { conditions?: ConditionLike[] } | undefined)?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+  const image = (p: KubeObject): string | undefined => (p.spec as { containers?: Array<{ image: string }> } | undefined)?.containers?.[0]?.image;
+  const note = (p: KubeObject, isUp: boolean): void => {
+    const name = p.metadata.name ?? '';
+    if (isUp && down.has(name)) {
+      down.delete(name);
+      records.push({ at: Date.now(), pod: name, what: 'up', ...(image(p) ? { image: image(p) } : {}) });
+    } else if (!isUp && !down.has(name)) {
+      down.add(name);
+      maxDown = Math.max(maxDown, down.size);
+      records.push({ at: Date.now(), pod: name, what: 'down' });
+    }
+  };
+  informer.addEventHandler({
+    onAdd: (p) => note(p, ready(p)),
+    onUpdate: (_old, p) => note(p, ready(p)),
+    onDelete: (p) => note(p, false),
+  });
+  informer.start();
+  await waitFor('the pod watch synced', () => informer.hasSynced, { timeoutMs: 30_000 });
+  // Pods already there and Ready are not "up" events; start counting from now.
+  records.length = 0;
+  maxDown = down.size;
+  return {
+    records,
+    down: () => down,
+    maxDown: () => maxDown,
+    stop: async () => {
+      await informer.stop();
+      rest.close();
+    },
+  };
+}
+
+function sample(): Record<string, unknown> & { spec: Record<string, Record<string, unknown>> } {
+  const s = parse(readFileSync(resolve(root, 'samples/cluster-original.yaml'), 'utf8')) as Record<string, unknown> & { spec: Record<string, Record<string, unknown>> };
+  for (const c of ['journal', 'storage', 'kernel', 'engine']) s.spec[c]!.replicas = 3;
+  return s;
+}
+
+const NAME = 'cluster-sample';
+
+async function clusterReady(ns: string, what: string, timeoutMs = 240_000): Promise<void> {
+  await waitFor(what, async () => {
+    const c = await getJson<{ metadata: { generation: number }; status?: { observedGeneration?: number; conditions?: ConditionLike[] } }>(ns, 'cluster', NAME);
+    return conditionOf(c, 'Ready')?.status === 'True' && c?.status?.observedGeneration === c?.metadata.generation;
+  }, { timeoutMs, intervalMs: 500 });
+}
+
+async function podImages(ns: string): Promise<Record<string, string>> {
+  const pods = await listJson<{ metadata: { name: string }; spec: { containers: Array<{ image: string }> } }>(ns, 'pods');
+  return Object.fromEntries(pods.map((p) => [p.metadata.name, p.spec.containers[0]!.image]));
+}
+
+describe('rollouts', () => {
+  const cleanup = suiteCleanup();
+  let ns = '';
+  before(async () => {
+    await installCrds();
+    ns = await testNamespace(cleanup, 'ctrl-rollout');
+    await startOperator(cleanup, [ns]);
+    await kubectlOk(['-n', ns, 'apply', '-f', '-'], { input: stringify(sample()) });
+    await clusterReady(ns, 'the sample Ready with three pods per component');
+  });
+  after(async () => {
+    await cleanup.run();
+  });
+
+  it('an image change: one pod at a time, journal, storage, kernel, engine, highest ordinal first, never two pods down', async (t) => {
+    const pods = await watchPods(ns);
+    try {
+      const started = Date.now();
+      await kubectlOk(['-n', ns, 'patch', 'cluster', NAME, '--type=merge', '-p', '{"spec":{"image":{"name":"uhub.service.ucloud.cn/zojw/engula:0.9.1"},"engine":{"image":{"name":"uhub.service.ucloud.cn/zojw/engula:0.9.1"}}}}']);
+      await waitFor('every pod on the new image, the Cluster Ready', async () => {
+        const images = await podImages(ns);
+        if (Object.keys(images).length !== 12 || !Object.values(images).every((i) => i.endsWith(':0.9.1'))) return false;
+        const c = await getJson<{ status?: { conditions?: ConditionLike[] } }>(ns, 'cluster', NAME);
+        return conditionOf(c, 'Ready')?.status === 'True';
+      }, { timeoutMs: 300_000, intervalMs: 1_000 });
+      const replaced = pods.records.filter((r) => r.what === 'down').map((r) => r.pod);
+      t.diagnostic(`image change → all 12 pods replaced and Ready: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      t.diagnostic(`replacements: ${pods.records.map((r) => `${((r.at - started) / 1000).toFixed(1)}s ${r.what} ${r.pod}`).join(', ')}`);
+      const expected = ['journal', 'storage', 'kernel', 'engine'].flatMap((c) => [2, 1, 0].map((i) => `${NAME}-${c}-${i}`));
+      assert.deepEqual(replaced, expected, 'the order of replacements');
+      assert.equal(pods.maxDown(), 1, 'never more than one pod of the Cluster down');
+    } finally {
+      await pods.stop();
+    }
+  });
+
+  it('a bad change stops after one pod and says which and why; reverting it continues and ends Ready', async (t) => {
+    await kubectlOk(['-n', ns, 'patch', 'cluster', NAME, '--type=merge', '-p', '{"spec":{"journal":{"nodeSelector":{"engula.example.com/no-such-node":"true"}}}}']);
+    const child = await waitFor('the journal says its roll stopped', async () => {
+      const o = await getJson<{ status?: { conditions?: ConditionLike[] } }>(ns, 'journal', `${NAME}-journal`);
+      return conditionOf(o, 'Degraded')?.reason === 'RolloutStuck' ? o : undefined;
+    }, { timeoutMs: 120_000, intervalMs: 500 });
+    const message = conditionOf(child, 'Degraded')?.message ?? '';
+    t.diagnostic(`journal Degraded RolloutStuck: ${message}`);
+    assert.match(message, new RegExp(`pod ${NAME}-journal-2 is Pending and unschedulable`));
+    const cluster = await waitFor('the Cluster says so too', async () => {
+      const c = await getJson<{ status?: { conditions?: ConditionLike[] } }>(ns, 'cluster', NAME);
+      return /journal-2 is Pending and unschedulable/.test(conditionOf(c, 'Degraded')?.message ?? '') ? c : undefined;
+    }, { timeoutMs: 60_000, intervalMs: 500 });
+    t.diagnostic(`Cluster Degraded: ${conditionOf(cluster, 'Degraded')?.message}`);
+    const events = await kubectlOk(['-n', ns, 'get', 'events', '--field-selector', `involvedObject.name=${NAME}-journal,reason=RolloutStuck`, '-o', 'jsonpath={.items[*].message}']);
+    assert.match(events, /journal-2 is Pending and unschedulable/);
+    // Nothing else rolled: the other journal pods still run the template they had.
+    const sts = await getJson<{ spec: { updateStrategy: { rollingUpdate: { partition: number } } } }>(ns, 'statefulset', `${NAME}-journal`);
+    assert.equal(sts?.spec.updateStrategy.rollingUpdate.partition, 2, 'the partition stays at the stuck pod');
+    const pods = await listJson<{ metadata: { name: string }; spec: { nodeSelector?: Record<string, string> } }>(ns, 'pods');
+    assert.deepEqual(pods.filter((p) => p.spec.nodeSelector?.['engula.example.com/no-such-node']).map((p) => p.metadata.name), [`${NAME}-journal-2`]);
+
+    await kubectlOk(['-n', ns, 'patch', 'cluster', NAME, '--type=json', '-p', '[{"op":"remove","path":"/spec/journal/nodeSelector"}]']);
+    await clusterReady(ns, 'the Cluster Ready after the revert');
+    const after = await listJson<{ spec: { nodeSelector?: Record<string, string> } }>(ns, 'pods');
+    assert.equal(after.length, 12);
+    assert.ok(after.every((p) => p.spec.nodeSelector?.['engula.example.com/no-such-node'] === undefined), 'no pod of the bad change is left');
+  });
+
+  it('hibernate empties engine, kernel, storage, journal in that order and keeps every claim; waking refills journal and storage, then kernel, then engine', async (t) => {
+    const claims = (await listJson(ns, 'persistentvolumeclaims')).length;
+    const pods = await watchPods(ns);
+    try {
+      const started = Date.now();
+      await kubectlOk(['-n', ns, 'patch', 'cluster', NAME, '--type=merge', '-p', '{"spec":{"hibernate":true}}']);
+      const hibernated = await waitFor('the Cluster Hibernated', async () => {
+        const c = await getJson<{ status?: { phase?: string; conditions?: ConditionLike[] } }>(ns, 'cluster', NAME);
+        return c?.status?.phase === 'Hibernated' ? c : undefined;
+      }, { timeoutMs: 180_000, intervalMs: 500 });
+      t.diagnostic(`Hibernated after ${((Date.now() - started) / 1000).toFixed(1)} s: ${conditionOf(hibernated, 'Ready')?.message}`);
+      assert.equal((await listJson(ns, 'pods')).length, 0);
+      assert.equal((await listJson(ns, 'persistentvolumeclaims')).length, claims, 'every claim kept');
+      const goneOrder = pods.records.filter((r) => r.what === 'down').map((r) => r.pod.replace(`${NAME}-`, '').replace(/-\d+$/, ''));
+      t.diagnostic(`pods gone, in order: ${goneOrder.join(', ')}`);
+      const firstGone = (c: string): number => goneOrder.indexOf(c);
+      const lastGone = (c: string): number => goneOrder.lastIndexOf(c);
+      assert.ok(lastGone('engine') < firstGone('kernel'), 'engine before kernel');
+      assert.ok(lastGone('kernel') < firstGone('storage') && lastGone('kernel') < firstGone('journal'), 'kernel before storage and journal');
+
+      pods.records.length = 0;
+      const woken = Date.now();
+      await kubectlOk(['-n', ns, 'patch', 'cluster', NAME, '--type=merge', '-p', '{"spec":{"hibernate":false}}']);
+      await clusterReady(ns, 'the Cluster Ready again');
+      const upOrder = pods.records.filter((r) => r.what === 'up').map((r) => r.pod.replace(`${NAME}-`, '').replace(/-\d+$/, ''));
+      t.diagnostic(`woken in ${((Date.now() - woken) / 1000).toFixed(1)} s; pods Ready, in order: ${upOrder.join(', ')}`);
+      const firstUp = (c: string): number => upOrder.indexOf(c);
+      assert.ok(firstUp('kernel') > firstUp('journal') && firstUp('kernel') > firstUp('storage'), 'kernel after journal and storage');
+      assert.ok(firstUp('engine') > firstUp('kernel'), 'engine after kernel');
+      assert.equal((await listJson(ns, 'persistentvolumeclaims')).length, claims, 'the same claims, reused');
+    } finally {
+      await pods.stop();
+    }
+  });
+});
