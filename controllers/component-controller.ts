@@ -15,6 +15,7 @@ import {
   liveStatefulSetOf, MONITORING_CONDITION, monitoringCondition, monitoringEnabled, owningClusterName, profileOf, REASONS, selectorLabels, settled, type ConditionInput, type WorkloadInput,
 } from './desired/index.ts';
 import { childOwnedResources, engulaResources, serviceMonitors } from './resources.ts';
+import type { FleetRoll } from './fleet-roll.ts';
 import { stepStatefulSet, type StepOptions, type StepResult } from './statefulset-step.ts';
 
 export interface ComponentControllerOptions {
@@ -23,8 +24,8 @@ export interface ComponentControllerOptions {
   informers: InformerFactory;
   /** Whether ServiceMonitors are served; without it none are made (as if never served). */
   serviceMonitors?: ServedKind;
-  /** --roll-operator-changes: a pod template change from the operator's side rolls without being asked. */
-  rollOperatorChanges?: boolean;
+  /** --roll-operator-changes: a pod template change from the operator's side rolls without being asked, Clusters one after another. */
+  fleetRoll?: FleetRoll;
   now?: () => Date;
 }
 
@@ -151,7 +152,7 @@ export function componentReconciler(opts: ComponentControllerOptions): Reconcile
     if (!paused && image) {
       try {
         step = await writeOwned({ child, traits, clusterName, image, clusterPorts: portsOf(owner, deps) }, owner, sts, deps, { requested: monitoringRequested, served, metricsServed }, ctx, {
-          rollOperatorChanges: opts.rollOperatorChanges ?? false,
+          fleetRoll: opts.fleetRoll,
           now: now(),
         });
         // A StatefulSet just made has no status yet. Its own events (its creation, then its
@@ -185,6 +186,7 @@ export function componentReconciler(opts: ComponentControllerOptions): Reconcile
     // refusal still holds (the StatefulSet controller retries the create meanwhile).
     if (inTheWay) return { requeueAfterMs: NAME_TAKEN_RECHECK_MS };
     if (podsRefused !== undefined) return { requeueAfterMs: REFUSAL_RECHECK_MS };
+    if (step?.fleetWaitMs !== undefined) return { requeueAfterMs: step.fleetWaitMs };
     // A step waiting on a pod that does not come up changes nothing the watches see: look again.
     if (step?.plan.state === 'Rolling' && sts && !settled(liveStatefulSetOf(sts))) return { requeueAfterMs: ROLL_RECHECK_MS };
   };

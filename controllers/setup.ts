@@ -3,11 +3,14 @@ import { COMPONENTS } from '../api/v1alpha1/index.ts';
 import { KindAvailability, keyOf, type Controller, type Manager } from '../runtime/index.ts';
 import { clusterController } from './cluster-controller.ts';
 import { componentController } from './component-controller.ts';
+import { FleetRoll } from './fleet-roll.ts';
 import { MANAGED_BY_SELECTOR, ownedResources, serviceMonitors } from './resources.ts';
 
 export interface ControllerOptions {
-  /** The cluster's DNS domain, used in the addresses handed to pods (default cluster.local). */
+  /** The cluster's DNS domain, for the host names in the topology ConfigMap (default cluster.local). */
   clusterDomain?: string;
+  /** --roll-operator-changes: roll the operator's own pod template changes, Clusters this far apart; off when undefined. */
+  rollOperatorChangesMs?: number;
 }
 
 export function setupControllers(manager: Manager, opts: ControllerOptions = {}): void {
@@ -21,8 +24,10 @@ export function setupControllers(manager: Manager, opts: ControllerOptions = {})
   const monitors = new KindAvailability({ rest: manager.rest, ref: serviceMonitors, logger: manager.log, tuning: { watchdogMs: manager.flags.watchWatchdogMs } });
   manager.add(monitors);
   const controllers = [manager.addController(clusterController({ clusterDomain, serviceMonitors: monitors }))];
+  // One pacing for the whole fleet, shared by the four component controllers.
+  const fleetRoll = opts.rollOperatorChangesMs !== undefined ? new FleetRoll(opts.rollOperatorChangesMs) : undefined;
   for (const component of COMPONENTS) {
-    controllers.push(manager.addController(componentController({ component, informers: manager.informers, serviceMonitors: monitors })));
+    controllers.push(manager.addController(componentController({ component, informers: manager.informers, serviceMonitors: monitors, ...(fleetRoll ? { fleetRoll } : {}) })));
   }
   monitors.onChange(() => {
     for (const c of controllers) requeueMonitored(c, manager);

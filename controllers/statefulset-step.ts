@@ -7,14 +7,15 @@
 import { COMPONENTS, STATEFUL_COMPONENTS, type ChildObject, type Cluster, type ComponentName } from '../api/v1alpha1/index.ts';
 import { coreResources, type KubeObject, type ReconcileContext } from '../runtime/index.ts';
 import { COMPONENT_TRAITS, ROLL_ORDER, type ComponentTraits } from './components.ts';
+import type { FleetRoll } from './fleet-roll.ts';
 import {
   childName, desiredChild, desiredStatefulSet, hashOf, liveStatefulSetOf, planRollout, settled, SPEC_HASH_ANNOTATION, specHashOf, stuckReason, TEMPLATE_HASH_ANNOTATION,
   type LiveStatefulSet, type RolloutPlan, type WorkloadInput,
 } from './desired/index.ts';
 
 export interface StepOptions {
-  /** --roll-operator-changes: a template change from the operator's side rolls without being asked. */
-  rollOperatorChanges: boolean;
+  /** --roll-operator-changes: a template change from the operator's side rolls without being asked, Clusters one after another. */
+  fleetRoll: FleetRoll | undefined;
   now: Date;
 }
 
@@ -26,6 +27,8 @@ export interface StepResult {
   stuck?: { reason: string; message: string };
   /** Replicas held back from the spec's count (a shrink in steps, hibernation, waking in order): why. */
   holding?: string;
+  /** Under --roll-operator-changes: how long until this Cluster's turn in the fleet roll may come. */
+  fleetWaitMs?: number;
 }
 
 function isStateful(component: ComponentName): boolean {
@@ -89,14 +92,21 @@ export async function stepStatefulSet(input: WorkloadInput, owner: Cluster | und
   const specHash = specHashOf(child);
   const before = owner ? siblings.filter((s) => ROLL_ORDER.indexOf(s.component) < ROLL_ORDER.indexOf(traits.component)) : [];
   const blocking = before.find((s) => siblingRolling(s, owner!, input.clusterPorts));
-  const plan = planRollout({
+  const rolloutInput = {
     name,
     desiredTemplate: spec.template,
     specHash,
     live,
-    turn: blocking ? { ok: false, waitingFor: `${blocking.component} (${childName(owner?.metadata?.name ?? '', blocking.component)}) to finish rolling` } : { ok: true },
-    rollOperatorChanges: opts.rollOperatorChanges,
-  });
+    turn: blocking ? { ok: false as const, waitingFor: `${blocking.component} (${childName(owner?.metadata?.name ?? '', blocking.component)}) to finish rolling` } : { ok: true as const },
+    rollOperatorChanges: false,
+  };
+  let plan = planRollout(rolloutInput);
+  let fleetWaitMs: number | undefined;
+  if (plan.state === 'UpdatePending' && opts.fleetRoll) {
+    const admitted = opts.fleetRoll.admit(`${namespace}/${owner?.metadata?.name ?? name}`);
+    if (admitted.ok) plan = planRollout({ ...rolloutInput, rollOperatorChanges: true });
+    else fleetWaitMs = admitted.retryAfterMs;
+  }
   const { replicas, holding } = replicasNow(traits, child, live, siblings, waitingFor);
   if (plan.write === 'replicas') {
     // The operator's own template change waits: only a scale goes through, on the template the pods run.
@@ -104,9 +114,9 @@ export async function stepStatefulSet(input: WorkloadInput, owner: Cluster | und
       const result = await ctx.client.update(coreResources.statefulSets, namespace, name, (draft) => {
         (draft.spec as { replicas: number }).replicas = replicas;
       }, ctx.signal);
-      return { sts: result.obj ?? stsNow, created: false, plan, ...(holding ? { holding } : {}) };
+      return { sts: result.obj ?? stsNow, created: false, plan, ...(holding ? { holding } : {}), ...(fleetWaitMs !== undefined ? { fleetWaitMs } : {}) };
     }
-    return { sts: stsNow, created: false, plan, ...(holding ? { holding } : {}) };
+    return { sts: stsNow, created: false, plan, ...(holding ? { holding } : {}), ...(fleetWaitMs !== undefined ? { fleetWaitMs } : {}) };
   }
   spec.replicas = replicas;
   spec.updateStrategy = { type: 'RollingUpdate', rollingUpdate: { partition: plan.partition } };

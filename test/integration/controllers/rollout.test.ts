@@ -8,67 +8,12 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import pino from 'pino';
 import { parse, stringify } from 'yaml';
-import { Informer } from '../../../runtime/informer.ts';
-import { loadClusterAccess } from '../../../runtime/kubeconfig/load.ts';
-import { coreResources, type KubeObject } from '../../../runtime/resource.ts';
-import { RestClient } from '../../../runtime/rest.ts';
-import { kubectlOk, suiteCleanup, testEnv, testNamespace, waitFor } from '../../support/kube.ts';
+import { kubectlOk, suiteCleanup, testNamespace, waitFor } from '../../support/kube.ts';
 import { conditionOf, getJson, installCrds, listJson, startOperator, type ConditionLike } from '../../support/operator.ts';
+import { watchPods } from '../../support/pod-watch.ts';
 
 const root = resolve(import.meta.dirname, '..', '..', '..');
-const log = pino({ level: 'warn' });
-
-interface PodRecord {
-  at: number;
-  pod: string;
-  what: 'down' | 'up';
-  image?: string;
-}
-
-/** Every pod of the namespace going down (deleted, or no longer Ready) and coming up (Ready), as the watch delivers it. */
-async function watchPods(namespace: string): Promise<{ records: PodRecord[]; down: () => Set<string>; maxDown: () => number; stop: () => Promise<void> }> {
-  const { access } = await loadClusterAccess({ file: testEnv().kubeconfig });
-  const rest = new RestClient(access);
-  const informer = new Informer({ rest, ref: coreResources.pods, namespace, logger: log, resyncPeriodMs: 0 });
-  const records: PodRecord[] = [];
-  const down = new Set<string>();
-  let maxDown = 0;
-  const ready = (p: KubeObject): boolean =>
-    p.metadata.deletionTimestamp === undefined && ((p.status as { conditions?: ConditionLike[] } | undefined)?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
-  const image = (p: KubeObject): string | undefined => (p.spec as { containers?: Array<{ image: string }> } | undefined)?.containers?.[0]?.image;
-  const note = (p: KubeObject, isUp: boolean): void => {
-    const name = p.metadata.name ?? '';
-    if (isUp && down.has(name)) {
-      down.delete(name);
-      records.push({ at: Date.now(), pod: name, what: 'up', ...(image(p) ? { image: image(p) } : {}) });
-    } else if (!isUp && !down.has(name)) {
-      down.add(name);
-      maxDown = Math.max(maxDown, down.size);
-      records.push({ at: Date.now(), pod: name, what: 'down' });
-    }
-  };
-  informer.addEventHandler({
-    onAdd: (p) => note(p, ready(p)),
-    onUpdate: (_old, p) => note(p, ready(p)),
-    onDelete: (p) => note(p, false),
-  });
-  informer.start();
-  await waitFor('the pod watch synced', () => informer.hasSynced, { timeoutMs: 30_000 });
-  // Pods already there and Ready are not "up" events; start counting from now.
-  records.length = 0;
-  maxDown = down.size;
-  return {
-    records,
-    down: () => down,
-    maxDown: () => maxDown,
-    stop: async () => {
-      await informer.stop();
-      rest.close();
-    },
-  };
-}
 
 function sample(): Record<string, unknown> & { spec: Record<string, Record<string, unknown>> } {
   const s = parse(readFileSync(resolve(root, 'samples/cluster-original.yaml'), 'utf8')) as Record<string, unknown> & { spec: Record<string, Record<string, unknown>> };
@@ -115,7 +60,7 @@ describe('rollouts', () => {
         const c = await getJson<{ status?: { conditions?: ConditionLike[] } }>(ns, 'cluster', NAME);
         return conditionOf(c, 'Ready')?.status === 'True';
       }, { timeoutMs: 300_000, intervalMs: 1_000 });
-      const replaced = pods.records.filter((r) => r.what === 'down').map((r) => r.pod);
+      const replaced = pods.replacements();
       t.diagnostic(`image change → all 12 pods replaced and Ready: ${((Date.now() - started) / 1000).toFixed(1)} s`);
       t.diagnostic(`replacements: ${pods.records.map((r) => `${((r.at - started) / 1000).toFixed(1)}s ${r.what} ${r.pod}`).join(', ')}`);
       const expected = ['journal', 'storage', 'kernel', 'engine'].flatMap((c) => [2, 1, 0].map((i) => `${NAME}-${c}-${i}`));
