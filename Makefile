@@ -6,6 +6,8 @@ TESTENV_DIR ?= $(CURDIR)/.testenv
 TESTENV_MODE ?= full
 TESTENV_NODES ?= 3
 KUBECTL ?= kubectl
+# FORCE=1: `make uninstall` and `make undeploy` delete Engula objects too, instead of refusing.
+FORCE ?=
 DEMO_DIR ?= $(CURDIR)/.demo
 export TESTENV_DIR DEMO_DIR
 
@@ -95,16 +97,16 @@ install: deps ## Install the CRDs into the cluster of KUBECONFIG.
 	$(KUBECTL) apply --server-side -f config/crd/bases
 
 .PHONY: uninstall
-uninstall: ## Remove the CRDs (and with them every Engula object) from the cluster of KUBECONFIG.
-	$(KUBECTL) delete --ignore-not-found -f config/crd/bases
+uninstall: deps ## Remove the CRDs; refuses while any Engula object exists, naming them (FORCE=1: delete them with the CRDs).
+	KUBECTL="$(KUBECTL)" FORCE="$(FORCE)" $(NODE) hack/uninstall.ts
 
 .PHONY: deploy
-deploy: deps ## Deploy the operator with image IMG into the cluster of KUBECONFIG.
+deploy: install ## Install the CRDs, then deploy the operator (config/default) with image IMG into the cluster of KUBECONFIG.
 	$(KUBECTL) kustomize config/default | sed 's|image: controller:latest|image: $(IMG)|' | $(KUBECTL) apply --server-side -f -
 
 .PHONY: undeploy
-undeploy: ## Remove the operator's deployment.
-	$(KUBECTL) kustomize config/default | $(KUBECTL) delete --ignore-not-found -f -
+undeploy: deps ## Remove the operator (config/default), never the CRDs; refuses while its namespace holds Engula objects (FORCE=1).
+	KUBECTL="$(KUBECTL)" FORCE="$(FORCE)" $(NODE) hack/undeploy.ts
 
 .PHONY: help
 help: ## Show this help.

@@ -4,7 +4,7 @@
 import { GROUP, VERSION, type ChildKindName, type KindName } from '../../api/v1alpha1/kinds.ts';
 import { diffJson } from './jsonpatch.ts';
 import { allowed, denied, deniedRequest, type AdmissionRequest, type AdmissionReviewResponse, type Refusal, type Subject } from './review.ts';
-import { childRules, clusterRules, controllingCluster, isObject, kindOfResource, scaleRules, type JsonObject, type RuleOptions } from './rules.ts';
+import { childRules, clusterRules, controllerReferenceRule, controllingCluster, isObject, kindOfResource, scaleRules, type JsonObject, type RuleOptions } from './rules.ts';
 import type { ObjectReader } from './state.ts';
 
 export interface ValidationIssue {
@@ -88,14 +88,29 @@ function merge(schema: Refusal[], rules: Refusal[]): Refusal[] {
   return [...schema, ...rules.filter((r) => !seen.has(r.field))];
 }
 
-/** The child's controlling Cluster, when it still exists (same uid: not a namesake made later). */
+/**
+ * The child's controlling Cluster, when it exists with the uid the reference carries (not a namesake
+ * made later). A reference without the uid counts for nothing, and the Cluster is not even read: the
+ * apiserver admits no owner reference without one, so only an AdmissionReview forged and sent
+ * straight to the webhook port lacks it, and the refusals of the Cluster's rules would tell its
+ * sender whether a guessed image, count or env value matches a Cluster it may not read.
+ */
 async function owningCluster(child: JsonObject | undefined, namespace: string, reader: ObjectReader): Promise<JsonObject | undefined> {
   const ref = controllingCluster(child);
-  if (ref === undefined) return undefined;
+  if (ref === undefined || ref.uid === '') return undefined;
   const cluster = await reader.get('Cluster', namespace, ref.name);
-  const uid = (cluster?.metadata as JsonObject | undefined)?.uid;
-  if (cluster === undefined || (ref.uid !== '' && uid !== undefined && uid !== ref.uid)) return undefined;
-  return cluster;
+  return isObject(cluster?.metadata) && cluster.metadata.uid === ref.uid ? cluster : undefined;
+}
+
+/**
+ * The refusals for a child. On UPDATE the Cluster that controls the stored child judges the update,
+ * even one that drops or replaces its reference: otherwise dropping it would carry the very edits
+ * the Cluster's rules refuse.
+ */
+async function childRefusals(kind: ChildKindName, obj: JsonObject, old: JsonObject | undefined, namespace: string, reader: ObjectReader, opts: RuleOptions): Promise<Refusal[]> {
+  const controller = old === undefined ? undefined : await owningCluster(old, namespace, reader);
+  const cluster = controller ?? (await owningCluster(obj, namespace, reader));
+  return [...childRules(kind, obj, old, cluster, opts), ...(controller === undefined ? [] : controllerReferenceRule(kind, obj, controller))];
 }
 
 export async function validate(req: AdmissionRequest, deps: AdmissionDeps): Promise<AdmissionReviewResponse> {
@@ -116,8 +131,7 @@ export async function validate(req: AdmissionRequest, deps: AdmissionDeps): Prom
       return scaleRules(kind as ChildKindName, obj, old, child, cluster, deps);
     }
     if (kind === 'Cluster') return merge(schemaRefusals(deps.schemas.validate(kind, obj, old)), clusterRules(obj, old, deps));
-    const cluster = await owningCluster(obj, req.namespace, reader);
-    return merge(schemaRefusals(deps.schemas.validate(kind, obj, old)), childRules(kind, obj, old, cluster, deps));
+    return merge(schemaRefusals(deps.schemas.validate(kind, obj, old)), await childRefusals(kind, obj, old, req.namespace, reader, deps));
   };
   try {
     let refusals = await check(deps.reader);

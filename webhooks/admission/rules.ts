@@ -107,6 +107,39 @@ export function controllingCluster(child: unknown): { name: string; uid: string 
 }
 
 /**
+ * An update may not take a child from the Cluster that controls it (`controller`: the Cluster the
+ * stored child's controller reference names, which exists with that uid). Without the reference the
+ * Cluster's rules (owned fields, the scale-down guard) no longer apply to the child, and the Cluster,
+ * which never writes an object it does not control, reports NameTaken for ever. The garbage
+ * collector drops the reference itself when the Cluster is deleted with --cascade=orphan, so a
+ * Cluster on its way out lets go.
+ */
+export function controllerReferenceRule(kind: ChildKindName, child: JsonObject, controller: JsonObject): Refusal[] {
+  if (field(controller, 'metadata', 'deletionTimestamp') !== undefined) return [];
+  const clusterName = String(field(controller, 'metadata', 'name') ?? '');
+  const ref = controllingCluster(child);
+  if (ref !== undefined && ref.name === clusterName && ref.uid === field(controller, 'metadata', 'uid')) return [];
+  const childName = String(field(child, 'metadata', 'name') ?? '');
+  const namespace = String(field(child, 'metadata', 'namespace') ?? field(controller, 'metadata', 'namespace') ?? '');
+  const change =
+    ref === undefined
+      ? 'removes that controller reference'
+      : `replaces that controller reference with one to ${ref.name === clusterName ? `uid ${JSON.stringify(ref.uid)}` : `Cluster ${ref.name}`}`;
+  return [
+    {
+      field: 'metadata.ownerReferences',
+      value: field(child, 'metadata', 'ownerReferences') ?? null,
+      rule:
+        `${kind} ${childName} is controlled by Cluster ${clusterName}, and this update ${change}; ` +
+        `the reference stays while the Cluster exists. Keep metadata.ownerReferences as stored (kubectl get -o yaml keeps them for kubectl replace) ` +
+        `and make changes on the Cluster instead: kubectl edit cluster ${clusterName} -n ${namespace}; to detach the Cluster's children, ` +
+        `delete the Cluster without them: kubectl delete cluster ${clusterName} -n ${namespace} --cascade=orphan`,
+      kind: 'forbidden',
+    },
+  ];
+}
+
+/**
  * What the Cluster owns in its child for `component`: every field of the spec the ClusterController
  * writes (ownedChildSpec, the builder it writes with, defaults included). When the Cluster no longer
  * has the component (the child is about to be deleted) it still owns clusterName. A field the
@@ -171,7 +204,8 @@ export function ownedFieldRules(kind: ChildKindName, child: JsonObject, oldChild
 
 /**
  * Rules for a child (Journal, Storage, Kernel, Engine) on CREATE or UPDATE. `cluster` is its
- * controlling Cluster when it has one that still exists (same uid), else undefined.
+ * controlling Cluster (on UPDATE, the stored child's) when it has one that still exists with the
+ * uid the reference carries, else undefined.
  */
 export function childRules(kind: ChildKindName, child: JsonObject, oldChild: JsonObject | undefined, cluster: JsonObject | undefined, opts: RuleOptions): Refusal[] {
   const component = KINDS[kind].component;

@@ -101,7 +101,7 @@ describe('a crafted review learns nothing of the Cluster it names', () => {
     const a = await validate(admissionReview({ operation: 'CREATE', resource: 'journals', namespace: 'other', object: guess }));
     assert.equal(a.response.allowed, false);
     const fields = a.response.status!.details!.causes.map((c) => c.field).sort();
-    assert.deepEqual(fields, ['spec.env', 'spec.image', 'spec.imagePullSecrets', 'spec.launchProfile', 'spec.nodeSelector', 'spec.podAnnotations', 'spec.port', 'spec.replicas']);
+    assert.deepEqual(fields, ['spec.deletionProtection', 'spec.env', 'spec.image', 'spec.imagePullSecrets', 'spec.launchProfile', 'spec.nodeSelector', 'spec.podAnnotations', 'spec.port', 'spec.replicas']);
     assert.match(a.response.status!.message, /spec\.port: Forbidden: 1000: Journal victim-journal belongs to Cluster victim, which sets this field; change it on the Cluster instead/);
     // The sender's own env value is not repeated either, and the command to use does not carry it.
     assert.match(a.response.status!.message, /spec\.env: Forbidden: Journal victim-journal belongs to Cluster victim, which sets this field; change spec\.journal\.env on the Cluster instead: kubectl edit cluster victim -n other/);
