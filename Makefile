@@ -93,8 +93,9 @@ run: deps install ## Run the operator out of cluster against KUBECONFIG (with we
 	$(NODE) cmd/manager.ts --local-webhooks $(ARGS)
 
 .PHONY: install
-install: deps ## Install the CRDs into the cluster of KUBECONFIG.
+install: deps ## Install the CRDs and the deletion-protection policy (config/policy) into the cluster of KUBECONFIG.
 	$(KUBECTL) apply --server-side -f config/crd/bases
+	$(KUBECTL) apply --server-side -k config/policy
 
 .PHONY: uninstall
 uninstall: deps ## Remove the CRDs; refuses while any Engula object exists, naming them (FORCE=1: delete them with the CRDs).

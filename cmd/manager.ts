@@ -12,6 +12,10 @@
 //   --cluster-domain DOMAIN   DNS domain of the cluster, for the host names in the topology ConfigMap (cluster.local)
 //   --scaling-audience AUD    audience a scaling API caller's token must carry (engula-operator)
 //   --scaling-qps N, --scaling-burst N   per-caller rate limit of the scaling API (5/s, bursts of 20)
+//   --scaling-source-qps N, --scaling-source-burst N   per source address, TokenReviews of tokens the
+//                             API server refuses, checked before authentication (1/s, bursts of 20)
+//   --scaling-max-inflight-reviews N   TokenReviews and SubjectAccessReviews in flight at once (64)
+//   --webhook-max-connections N   open connections to the webhook server, admission included (1024)
 //   --metrics-secure          /metrics over HTTPS, for callers Kubernetes lets `get` /metrics
 //   --webhook-url URL         with --local-webhooks: register this URL instead of our own address
 //                             (a load balancer in front of several replicas)
@@ -26,7 +30,7 @@ import { pino, type Logger } from 'pino';
 import { setupControllers } from '../controllers/setup.ts';
 import { flagHelp, loadClusterAccess, Manager, parseDuration, parseFlags, type Runnable } from '../runtime/index.ts';
 import { startWebhooks, WEBHOOK_DEFAULTS, type RunningWebhooks } from '../webhooks/index.ts';
-import { DEFAULT_RATE_LIMIT, DEFAULT_SCALING_AUDIENCE } from '../webhooks/scaling/index.ts';
+import { DEFAULT_MAX_INFLIGHT_REVIEWS, DEFAULT_RATE_LIMIT, DEFAULT_SCALING_AUDIENCE, DEFAULT_SOURCE_LIMIT } from '../webhooks/scaling/index.ts';
 
 export interface OperatorFlags {
   webhooks: boolean;
@@ -37,6 +41,10 @@ export interface OperatorFlags {
   scalingAudience: string;
   scalingQps: number;
   scalingBurst: number;
+  scalingSourceQps: number;
+  scalingSourceBurst: number;
+  scalingMaxInflightReviews: number;
+  webhookMaxConnections: number;
   metricsSecure: boolean;
   /** With localWebhooks: the URL registered (a balancer before several replicas); '' = our own address. */
   webhookUrl: string;
@@ -58,6 +66,11 @@ const operatorHelp = `Operator flags:
   --scaling-audience string             audience the scaling API's callers' tokens must carry (default "engula-operator")
   --scaling-qps float                   scale calls per second per caller (default 5)
   --scaling-burst int                   scale calls a caller may make at once (default 20)
+  --scaling-source-qps float            per source address: TokenReviews per second for tokens the API server
+                                        refuses, checked before authentication; over it, 429 (default ${DEFAULT_SOURCE_LIMIT.perSecond})
+  --scaling-source-burst int            per source address: refused tokens reviewed at once (default ${DEFAULT_SOURCE_LIMIT.burst})
+  --scaling-max-inflight-reviews int    TokenReviews and SubjectAccessReviews in flight at once; beyond, 429 (default ${DEFAULT_MAX_INFLIGHT_REVIEWS})
+  --webhook-max-connections int         open connections to the webhook server, admission and scaling API together (default ${WEBHOOK_DEFAULTS.maxConnections})
   --metrics-secure[=false]              serve /metrics over HTTPS to callers with RBAC get on the /metrics URL
   --webhook-url string                  with --local-webhooks: the URL to register, e.g. a balancer in front of
                                         several replicas (default: this process's own https://127.0.0.1:<port>)
@@ -75,6 +88,12 @@ function parseBool(name: string, v: string): boolean {
 function positiveNumber(name: string, v: string): number {
   const n = Number(v);
   if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} takes a positive number, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+function positiveInteger(name: string, v: string): number {
+  const n = /^[0-9]+$/.test(v) ? Number(v) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`--${name} takes a positive integer, got ${JSON.stringify(v)}`);
   return n;
 }
 
@@ -102,6 +121,10 @@ export function splitOperatorFlags(argv: string[]): { operator: OperatorFlags; r
     scalingAudience: DEFAULT_SCALING_AUDIENCE,
     scalingQps: DEFAULT_RATE_LIMIT.perSecond,
     scalingBurst: DEFAULT_RATE_LIMIT.burst,
+    scalingSourceQps: DEFAULT_SOURCE_LIMIT.perSecond,
+    scalingSourceBurst: DEFAULT_SOURCE_LIMIT.burst,
+    scalingMaxInflightReviews: DEFAULT_MAX_INFLIGHT_REVIEWS,
+    webhookMaxConnections: WEBHOOK_DEFAULTS.maxConnections,
     metricsSecure: false,
   };
   const rest: string[] = [];
@@ -140,6 +163,18 @@ export function splitOperatorFlags(argv: string[]): { operator: OperatorFlags; r
         break;
       case 'scaling-burst':
         operator.scalingBurst = positiveNumber(name, value());
+        break;
+      case 'scaling-source-qps':
+        operator.scalingSourceQps = positiveNumber(name, value());
+        break;
+      case 'scaling-source-burst':
+        operator.scalingSourceBurst = positiveInteger(name, value());
+        break;
+      case 'scaling-max-inflight-reviews':
+        operator.scalingMaxInflightReviews = positiveInteger(name, value());
+        break;
+      case 'webhook-max-connections':
+        operator.webhookMaxConnections = positiveInteger(name, value());
         break;
       case 'metrics-secure':
         operator.metricsSecure = inline === undefined ? true : parseBool(name, inline);
@@ -222,16 +257,29 @@ function webhookRunnable(log: Logger, port: number, op: OperatorFlags, manager: 
         ...(op.webhookCertValidityMs ? { certValidityMs: op.webhookCertValidityMs } : {}),
         ...(op.webhookCaValidityMs ? { caValidityMs: op.webhookCaValidityMs } : {}),
         metrics: manager.metrics.registry,
-        scaling: { audiences: [op.scalingAudience], rateLimit: { perSecond: op.scalingQps, burst: op.scalingBurst } },
+        maxConnections: op.webhookMaxConnections,
+        scaling: {
+          audiences: [op.scalingAudience],
+          rateLimit: { perSecond: op.scalingQps, burst: op.scalingBurst },
+          sourceLimit: { ...DEFAULT_SOURCE_LIMIT, perSecond: op.scalingSourceQps, burst: op.scalingSourceBurst },
+          maxInflightReviews: op.scalingMaxInflightReviews,
+        },
       });
       await new Promise<void>((resolve) => {
         if (signal.aborted) resolve();
         signal.addEventListener('abort', () => resolve(), { once: true });
       });
-      await running.stop();
       // A configuration registered by URL would refuse every Engula write (failurePolicy Fail)
-      // once this process is gone; behind a shared --webhook-url other replicas still serve it.
-      if (op.localWebhooks && !op.webhookUrl) await running.unregister();
+      // once this process is gone (`make run` stopped with Ctrl-C); behind a shared --webhook-url
+      // other replicas still serve it. Deleted while the server still answers, so no call of the
+      // API server meanwhile finds the port closed.
+      if (op.localWebhooks && !op.webhookUrl) {
+        await running.unregister().then(
+          () => log.info({ name: op.webhookConfigurationName }, 'webhook configurations unregistered'),
+          (err: unknown) => log.warn({ name: op.webhookConfigurationName, err: err instanceof Error ? err.message : String(err) }, 'could not unregister the webhook configurations'),
+        );
+      }
+      await running.stop();
     },
   };
 }

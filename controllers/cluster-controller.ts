@@ -60,6 +60,14 @@ export function clusterReconciler(opts: ClusterControllerOptions): Reconciler {
         if (result.changed) (live ? updated : created).push(`${desired.kind} ${name}`);
         children[component] = result.obj as unknown as ChildObject | undefined;
       } else if (live && live.metadata?.deletionTimestamp === undefined) {
+        // A component removed from a protected Cluster: its child carries the Cluster's protection,
+        // which the API server's policy enforces even on the operator; the Cluster no longer wants
+        // the component, so its protection goes first.
+        if (live.spec.deletionProtection === true) {
+          await ctx.client.update(ref, req.namespace, name, (draft) => {
+            (draft.spec as { deletionProtection?: boolean }).deletionProtection = false;
+          }, ctx.signal);
+        }
         // Background propagation: the child goes at once, the garbage collector follows with
         // what it owns (PersistentVolumeClaims stay, by the StatefulSet's Retain policy).
         if (await ctx.client.delete(ref, req.namespace, name, { propagationPolicy: 'Background', ...(live.metadata?.uid ? { uid: live.metadata.uid } : {}), signal: ctx.signal })) {

@@ -1,6 +1,7 @@
 // Which events of owned and watched objects can change what a reconcile does. Everything else
-// (a PDB's status counting healthy pods, a StatefulSet's availableReplicas, a dependency's status
-// message, a resync that changed nothing) is dropped before it becomes work.
+// (a PDB's status counting healthy pods, a StatefulSet's collisionCount, a dependency's status
+// message) is dropped before it becomes work. A resync of a primary object always passes
+// (runtime/handlers.ts enqueueObject).
 import type { ChildObject } from '../api/v1alpha1/index.ts';
 import { liveStatefulSetOf, rollupInputOf, settled, TEMPLATE_HASH_ANNOTATION } from './desired/index.ts';
 import { deepEqual, jsonEqualExcept, ownerKeysOf, splitKey, type KubeObject, type Predicate, type ResourceRef, type WatchSpec } from '../runtime/index.ts';

@@ -109,10 +109,14 @@ export async function stepStatefulSet(input: WorkloadInput, owner: Cluster | und
   }
   const { replicas, holding } = replicasNow(traits, child, live, siblings, waitingFor);
   if (plan.write === 'replicas') {
-    // The operator's own template change waits: only a scale goes through, on the template the pods run.
-    if (live && live.replicas !== replicas) {
+    // The operator's own template change waits: only a scale goes through, on the template the pods
+    // run. A StatefulSet an older operator made has no spec hash: it gets the spec's now, so that the
+    // next spec change (or a restart) is seen as one and rolls.
+    const unmarked = live?.annotations[SPEC_HASH_ANNOTATION] === undefined;
+    if (live && (live.replicas !== replicas || unmarked)) {
       const result = await ctx.client.update(coreResources.statefulSets, namespace, name, (draft) => {
         (draft.spec as { replicas: number }).replicas = replicas;
+        draft.metadata.annotations = { ...draft.metadata.annotations, [SPEC_HASH_ANNOTATION]: draft.metadata.annotations?.[SPEC_HASH_ANNOTATION] ?? specHash };
       }, ctx.signal);
       return { sts: result.obj ?? stsNow, created: false, plan, ...(holding ? { holding } : {}), ...(fleetWaitMs !== undefined ? { fleetWaitMs } : {}) };
     }

@@ -11,6 +11,7 @@ import { CATEGORY } from '../api/v1alpha1/kinds.ts';
 import { countObjects, describeObjects, forced, kubectlFromEnv, kubectlShown, listEngulaObjects, type EngulaObject } from './engula-objects.ts';
 
 const crdFolder = join(import.meta.dirname, '..', 'config', 'crd', 'bases');
+const policyFolder = join(import.meta.dirname, '..', 'config', 'policy');
 
 async function main(): Promise<number> {
   let objects: EngulaObject[];
@@ -38,7 +39,10 @@ async function main(): Promise<number> {
     return 1;
   }
   if (objects.length > 0) console.error([`make uninstall FORCE=1: deleting ${countObjects(objects)} with the CRDs:`, ...describeObjects(objects)].join('\n'));
-  return kubectlShown(['delete', '--ignore-not-found', '-f', crdFolder]);
+  const crds = await kubectlShown(['delete', '--ignore-not-found', '-f', crdFolder]);
+  // The deletion-protection policy ships with the CRDs (make install) and goes with them.
+  const policy = await kubectlShown(['delete', '--ignore-not-found', '-k', policyFolder]);
+  return crds !== 0 ? crds : policy;
 }
 
 process.exitCode = await main();

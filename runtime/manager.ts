@@ -4,7 +4,10 @@
 //           runnables that need no leadership (webhooks) → campaign → controllers once leading.
 // shutdown: (SIGTERM, abort of the signal) controllers take no new work and finish in-flight
 //           reconciles within the graceful deadline → leader runnables stop → the lease is
-//           released → informers stop → servers close.
+//           released, while the runnables on every replica (webhooks) stop → informers stop →
+//           servers close. As controller-runtime does it: the webhooks serve while the
+//           reconciles drain (their writes are admitted too), and the release waits only for
+//           what writes under the lease, never for a webhook client's keep-alive connection.
 // Losing the lease stops everything and rejects start(), so the process exits and restarts
 // rather than keep running as a second leader. The controllers' writes (their client and the event
 // recorder) pass a LeadershipGate, so from the moment the lease may be another replica's no write
@@ -153,8 +156,12 @@ export class Manager {
   async start(signal: AbortSignal): Promise<void> {
     if (this.started) throw new Error('manager already started');
     this.started = true;
-    const runnableAbort = new AbortController();
-    const running: Array<Promise<void>> = [];
+    // Two stop signals: what runs on the leader is done before the lease is released; what runs
+    // on every replica stops alongside the release, which does not wait for it.
+    const leaderAbort = new AbortController();
+    const everyAbort = new AbortController();
+    const leaderRunning: Array<Promise<void>> = [];
+    const everyRunning: Array<Promise<void>> = [];
     let fatal: Error | undefined;
     let leadershipLost = false;
     let wakeFatal: () => void = () => undefined;
@@ -164,14 +171,15 @@ export class Manager {
       wakeFatal();
     };
     const startRunnable = (r: Runnable): void => {
-      running.push(
-        r.start(runnableAbort.signal).catch((err: unknown) => {
-          if (!runnableAbort.signal.aborted) fail(new Error(`runnable ${r.name} failed: ${errorMessage(err)}`, { cause: err }));
+      const abort = r.needLeaderElection ? leaderAbort : everyAbort;
+      (r.needLeaderElection ? leaderRunning : everyRunning).push(
+        r.start(abort.signal).catch((err: unknown) => {
+          if (!abort.signal.aborted) fail(new Error(`runnable ${r.name} failed: ${errorMessage(err)}`, { cause: err }));
         }),
       );
     };
     const startControllers = (): void => {
-      for (const c of this.controllers) c.start(runnableAbort.signal).catch((err: unknown) => fail(err instanceof Error ? err : new Error(String(err))));
+      for (const c of this.controllers) c.start(leaderAbort.signal).catch((err: unknown) => fail(err instanceof Error ? err : new Error(String(err))));
       for (const r of this.runnables) if (r.needLeaderElection) startRunnable(r);
     };
 
@@ -224,13 +232,18 @@ export class Manager {
     });
     this.log.info({ reason: fatal ? fatal.message : 'signal' }, 'shutting down');
     const deadline = this.flags.gracefulShutdownTimeoutMs;
+    const pastDeadline = (): Promise<void> => new Promise((r) => setTimeout(r, deadline).unref());
     // Without the lease a reconcile's work is no longer ours to finish.
     const drained = await Promise.all(this.controllers.map((c) => c.stop(leadershipLost ? 0 : deadline)));
-    runnableAbort.abort(new Error('manager stopping'));
-    await Promise.race([Promise.all(running), new Promise((r) => setTimeout(r, deadline).unref())]);
-    // Release the lease only once no reconcile of ours can still write.
+    leaderAbort.abort(new Error('manager stopping'));
+    await Promise.race([Promise.all(leaderRunning), pastDeadline()]);
+    everyAbort.abort(new Error('manager stopping'));
+    const everyStopped = Promise.race([Promise.all(everyRunning), pastDeadline()]);
+    // Released once no reconcile of ours can still write, and no later: a standby takes over at
+    // once, whatever the webhook server's clients still hold open.
     await this.elector?.stop();
     this.leading = false;
+    await everyStopped;
     await this.informers.stop();
     await this.recorder.flush();
     await this.closeServers();

@@ -1,8 +1,9 @@
 // The webhook HTTPS server, assembled from plugins: admission routes, health. It is built to stay
-// up whatever arrives: bounded bodies, timeouts on slow clients, JSON only, and an error handler
-// that turns every failure into a 4xx/5xx JSON answer instead of an exception.
+// up whatever arrives: bounded bodies, timeouts on slow clients, JSON only, a cap on connections,
+// and an error handler that turns every failure into a 4xx/5xx JSON answer instead of an exception.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
+import type { Socket } from 'node:net';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { admissionRoutes, type AdmissionRoutesOptions } from './admission/routes.ts';
@@ -19,6 +20,18 @@ export type WebhookServer = FastifyInstance<HttpsServer, IncomingMessage, Server
  */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
+/**
+ * Open connections at once, admission and the scaling API together: each costs a file descriptor
+ * and some tens of KiB of TLS buffers, so 1024 stays within the Deployment's memory limit, and it
+ * is far above what the API servers' calls and the in-flight reviews of the scaling API can hold.
+ */
+export const DEFAULT_MAX_CONNECTIONS = 1024;
+
+/** A TLS handshake takes milliseconds; Node's default lets a silent socket hold a place for 2 minutes. */
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+/** A socket this old that has sent no request yet is shed first when the cap is reached. */
+const SILENT_GRACE_MS = 1_000;
+
 export interface WebhookServerOptions {
   certificates: CertificateSource;
   admission: AdmissionRoutesOptions;
@@ -31,6 +44,8 @@ export interface WebhookServerOptions {
   /** A socket with no traffic for this long is closed. */
   connectionTimeoutMs?: number;
   keepAliveTimeoutMs?: number;
+  /** Open connections at most (DEFAULT_MAX_CONNECTIONS). */
+  maxConnections?: number;
   /** The readiness check /readyz runs (readiness.ts); throws with the reason when not ready. */
   ready?: () => Promise<void>;
 }
@@ -45,7 +60,7 @@ function tlsOptions(m: ServingMaterial): { key: string; cert: string; minVersion
 export async function buildWebhookServer(opts: WebhookServerOptions): Promise<WebhookServer> {
   const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT;
   const app = Fastify({
-    https: tlsOptions(opts.certificates.current()),
+    https: { ...tlsOptions(opts.certificates.current()), handshakeTimeout: HANDSHAKE_TIMEOUT_MS },
     loggerInstance: opts.logger,
     // One log line per request would drown the decisions; routes log what matters.
     logController: new LogController({ disableRequestLogging: true }),
@@ -54,9 +69,16 @@ export async function buildWebhookServer(opts: WebhookServerOptions): Promise<We
     connectionTimeout: opts.connectionTimeoutMs ?? 60_000,
     keepAliveTimeout: opts.keepAliveTimeoutMs ?? 30_000,
     return503OnClosing: true,
+    // Closing stops accepting and ends idle keep-alive connections at once (endConnectionsOnClose
+    // ends those Node does not count as idle); requests in flight are answered.
+    forceCloseConnections: 'idle',
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
   }) as unknown as WebhookServer;
+
+  endConnectionsOnClose(app);
+
+  capConnections(app, opts.maxConnections ?? DEFAULT_MAX_CONNECTIONS);
 
   // New connections get the renewed certificate; established ones finish undisturbed.
   opts.certificates.onChange((m) => {
@@ -81,4 +103,93 @@ export async function buildWebhookServer(opts: WebhookServerOptions): Promise<We
   await app.register(admissionRoutes, opts.admission);
   if (opts.scaling) await app.register(scalingRoutes, opts.scaling);
   return app;
+}
+
+/**
+ * Makes close() end every connection that carries no request, at once, and each other one as soon
+ * as its request is answered (with `Connection: close`). Node's closeIdleConnections() (what
+ * `forceCloseConnections: 'idle'` does) leaves out a connection that has not sent a request yet:
+ * its parser counts it busy from the start, for the headers timeout. The API server's client keeps
+ * such connections (dialled for a request another connection served first) in its pool and never
+ * closes them, so close() would wait for them until connectionTimeout, and shutdown with it.
+ */
+function endConnectionsOnClose(app: WebhookServer): void {
+  // Per open connection: the bytes it had read when it last had no request in flight (more means
+  // a request is arriving: it is answered, 503 while closing, rather than cut), and the responses
+  // it waits for.
+  const atRest = new Map<Socket, number>();
+  const inFlight = new Map<Socket, Set<ServerResponse>>();
+  let closing = false;
+  app.server.on('secureConnection', (socket: Socket) => {
+    if (closing) {
+      socket.destroy();
+      return;
+    }
+    atRest.set(socket, 0);
+    socket.once('close', () => atRest.delete(socket));
+  });
+  app.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const socket = req.socket;
+    const pending = inFlight.get(socket) ?? new Set<ServerResponse>();
+    inFlight.set(socket, pending.add(res));
+    res.once('close', () => {
+      pending.delete(res);
+      if (pending.size > 0) return;
+      inFlight.delete(socket);
+      if (socket.destroyed) return;
+      if (closing) socket.destroySoon();
+      else atRest.set(socket, socket.bytesRead);
+    });
+  });
+  app.addHook('preClose', (done) => {
+    closing = true;
+    for (const [socket, bytes] of atRest) if (!inFlight.has(socket) && socket.bytesRead === bytes) socket.destroy();
+    for (const pending of inFlight.values()) for (const res of pending) if (!res.headersSent) res.setHeader('Connection', 'close');
+    done();
+  });
+}
+
+/**
+ * Node drops a connection beyond `maxConnections` before its handshake, whatever route it was for:
+ * the one limit admission shares with the scaling API. So that sockets holding a place without
+ * asking anything cannot keep the API server's calls out, a drop sheds them: keep-alive sockets
+ * between requests, and sockets that have sent no request a second after they opened. A request
+ * in flight is never cut; those the scaling API can hold are few (its reviews are capped, its
+ * refusals immediate), so the next connection finds a place.
+ */
+function capConnections(app: WebhookServer, max: number): void {
+  if (!(max >= 1)) throw new Error('maxConnections must be 1 or more');
+  const server = app.server;
+  server.maxConnections = max;
+  // By peer address and port, which the TCP socket and the TLS socket on it share.
+  const silent = new Map<string, { socket: Socket; since: number }>();
+  const keyOf = (s: { remoteAddress?: string | undefined; remotePort?: number | undefined }): string => `${s.remoteAddress}|${s.remotePort}`;
+  server.on('connection', (socket: Socket) => {
+    const key = keyOf(socket);
+    silent.set(key, { socket, since: performance.now() });
+    socket.once('close', () => {
+      if (silent.get(key)?.socket === socket) silent.delete(key);
+    });
+  });
+  server.on('request', (request: IncomingMessage) => silent.delete(keyOf(request.socket)));
+  let shedAt = Number.NEGATIVE_INFINITY;
+  let warnedAt = Number.NEGATIVE_INFINITY;
+  server.on('drop', () => {
+    const now = performance.now();
+    // A burst of drops needs one pass, not one each.
+    if (now - shedAt < 100) return;
+    shedAt = now;
+    server.closeIdleConnections();
+    let shed = 0;
+    for (const [key, s] of silent) {
+      if (now - s.since < SILENT_GRACE_MS) continue;
+      silent.delete(key);
+      s.socket.destroy();
+      shed++;
+    }
+    if (now - warnedAt >= 10_000) {
+      warnedAt = now;
+      app.log.warn({ maxConnections: max, shedSilent: shed }, 'webhook server at its connection limit: a new connection was dropped, idle and silent ones closed');
+    }
+  });
 }

@@ -365,9 +365,10 @@ export interface ClusterSpec {
   spreadAcrossNodes?: boolean;
   /**
    * Scales every component to zero pods, in reverse dependency order (engine, kernel, storage,
-   * journal), keeping every PersistentVolumeClaim; false wakes them in bootstrap order (journal and
-   * storage, then kernel, then engine). The replicas in the spec stay as they are. Status says
-   * Hibernated.
+   * journal), keeping every PersistentVolumeClaim (unless
+   * persistentVolumeClaimRetentionPolicy.whenScaled is Delete); false wakes them in bootstrap order
+   * (journal and storage, then kernel, then engine). The replicas in the spec stay as they are.
+   * Status says Hibernated.
    */
   hibernate?: boolean;
   /**
@@ -512,9 +513,10 @@ export interface ChildSpec {
   launchProfile?: 'v0.2-kube-dns' | 'v0.2.0';
   /**
    * Scales every component to zero pods, in reverse dependency order (engine, kernel, storage,
-   * journal), keeping every PersistentVolumeClaim; false wakes them in bootstrap order (journal and
-   * storage, then kernel, then engine). The replicas in the spec stay as they are. Status says
-   * Hibernated.
+   * journal), keeping every PersistentVolumeClaim (unless
+   * persistentVolumeClaimRetentionPolicy.whenScaled is Delete); false wakes them in bootstrap order
+   * (journal and storage, then kernel, then engine). The replicas in the spec stay as they are.
+   * Status says Hibernated.
    */
   hibernate?: boolean;
   /**

@@ -125,7 +125,7 @@ export function childStatusFrom(child: ChildObject, sts: KubeObject | undefined,
       phase = 'Degraded';
       const message = `The roll stopped: ${rollout.stuck.message}; fix or revert the change and it continues from there`;
       conds = conditions([false, REASONS.rolloutStuck, `${counts}; ${message}`], [true, REASONS.rollingUpdate, rollout.message], [true, REASONS.rolloutStuck, message]);
-    } else if (rollout?.holding && current) {
+    } else if (rollout?.holding && (s.status?.observedGeneration ?? 0) >= (s.metadata.generation ?? 0)) {
       phase = 'Progressing';
       const message = `${counts}, ${replicas} exist; ${rollout.holding}`;
       conds = conditions([false, REASONS.scaling, message], [true, REASONS.scaling, message], fine);

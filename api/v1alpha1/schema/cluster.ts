@@ -3,7 +3,7 @@ import { COMPONENTS, STATEFUL_COMPONENTS, type ComponentName } from '../kinds.ts
 import { componentSpec, deletionProtection, imageSpec, launchProfile, launchRule } from './component.ts';
 import { imagePullSecrets } from './core.ts';
 import { monitoringSpec } from './monitoring.ts';
-import { podSettings } from './pod-settings.ts';
+import { hibernate, podSettings } from './pod-settings.ts';
 import { bool, celRule, named, obj, str, stringMap, type CelRule } from './schema.ts';
 import { has, isObject } from './values.ts';
 
@@ -69,6 +69,7 @@ export const clusterSpec = named(
       monitoring: monitoringSpec,
       podAnnotations: stringMap("Annotations on every component's pods; a component's own podAnnotations win key by key."),
       ...podSettings,
+      hibernate,
       ...Object.fromEntries(COMPONENTS.map((c) => [c, componentSpec(c)])),
     },
     {

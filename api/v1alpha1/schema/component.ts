@@ -6,7 +6,7 @@ import {
   topologySpreadConstraint, toleration,
 } from './core.ts';
 import { monitoringSpec } from './monitoring.ts';
-import { podSettings } from './pod-settings.ts';
+import { hibernate, podSettings } from './pod-settings.ts';
 import { bool, celRule, int32, list, named, obj, str, stringMap, type CelRule, type Schema } from './schema.ts';
 import { deepEqual, has, isObject } from './values.ts';
 
@@ -235,6 +235,7 @@ export function childSpec(component: ComponentName): Schema {
           { maxLength: 63 },
         ),
         launchProfile,
+        hibernate,
         monitoring: monitoringSpec,
         deletionProtection: deletionProtection('child'),
         ...componentProperties(component),

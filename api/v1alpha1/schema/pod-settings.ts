@@ -36,7 +36,7 @@ export const podSettings: Readonly<Record<string, Schema>> = {
 /** Hibernation: on a Cluster, given to every component; on a standalone child, its own. */
 export const hibernate = bool(
   'Scales every component to zero pods, in reverse dependency order (engine, kernel, storage, journal), keeping every ' +
-    'PersistentVolumeClaim; false wakes them in bootstrap order (journal and storage, then kernel, then engine). The ' +
+    'PersistentVolumeClaim (unless persistentVolumeClaimRetentionPolicy.whenScaled is Delete); false wakes them in bootstrap order (journal and storage, then kernel, then engine). The ' +
     'replicas in the spec stay as they are. Status says Hibernated.',
 );
 

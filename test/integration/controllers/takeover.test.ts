@@ -3,6 +3,7 @@
 // and add our controller reference, after which deleting the Cluster would garbage-collect them);
 // the Cluster or the child says which object is in the way, and converges by itself once it goes.
 import assert from 'node:assert/strict';
+import { resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { kubectlOk, suiteCleanup, testNamespace, waitFor } from '../../support/kube.ts';
 import { conditionOf, getJson, installCrds, listJson, startOperator, type ConditionLike } from '../../support/operator.ts';
@@ -112,5 +113,29 @@ spec:
     const pods = await listJson<{ spec: { serviceAccountName?: string } }>(ns, 'pods');
     assert.deepEqual(pods.filter((p) => p.spec.serviceAccountName === 'deployer'), [], 'no pod runs as the ServiceAccount');
     assert.equal((await getJson<Obj>(ns, 'serviceaccount', 'deployer'))?.metadata.resourceVersion, before?.metadata.resourceVersion, 'the ServiceAccount is untouched');
+  });
+
+  it('a component removed from a protected Cluster is deleted all the same (its child unprotected first)', async () => {
+    // The shipped policy, as make install applies it (shared and idempotent; it refuses only what says deletionProtection: true).
+    await kubectlOk(['apply', '--server-side', '--force-conflicts', '--field-manager=engula-tests', '-k', resolve(import.meta.dirname, '..', '..', '..', 'config', 'policy')]);
+    await kubectlOk(['-n', ns, 'apply', '-f', '-'], {
+      input: `apiVersion: cluster.engula.io/v1alpha1
+kind: Cluster
+metadata: { name: guarded }
+spec:
+  name: guarded
+  deletionProtection: true
+  image: { name: uhub.service.ucloud.cn/zojw/engula:0.9 }
+  journal: { replicas: 1 }
+  storage: { replicas: 1 }
+  kernel: { replicas: 1 }
+  engine: { replicas: 1 }
+`,
+    });
+    await waitFor('the engine child, protected', async () => (await getJson<Obj>(ns, 'engine', 'guarded-engine'))?.spec?.deletionProtection === true, { timeoutMs: 60_000 });
+    await kubectlOk(['-n', ns, 'patch', 'cluster', 'guarded', '--type=json', '-p', '[{"op":"remove","path":"/spec/engine"}]']);
+    await waitFor('the engine child deleted by the operator', async () => (await getJson(ns, 'engine', 'guarded-engine')) === undefined, { timeoutMs: 60_000, intervalMs: 250 });
+    // Clean-up can delete the rest once the Cluster is unprotected.
+    await kubectlOk(['-n', ns, 'patch', 'cluster', 'guarded', '--type=merge', '-p', '{"spec":{"deletionProtection":false}}']);
   });
 });

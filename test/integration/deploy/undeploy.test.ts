@@ -122,13 +122,17 @@ describe('on the shared control plane, with every delete written down instead of
     assert.equal(deletes().length, before, 'nothing was deleted');
   });
 
-  test('make uninstall FORCE=1 says what goes, then deletes the CRDs', async (t) => {
+  test('make uninstall FORCE=1 says what goes, then deletes the CRDs and the deletion-protection policy', async (t) => {
     const before = deletes().length;
     const r = await make('uninstall', { KUBECTL: wrapper, FORCE: '1' }, testEnv().kubeconfig);
     t.diagnostic(transcript(r));
     assert.equal(r.code, 0, transcript(r));
     assert.match(r.stderr, new RegExp(`make uninstall FORCE=1: deleting \\d+ Engula objects? in \\d+ namespaces? with the CRDs:[^]*${ns}/keep`));
-    assert.deepEqual(deletes().slice(before).map((d) => d.args), [`delete --ignore-not-found -f ${join(root, 'config', 'crd', 'bases')}`]);
+    assert.deepEqual(deletes().slice(before).map((d) => d.args), [
+      `delete --ignore-not-found -f ${join(root, 'config', 'crd', 'bases')}`,
+      // The deletion-protection policy came with the CRDs (make install) and goes with them.
+      `delete --ignore-not-found -k ${join(root, 'config', 'policy')}`,
+    ]);
   });
 });
 

@@ -47,7 +47,7 @@ describe('applyDefaults', () => {
 
   it('defaults a child with its component\'s port', () => {
     const j: Journal = { apiVersion: 'cluster.engula.io/v1alpha1', kind: 'Journal', metadata: { name: 'j' }, spec: { replicas: 1 } };
-    assert.deepEqual(applyDefaults('Journal', j).spec, { replicas: 1, port: 24570, launchProfile: 'v0.2-kube-dns' });
+    assert.deepEqual(applyDefaults('Journal', j).spec, { replicas: 1, port: 24570, launchProfile: 'v0.2-kube-dns', deletionProtection: false });
     assert.equal(applyDefaults('Engine', { ...j, kind: 'Engine' }).spec.port, 24568);
   });
 });

@@ -82,9 +82,21 @@ describe('config/default: names RBAC and the flags agree on', () => {
   });
 });
 
-describe('config/default: the deletion-protection policy', () => {
+/** config/policy: applied by make install with the CRDs, so make undeploy (config/default) keeps it. */
+const policyDocs: Doc[] = parseAllDocuments(execFileSync(kubectlBinary(), ['kustomize', join(root, 'config/policy')], { encoding: 'utf8' })).map((d) => d.toJS() as Doc);
+const policyDoc = (kind: string, name: string): Doc => {
+  const d = policyDocs.find((x) => x.kind === kind && x.metadata.name === name);
+  assert.ok(d, `config/policy renders ${kind} ${name}`);
+  return d;
+};
+
+describe('config/policy: the deletion-protection policy', () => {
+  it('ships apart from the operator: config/default (what make undeploy deletes) holds none of it', () => {
+    assert.deepEqual(docs.filter((d) => d.kind.startsWith('ValidatingAdmissionPolicy')), []);
+  });
+
   it('refuses DELETE of every Engula kind, by a binding that denies, on no other operation or kind', () => {
-    const policy = one('ValidatingAdmissionPolicy', 'engula-deletion-protection').spec as {
+    const policy = policyDoc('ValidatingAdmissionPolicy', 'engula-deletion-protection').spec as {
       failurePolicy: string;
       matchConstraints: { resourceRules: Array<{ apiGroups: string[]; operations: string[]; resources: string[] }> };
       matchConditions: Array<{ expression: string }>;
@@ -97,7 +109,7 @@ describe('config/default: the deletion-protection policy', () => {
     assert.match(policy.matchConditions.map((c) => c.expression).join(' '), /oldObject\.spec\.deletionProtection == true/);
     // The one caller let through, and only for a child a Cluster controls.
     assert.match(policy.validations[0]!.expression, /owningCluster != '' && variables\.byGarbageCollector/);
-    const binding = one('ValidatingAdmissionPolicyBinding', 'engula-deletion-protection').spec as { policyName: string; validationActions: string[]; matchResources?: unknown };
+    const binding = policyDoc('ValidatingAdmissionPolicyBinding', 'engula-deletion-protection').spec as { policyName: string; validationActions: string[]; matchResources?: unknown };
     assert.deepEqual([binding.policyName, binding.validationActions, binding.matchResources], ['engula-deletion-protection', ['Deny'], undefined]);
   });
 });

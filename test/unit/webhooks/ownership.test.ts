@@ -122,6 +122,8 @@ function handEdit(key: string, value: unknown, owned: JsonObject): unknown {
       return [...(v as string[]), '--hand'];
     case 'monitoring':
       return { ...(v as JsonObject), enabled: (v as JsonObject).enabled !== true };
+    case 'deletionProtection':
+      return value !== true;
     case 'persistentVolumeClaimRetentionPolicy':
       return { ...(v as JsonObject), whenDeleted: (v as JsonObject).whenDeleted === 'Delete' ? 'Retain' : 'Delete' };
     case 'imagePullSecrets':
@@ -230,7 +232,7 @@ describe('what a Cluster owns in its children (property test, fast-check)', { co
     );
     t.diagnostic(`generated ${seen.clusters - before.clusters} Clusters; ${seen.handEdits - before.handEdits} hand edits, all refused; edits per field: ${JSON.stringify(Object.fromEntries(editedKeys))}`);
     // Every field a component can set was edited many times (the generator sets each of them).
-    const fields = ['clusterName', 'replicas', 'image', 'port', 'metricsPort', 'resource', 'volume', 'persistentVolumeClaimRetentionPolicy', 'imagePullSecrets', 'nodeSelector', 'tolerations', 'affinity', 'topologySpreadConstraints', 'podAnnotations', 'env', 'metricsPath', 'command', 'args'];
+    const fields = ['clusterName', 'replicas', 'image', 'port', 'metricsPort', 'resource', 'volume', 'persistentVolumeClaimRetentionPolicy', 'imagePullSecrets', 'nodeSelector', 'tolerations', 'affinity', 'topologySpreadConstraints', 'podAnnotations', 'env', 'metricsPath', 'command', 'args', 'deletionProtection'];
     for (const f of fields) assert.ok((editedKeys.get(f) ?? 0) >= RUNS / 100, `spec.${f} edited only ${editedKeys.get(f) ?? 0} times`);
   });
 });
