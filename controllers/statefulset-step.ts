@@ -9,7 +9,7 @@ import { coreResources, type KubeObject, type ReconcileContext } from '../runtim
 import { COMPONENT_TRAITS, ROLL_ORDER, type ComponentTraits } from './components.ts';
 import type { FleetRoll } from './fleet-roll.ts';
 import {
-  childName, desiredChild, desiredStatefulSet, hashOf, liveStatefulSetOf, planRollout, settled, SPEC_HASH_ANNOTATION, specHashOf, stuckReason, TEMPLATE_HASH_ANNOTATION,
+  childName, desiredChild, desiredStatefulSet, hashOf, inRoll, isWhole, liveStatefulSetOf, planRollout, podReady, settled, SPEC_HASH_ANNOTATION, specHashOf, stuckReason, TEMPLATE_HASH_ANNOTATION,
   type LiveStatefulSet, type RolloutPlan, type WorkloadInput,
 } from './desired/index.ts';
 
@@ -92,6 +92,19 @@ export async function stepStatefulSet(input: WorkloadInput, owner: Cluster | und
   const specHash = specHashOf(child);
   const before = owner ? siblings.filter((s) => ROLL_ORDER.indexOf(s.component) < ROLL_ORDER.indexOf(traits.component)) : [];
   const blocking = before.find((s) => siblingRolling(s, owner!, input.clusterPorts));
+  // Not whole during a roll: the pods of this step and the next say whether stepping is safe.
+  let pods: { stepReady: boolean; nextReady: boolean } | undefined;
+  if (live) {
+    const partition = Math.min(live.partition, live.replicas);
+    const stepping = inRoll(live) && partition > 0 && live.status.updatedReplicas >= live.replicas - partition;
+    if (stepping && !isWhole(live)) {
+      const [stepPod, nextPod] = await Promise.all([
+        ctx.client.get(coreResources.pods, namespace, `${name}-${partition}`, ctx.signal),
+        ctx.client.get(coreResources.pods, namespace, `${name}-${partition - 1}`, ctx.signal),
+      ]);
+      pods = { stepReady: podReady(stepPod), nextReady: podReady(nextPod) };
+    }
+  }
   const rolloutInput = {
     name,
     desiredTemplate: spec.template,
@@ -99,6 +112,7 @@ export async function stepStatefulSet(input: WorkloadInput, owner: Cluster | und
     live,
     turn: blocking ? { ok: false as const, waitingFor: `${blocking.component} (${childName(owner?.metadata?.name ?? '', blocking.component)}) to finish rolling` } : { ok: true as const },
     rollOperatorChanges: false,
+    ...(pods ? { pods } : {}),
   };
   let plan = planRollout(rolloutInput);
   let fleetWaitMs: number | undefined;
@@ -128,7 +142,7 @@ export async function stepStatefulSet(input: WorkloadInput, owner: Cluster | und
   const result = await ctx.client.apply(coreResources.statefulSets, desired, ctx.signal);
   const created = live === undefined && result.changed;
   let stuck: StepResult['stuck'];
-  if (plan.state === 'Rolling' && plan.step && result.obj && !settled(liveStatefulSetOf(result.obj))) {
+  if (plan.state === 'Rolling' && plan.step && result.obj && !isWhole(liveStatefulSetOf(result.obj))) {
     // Only while a step waits: the pod it waits on says why (Pending, crash-looping, not Ready).
     stuck = stuckReason(await ctx.client.get(coreResources.pods, namespace, plan.step.pod, ctx.signal), opts.now);
   }

@@ -9,6 +9,6 @@ export {
   launchFor, METRICS_PORT_NAME, metricsOf, portOf, profileOf, scrapeAnnotations, serviceHost, type WorkloadInput,
 } from './workload.ts';
 export {
-  hashOf, liveStatefulSetOf, planRollout, ROLL_STEP_DEADLINE_MS, settled, SPEC_HASH_ANNOTATION, specHashOf, stuckReason, TEMPLATE_HASH_ANNOTATION,
+  hashOf, inRoll, isWhole, liveStatefulSetOf, planRollout, podReady, ROLL_STEP_DEADLINE_MS, settled, SPEC_HASH_ANNOTATION, specHashOf, stuckReason, TEMPLATE_HASH_ANNOTATION,
   type LiveStatefulSet, type RolloutPlan, type RolloutState,
 } from './rollout.ts';

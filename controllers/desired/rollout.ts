@@ -70,6 +70,12 @@ export function settled(live: LiveStatefulSet): boolean {
   );
 }
 
+/** A roll under way: pods on two revisions, or a partition not yet stepped down to 0 (pods missing or not Ready alone are no roll). */
+export function inRoll(live: LiveStatefulSet): boolean {
+  const s = live.status;
+  return live.partition > 0 || (s.currentRevision !== undefined && s.updateRevision !== undefined && s.currentRevision !== s.updateRevision);
+}
+
 /** Every pod there and available (Ready for minReadySeconds): the component is whole. */
 function whole(live: LiveStatefulSet): boolean {
   const s = live.status;
@@ -94,6 +100,13 @@ export interface RolloutInput {
   turn: { ok: true } | { ok: false; waitingFor: string };
   /** --roll-operator-changes: a template change from the operator's side rolls like a spec change. */
   rollOperatorChanges: boolean;
+  /**
+   * Read only when the component is not whole: whether the pod of the current step is Ready, and
+   * whether the pod the next step would replace is. A pod that is not Ready is down already, so
+   * replacing it takes nothing down: a component that was broken before the change (pods that never
+   * scheduled) is repaired pod by pod instead of waiting for a wholeness it cannot reach.
+   */
+  pods?: { stepReady: boolean; nextReady: boolean };
 }
 
 export function planRollout(input: RolloutInput): RolloutPlan {
@@ -112,7 +125,7 @@ export function planRollout(input: RolloutInput): RolloutPlan {
         'spec.restartedAt is set (a restart), or the operator runs with --roll-operator-changes',
     };
   }
-  const rolling = changed || !settled(live);
+  const rolling = changed || inRoll(live);
   if (!rolling) return { write: 'desired', partition: 0, state: 'Idle', message: 'Every pod runs the current template' };
   const top = Math.max(0, live.replicas - 1);
   if (!input.turn.ok) {
@@ -122,11 +135,22 @@ export function planRollout(input: RolloutInput): RolloutPlan {
   if (changed) return { write: 'desired', partition: top, state: 'Rolling', message: `Rolling ${input.name}: replacing pod ${input.name}-${top}`, step: { pod: `${input.name}-${top}` } };
   const partition = Math.min(live.partition, live.replicas);
   const stepDone = live.status.updatedReplicas >= live.replicas - partition;
-  if (stepDone && whole(live) && partition > 0) {
+  const mayStep = whole(live) || (input.pods !== undefined && input.pods.stepReady && !input.pods.nextReady);
+  if (stepDone && mayStep && partition > 0) {
     return { write: 'desired', partition: partition - 1, state: 'Rolling', message: `Rolling ${input.name}: replacing pod ${input.name}-${partition - 1}`, step: { pod: `${input.name}-${partition - 1}` } };
   }
   const pod = `${input.name}-${Math.min(partition, top)}`;
   return { write: 'desired', partition, state: 'Rolling', message: `Rolling ${input.name}: waiting for pod ${pod} to be Ready and the component whole`, step: { pod } };
+}
+
+/** Whether a pod is Ready now. */
+export function podReady(pod: KubeObject | undefined): boolean {
+  return ((pod?.status as { conditions?: Array<{ type: string; status: string }> } | undefined)?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+}
+
+/** Whether a component is whole: what a roll step waits for, unless the pods say otherwise. */
+export function isWhole(live: LiveStatefulSet): boolean {
+  return whole(live);
 }
 
 /** Why the pod of a roll step is stuck, or undefined while it may still come up. */
