@@ -38,6 +38,8 @@ export interface OperatorFlags {
   webhookCertDir: string;
   operatorNamespace: string;
   clusterDomain: string;
+  /** --roll-operator-changes: the operator's own pod template changes roll, Clusters this far apart; undefined = they wait (UpdatePending). */
+  rollOperatorChangesMs: number | undefined;
   scalingAudience: string;
   scalingQps: number;
   scalingBurst: number;
@@ -63,6 +65,9 @@ const operatorHelp = `Operator flags:
   --webhook-cert-dir string             folder with tls.crt and tls.key (cert-manager) instead of a managed certificate
   --operator-namespace string           namespace of the webhook certificate Secret (default: the pod's namespace)
   --cluster-domain string               DNS domain of the cluster (default "cluster.local")
+  --roll-operator-changes duration      roll pod template changes that come from the operator (a new version, a
+                                        flag) by itself, one Cluster starting this long after the last (e.g. 5m);
+                                        default: they wait for each Cluster's next spec change or spec.restartedAt
   --scaling-audience string             audience the scaling API's callers' tokens must carry (default "engula-operator")
   --scaling-qps float                   scale calls per second per caller (default 5)
   --scaling-burst int                   scale calls a caller may make at once (default 20)
@@ -112,6 +117,7 @@ export function splitOperatorFlags(argv: string[]): { operator: OperatorFlags; r
     webhookCertDir: '',
     operatorNamespace: '',
     clusterDomain: 'cluster.local',
+    rollOperatorChangesMs: undefined,
     webhookUrl: '',
     webhookConfigurationName: WEBHOOK_DEFAULTS.configurationName,
     webhookHost: '',
@@ -154,6 +160,9 @@ export function splitOperatorFlags(argv: string[]): { operator: OperatorFlags; r
         break;
       case 'cluster-domain':
         operator.clusterDomain = value();
+        break;
+      case 'roll-operator-changes':
+        operator.rollOperatorChangesMs = parseDuration(value());
         break;
       case 'scaling-audience':
         operator.scalingAudience = value();
@@ -304,7 +313,10 @@ export async function main(argv: string[]): Promise<number> {
     secureMetrics: operator.metricsSecure,
     ...(flags.apiRequestLog ? { requestLogFd: openSync(flags.apiRequestLog, 'a') } : {}),
   });
-  setupControllers(manager, { clusterDomain: operator.clusterDomain });
+  setupControllers(manager, {
+    clusterDomain: operator.clusterDomain,
+    ...(operator.rollOperatorChangesMs !== undefined ? { rollOperatorChangesMs: operator.rollOperatorChangesMs } : {}),
+  });
   if (operator.webhooks) manager.add(webhookRunnable(log, flags.webhookPort, operator, manager, flags.namespaces));
 
   const stop = new AbortController();
