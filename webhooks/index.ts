@@ -15,7 +15,7 @@ import { scalingApiOptions, type ScalingSettings } from './scaling/index.ts';
 import { mutatingWebhookConfiguration, serviceDnsNames, validatingWebhookConfiguration, type WebhookConfigurationOptions } from './configurations.ts';
 import { checkServedCertificateTrusted } from './readiness.ts';
 import { registerConfigurations, unregisterConfigurations } from './registration.ts';
-import { buildWebhookServer, type WebhookServer } from './server.ts';
+import { buildWebhookServer, DEFAULT_MAX_CONNECTIONS, type WebhookServer } from './server.ts';
 import { canonicalBundle } from './tls/bundle.ts';
 import { CaBundleInjector } from './tls/ca-bundle.ts';
 import { DirectoryCertificates } from './tls/cert-dir.ts';
@@ -35,6 +35,7 @@ export const WEBHOOK_DEFAULTS = {
   certSecret: 'engula-operator-webhook-cert',
   serviceName: 'engula-operator-webhook',
   configurationName: 'engula-operator',
+  maxConnections: DEFAULT_MAX_CONNECTIONS,
 } as const;
 
 export interface WebhookOptions {
@@ -76,6 +77,8 @@ export interface WebhookOptions {
   /** The manager's informer cache: admission reads Clusters and children from it (refusals are confirmed by a GET). */
   cache?: ObjectCache;
   keepAliveTimeoutMs?: number;
+  /** Open connections at most, admission and the scaling API together. */
+  maxConnections?: number;
   /** The scaling API (on unless false). */
   scaling?: ScalingSettings | false;
 }
@@ -180,6 +183,7 @@ export async function startWebhooks(opts: WebhookOptions): Promise<RunningWebhoo
       ...(opts.metrics ? { metrics: opts.metrics } : {}),
     },
     ...(o.keepAliveTimeoutMs ? { keepAliveTimeoutMs: o.keepAliveTimeoutMs } : {}),
+    maxConnections: o.maxConnections,
   });
   try {
     await server.listen({ port: o.port, host: o.host });

@@ -1,7 +1,7 @@
 // A token bucket per caller, so one busy autoscaler cannot starve the others or flood the API
-// server with patches. The buckets live in a bounded LRU map: a caller unseen for long enough to be
-// evicted has a full bucket again anyway.
-import { LRUCache } from 'lru-cache';
+// server with patches. The buckets are the runtime's (runtime/auth/token-buckets.ts), the same kind
+// that limits, per source address, the tokens the API server refuses (delegated-auth.ts).
+import { KeyedTokenBuckets } from '../../runtime/auth/token-buckets.ts';
 import { realClock, type Clock } from '../../runtime/index.ts';
 
 export interface RateLimitSettings {
@@ -15,37 +15,8 @@ export interface RateLimitSettings {
 
 export const DEFAULT_RATE_LIMIT: RateLimitSettings = { perSecond: 5, burst: 20, maxCallers: 10_000 };
 
-export type Admission = { ok: true } | { ok: false; retryAfterMs: number };
-
-interface Bucket {
-  tokens: number;
-  at: number;
-}
-
-export class CallerRateLimiter {
-  private readonly buckets: LRUCache<string, Bucket>;
-  private readonly perMs: number;
-  private readonly burst: number;
-  private readonly clock: Clock;
-
+export class CallerRateLimiter extends KeyedTokenBuckets {
   constructor(settings: RateLimitSettings, clock: Clock = realClock) {
-    if (!(settings.perSecond > 0) || !(settings.burst >= 1)) throw new Error('a rate limit needs perSecond > 0 and burst >= 1');
-    this.perMs = settings.perSecond / 1000;
-    this.burst = settings.burst;
-    this.clock = clock;
-    this.buckets = new LRUCache({ max: settings.maxCallers ?? DEFAULT_RATE_LIMIT.maxCallers ?? 10_000 });
-  }
-
-  /** Takes a token for `caller` if there is one; otherwise says how long until there is. */
-  take(caller: string): Admission {
-    const now = this.clock.now();
-    const b = this.buckets.get(caller) ?? { tokens: this.burst, at: now };
-    const tokens = Math.min(this.burst, b.tokens + (now - b.at) * this.perMs);
-    if (tokens >= 1) {
-      this.buckets.set(caller, { tokens: tokens - 1, at: now });
-      return { ok: true };
-    }
-    this.buckets.set(caller, { tokens, at: now });
-    return { ok: false, retryAfterMs: Math.ceil((1 - tokens) / this.perMs) };
+    super({ perSecond: settings.perSecond, burst: settings.burst, maxKeys: settings.maxCallers ?? DEFAULT_RATE_LIMIT.maxCallers ?? 10_000 }, clock);
   }
 }

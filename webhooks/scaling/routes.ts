@@ -7,6 +7,7 @@ import type { Registry } from 'prom-client';
 import { GROUP, KINDS, VERSION, type ComponentName } from '../../api/v1alpha1/kinds.ts';
 import { childName } from '../../controllers/desired/index.ts';
 import { ApiError, errorMessage, type AccessAttributes, type AccessDecision, type RestClient, type UserInfo } from '../../runtime/index.ts';
+import type { RequestContext } from '../../runtime/auth/delegated-auth.ts';
 import { scalingMetrics } from './metrics.ts';
 import { CallerRateLimiter, DEFAULT_RATE_LIMIT, type RateLimitSettings } from './rate-limit.ts';
 import { componentSpec, FIELD_MANAGER, isComponent, parseScaleRequest, refusalOf, replicasPatch, SCALE_ROUTE, scaleOf } from './scale.ts';
@@ -23,7 +24,7 @@ export const SCALE_BODY_LIMIT = 64 * 1024;
 
 /** What the routes need of delegated auth (runtime's DelegatedAuth; a stub in unit tests). */
 export interface AccessChecker {
-  check(authorizationHeader: string | undefined, attributesFor: (user: UserInfo) => AccessAttributes): Promise<AccessDecision>;
+  check(authorizationHeader: string | undefined, attributesFor: (user: UserInfo) => AccessAttributes, context?: RequestContext): Promise<AccessDecision>;
 }
 
 export interface ScalingRoutesOptions {
@@ -143,23 +144,37 @@ export const scalingRoutes: FastifyPluginAsync<ScalingRoutesOptions> = async (ap
     return reply.code(status.code).headers(headers).send(status);
   };
 
+  const tooMany = (reply: FastifyReply, a: Audit, why: string, retryAfterMs: number): FastifyReply => {
+    const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+    return refuse(reply, a, failure(429, `${why}: retry in ${seconds} s`, { retryAfterSeconds: seconds }), { 'Retry-After': String(seconds) });
+  };
+
   /** Authenticates, rate-limits and authorizes; answers and returns false when the call stops here. */
   const admit = async (request: FastifyRequest, reply: FastifyReply, verb: 'get' | 'update'): Promise<false | Params> => {
     const p = request.params as Params;
     const a = auditOf(request);
     Object.assign(a, { namespace: p.namespace, cluster: p.cluster, component: p.component });
     let limited: number | undefined;
-    const decision = await opts.access.check(request.headers.authorization, (user) => {
-      // Per caller, known once authenticated. A caller over its limit has just asked the same, so
-      // its SubjectAccessReview is a cache hit and costs the API server nothing.
-      const taken = limiter.take(user.username);
-      if (!taken.ok) limited = taken.retryAfterMs;
-      return { resource: { verb, group: GROUP, resource: KINDS.Cluster.plural, subresource: 'scale', namespace: p.namespace, name: p.cluster } };
-    });
+    // The socket's peer, never a header: a caller must not be able to pick its own bucket.
+    const source = request.socket.remoteAddress;
+    const decision = await opts.access.check(
+      request.headers.authorization,
+      (user) => {
+        // Per caller, known once authenticated. A caller over its limit has just asked the same, so
+        // its SubjectAccessReview is a cache hit and costs the API server nothing.
+        const taken = limiter.take(user.username);
+        if (!taken.ok) limited = taken.retryAfterMs;
+        return { resource: { verb, group: GROUP, resource: KINDS.Cluster.plural, subresource: 'scale', namespace: p.namespace, name: p.cluster } };
+      },
+      source === undefined ? {} : { source },
+    );
     if ('user' in decision && decision.user) Object.assign(a, { user: decision.user.username, groups: decision.user.groups });
     switch (decision.outcome) {
       case 'unauthenticated':
         refuse(reply, a, failure(401, `Unauthorized: ${decision.reason}`), { 'WWW-Authenticate': 'Bearer' });
+        return false;
+      case 'throttled':
+        tooMany(reply, a, `too many scale calls: ${decision.reason}`, decision.retryAfterMs);
         return false;
       case 'error':
         request.log.error({ reason: decision.reason }, 'delegated authentication or authorization failed');
@@ -172,8 +187,7 @@ export const scalingRoutes: FastifyPluginAsync<ScalingRoutesOptions> = async (ap
         a.cached = decision.cached;
     }
     if (limited !== undefined) {
-      const seconds = Math.max(1, Math.ceil(limited / 1000));
-      refuse(reply, a, failure(429, `too many scale calls from ${a.user}: retry in ${seconds} s`, { retryAfterSeconds: seconds }), { 'Retry-After': String(seconds) });
+      tooMany(reply, a, `too many scale calls from ${a.user}`, limited);
       return false;
     }
     if (!isComponent(p.component)) {

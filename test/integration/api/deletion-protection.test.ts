@@ -30,7 +30,7 @@ interface Child {
 
 /** Applies config/policy as shipped, server-side, taking over what another run applied. */
 async function installPolicy(): Promise<void> {
-  await kubectlOk(['apply', '--server-side', '--force-conflicts', '--field-manager=engula-tests', '-k', resolve(root, 'config/policy')]);
+  await kubectlOk(['apply', '--server-side', '--force-conflicts', '-k', resolve(root, 'config/policy')]);
 }
 
 /**

@@ -60,7 +60,11 @@ describe('rollouts', () => {
         const c = await getJson<{ status?: { conditions?: ConditionLike[] } }>(ns, 'cluster', NAME);
         return conditionOf(c, 'Ready')?.status === 'True';
       }, { timeoutMs: 300_000, intervalMs: 1_000 });
-      const replaced = pods.replacements();
+      // In the order each pod was first made anew; a pod the StatefulSet controller made twice within
+      // one step (seen on a loaded machine, and not a second step: the partition only goes down) is reported.
+      const replaced = [...new Set(pods.replacements())];
+      const twice = pods.replacements().filter((p, i, all) => all.indexOf(p) !== i);
+      if (twice.length > 0) t.diagnostic(`made twice within one step: ${twice.join(', ')}`);
       t.diagnostic(`image change → all 12 pods replaced and Ready: ${((Date.now() - started) / 1000).toFixed(1)} s`);
       t.diagnostic(`replacements: ${pods.records.map((r) => `${((r.at - started) / 1000).toFixed(1)}s ${r.what} ${r.pod}`).join(', ')}`);
       const expected = ['journal', 'storage', 'kernel', 'engine'].flatMap((c) => [2, 1, 0].map((i) => `${NAME}-${c}-${i}`));
@@ -130,6 +134,36 @@ describe('rollouts', () => {
       assert.ok(firstUp('kernel') > firstUp('journal') && firstUp('kernel') > firstUp('storage'), 'kernel after journal and storage');
       assert.ok(firstUp('engine') > firstUp('kernel'), 'engine after kernel');
       assert.equal((await listJson(ns, 'persistentvolumeclaims')).length, claims, 'the same claims, reused');
+    } finally {
+      await pods.stop();
+    }
+  });
+
+  it("a template change from the operator's side replaces no pod (UpdatePending); a restart rolls it in order", async (t) => {
+    // What an older operator version leaves: StatefulSets whose recorded template is not the one this version builds.
+    for (const c of ['journal', 'storage', 'kernel', 'engine']) {
+      await kubectlOk(['-n', ns, 'annotate', '--overwrite', 'statefulset', `${NAME}-${c}`, 'cluster.engula.io/template-hash=written-by-an-older-operator']);
+    }
+    const pods = await watchPods(ns);
+    try {
+      const pending = await waitFor('UpdatePending on the Cluster', async () => {
+        const c = await getJson<{ status?: { conditions?: ConditionLike[] } }>(ns, 'cluster', NAME);
+        return conditionOf(c, 'UpdatePending')?.status === 'True' ? c : undefined;
+      }, { timeoutMs: 60_000, intervalMs: 500 });
+      t.diagnostic(`Cluster UpdatePending: ${conditionOf(pending, 'UpdatePending')?.message}`);
+      // A while with nothing replaced: a resync, a status write, the siblings' events all came and went.
+      const quiet = Date.now();
+      await waitFor('20 s with the change held', () => Date.now() - quiet >= 20_000, { timeoutMs: 30_000, intervalMs: 1_000 });
+      assert.deepEqual(pods.replacements(), [], 'no pod replaced by the operator\'s own change');
+
+      await kubectlOk(['-n', ns, 'patch', 'cluster', NAME, '--type=merge', '-p', `{"spec":{"restartedAt":"${new Date().toISOString()}"}}`]);
+      await waitFor('every pod restarted and the Cluster Ready without UpdatePending', async () => {
+        const c = await getJson<{ status?: { conditions?: ConditionLike[] } }>(ns, 'cluster', NAME);
+        return new Set(pods.replacements()).size === 12 && conditionOf(c, 'Ready')?.status === 'True' && conditionOf(c, 'UpdatePending') === undefined;
+      }, { timeoutMs: 300_000, intervalMs: 1_000 });
+      const expected = ['journal', 'storage', 'kernel', 'engine'].flatMap((c) => [2, 1, 0].map((i) => `${NAME}-${c}-${i}`));
+      assert.deepEqual([...new Set(pods.replacements())], expected, 'the restart rolls in order');
+      assert.equal(pods.maxDown(), 1);
     } finally {
       await pods.stop();
     }

@@ -117,7 +117,7 @@ spec:
 
   it('a component removed from a protected Cluster is deleted all the same (its child unprotected first)', async () => {
     // The shipped policy, as make install applies it (shared and idempotent; it refuses only what says deletionProtection: true).
-    await kubectlOk(['apply', '--server-side', '--force-conflicts', '--field-manager=engula-tests', '-k', resolve(import.meta.dirname, '..', '..', '..', 'config', 'policy')]);
+    await kubectlOk(['apply', '--server-side', '--force-conflicts', '-k', resolve(import.meta.dirname, '..', '..', '..', 'config', 'policy')]);
     await kubectlOk(['-n', ns, 'apply', '-f', '-'], {
       input: `apiVersion: cluster.engula.io/v1alpha1
 kind: Cluster
