@@ -94,6 +94,8 @@ export async function stepStatefulSet(input: WorkloadInput, owner: Cluster | und
   const blocking = before.find((s) => siblingRolling(s, owner!, input.clusterPorts));
   // Not whole during a roll: the pods of this step and the next say whether stepping is safe.
   let pods: { stepReady: boolean; nextReady: boolean } | undefined;
+  // Pods read this reconcile, by name: the stuck check below reads the step's pod from here when it was read already.
+  const podsRead = new Map<string, KubeObject | undefined>();
   if (live) {
     const partition = Math.min(live.partition, live.replicas);
     const stepping = inRoll(live) && partition > 0 && live.status.updatedReplicas >= live.replicas - partition;
@@ -102,6 +104,7 @@ export async function stepStatefulSet(input: WorkloadInput, owner: Cluster | und
         ctx.client.get(coreResources.pods, namespace, `${name}-${partition}`, ctx.signal),
         ctx.client.get(coreResources.pods, namespace, `${name}-${partition - 1}`, ctx.signal),
       ]);
+      podsRead.set(`${name}-${partition}`, stepPod);
       pods = { stepReady: podReady(stepPod), nextReady: podReady(nextPod) };
     }
   }
@@ -144,7 +147,8 @@ export async function stepStatefulSet(input: WorkloadInput, owner: Cluster | und
   let stuck: StepResult['stuck'];
   if (plan.state === 'Rolling' && plan.step && result.obj && !isWhole(liveStatefulSetOf(result.obj))) {
     // Only while a step waits: the pod it waits on says why (Pending, crash-looping, not Ready).
-    stuck = stuckReason(await ctx.client.get(coreResources.pods, namespace, plan.step.pod, ctx.signal), opts.now);
+    const pod = podsRead.has(plan.step.pod) ? podsRead.get(plan.step.pod) : await ctx.client.get(coreResources.pods, namespace, plan.step.pod, ctx.signal);
+    stuck = stuckReason(pod, opts.now);
   }
   return { sts: result.obj, created, plan, ...(stuck ? { stuck } : {}), ...(holding ? { holding } : {}) };
 }

@@ -3,35 +3,12 @@
 // flags (or the operator's defaults) give the object; and the deletion-protection policy config/default
 // ships covers the DELETE of every Engula kind and nothing else.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
-import { parseAllDocuments } from 'yaml';
 import { GROUP, KINDS } from '../../../api/v1alpha1/kinds.ts';
 import { WEBHOOK_DEFAULTS } from '../../../webhooks/index.ts';
+import { renderKustomization, type ManifestDoc as Doc, type PolicyRule as Rule } from '../../support/kustomize.ts';
 
-const root = resolve(import.meta.dirname, '..', '..', '..');
-
-function kubectlBinary(): string {
-  const fromEnv = process.env.TESTENV_BIN_DIR ? join(process.env.TESTENV_BIN_DIR, 'kubectl') : undefined;
-  return fromEnv && existsSync(fromEnv) ? fromEnv : 'kubectl';
-}
-
-interface Rule {
-  apiGroups: string[];
-  resources: string[];
-  verbs: string[];
-  resourceNames?: string[];
-}
-interface Doc {
-  kind: string;
-  metadata: { name: string; namespace?: string };
-  rules?: Rule[];
-  spec?: Record<string, unknown>;
-}
-
-const docs: Doc[] = parseAllDocuments(execFileSync(kubectlBinary(), ['kustomize', join(root, 'config/default')], { encoding: 'utf8' })).map((d) => d.toJS() as Doc);
+const docs: Doc[] = renderKustomization('config/default');
 const one = (kind: string, name: string): Doc => {
   const d = docs.find((x) => x.kind === kind && x.metadata.name === name);
   assert.ok(d, `config/default renders ${kind} ${name}`);
@@ -83,7 +60,7 @@ describe('config/default: names RBAC and the flags agree on', () => {
 });
 
 /** config/policy: applied by make install with the CRDs, so make undeploy (config/default) keeps it. */
-const policyDocs: Doc[] = parseAllDocuments(execFileSync(kubectlBinary(), ['kustomize', join(root, 'config/policy')], { encoding: 'utf8' })).map((d) => d.toJS() as Doc);
+const policyDocs: Doc[] = renderKustomization('config/policy');
 const policyDoc = (kind: string, name: string): Doc => {
   const d = policyDocs.find((x) => x.kind === kind && x.metadata.name === name);
   assert.ok(d, `config/policy renders ${kind} ${name}`);

@@ -1,38 +1,14 @@
 // The deployment manifests: config/default renders with kustomize (the operator, and no CRD, so that
 // deleting it never deletes an Engula object), the operator's ClusterRole holds
-// every permission the operator grants the kernel (RBAC refuses to grant what one does not hold),
+// nothing to grant Engula pods (no launch profile calls the API),
 // the Deployment's ports and labels match what the webhook Service selects, and the NetworkPolicies
 // open exactly the webhook and metrics ports of those pods.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { describe, it } from 'node:test';
-import { parseAllDocuments } from 'yaml';
 import { PROFILES } from '../../../controllers/launch-profiles.ts';
+import { renderKustomization, type ManifestDoc as Doc } from '../../support/kustomize.ts';
 
-const root = resolve(import.meta.dirname, '..', '..', '..');
-
-function kubectlBinary(): string {
-  const fromEnv = process.env.TESTENV_BIN_DIR ? join(process.env.TESTENV_BIN_DIR, 'kubectl') : undefined;
-  return fromEnv && existsSync(fromEnv) ? fromEnv : 'kubectl';
-}
-
-interface Rule {
-  apiGroups: string[];
-  resources: string[];
-  verbs: string[];
-  resourceNames?: string[];
-}
-interface Doc {
-  kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string> };
-  rules?: Rule[];
-  spec?: Record<string, unknown>;
-}
-
-const renderedAt = (dir: string): Doc[] =>
-  parseAllDocuments(execFileSync(kubectlBinary(), ['kustomize', join(root, dir)], { encoding: 'utf8' })).map((d) => d.toJS() as Doc);
+const renderedAt = renderKustomization;
 const rendered = (): Doc[] => renderedAt('config/default');
 
 describe('config/default', () => {
