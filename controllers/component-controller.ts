@@ -8,11 +8,11 @@ import { COMPONENT_KINDS, COMPONENTS, type ChildObject, type Cluster, type Compo
 import {
   coreResources, generationChanged, type ControllerSpec, type InformerFactory, type KubeObject, NotControlledError, type ReconcileContext, type Reconciler, type Request, type ResourceRef, type Result,
 } from '../runtime/index.ts';
-import { COMPONENT_TRAITS, type ComponentTraits } from './components.ts';
-import { clusterSpecChanged, dependencyReadinessChanged, ignoreStatusOnly, owned, siblingTurnChanged, statefulSetReadinessChanged } from './predicates.ts';
+import { COMPONENT_TRAITS, ROLL_ORDER, type ComponentTraits } from './components.ts';
+import { clusterSpecChanged, dependencyReadinessChanged, ignoreStatusOnly, owned, siblingEmptied, siblingTurnChanged, statefulSetReadinessChanged } from './predicates.ts';
 import {
   CLUSTER_LABEL, childName, childStatusFrom, desiredHeadlessService, desiredPodDisruptionBudget, desiredServiceAccount, desiredServiceMonitor, metricsOf,
-  liveStatefulSetOf, MONITORING_CONDITION, monitoringCondition, monitoringEnabled, owningClusterName, profileOf, REASONS, selectorLabels, settled, type ConditionInput, type WorkloadInput,
+  inRoll, liveStatefulSetOf, MONITORING_CONDITION, monitoringCondition, monitoringEnabled, owningClusterName, profileOf, REASONS, selectorLabels, settled, type ConditionInput, type WorkloadInput,
 } from './desired/index.ts';
 import { childOwnedResources, engulaResources, serviceMonitors } from './resources.ts';
 import type { FleetRoll } from './fleet-roll.ts';
@@ -241,16 +241,40 @@ const REFUSAL_WINDOW_MS = 10 * 60_000;
 /**
  * Why the cluster refuses the StatefulSet's pods (Pod Security, ResourceQuota, LimitRange), while
  * fewer exist than asked for: the StatefulSet controller says so only in a FailedCreate Event on
- * the StatefulSet. Read from the API server, and only then: an idle operator lists nothing.
+ * the StatefulSet. Read from the cache of such Events (setup.ts restricts it to them), so a
+ * scale-up costs no request; a new one wakes the child (the watch in componentController).
  */
 async function podRefusal(sts: KubeObject, desired: number, now: Date, ctx: ReconcileContext): Promise<string | undefined> {
-  const status = sts.status as { replicas?: number; observedGeneration?: number } | undefined;
-  if ((status?.replicas ?? 0) >= desired || !sts.metadata.uid) return undefined;
-  const events = await ctx.client.list(coreResources.events, sts.metadata.namespace ?? '', undefined, ctx.signal, `involvedObject.uid=${sts.metadata.uid},reason=FailedCreate`);
-  const at = (e: KubeObject): number => new Date(String((e as { lastTimestamp?: string; eventTime?: string }).lastTimestamp ?? (e as { eventTime?: string }).eventTime ?? 0)).getTime();
-  const latest = events.sort((a, b) => at(b) - at(a))[0];
+  const status = sts.status as { replicas?: number } | undefined;
+  const uid = sts.metadata.uid;
+  if ((status?.replicas ?? 0) >= desired || !uid) return undefined;
+  const events = (await ctx.cache.list(coreResources.events, sts.metadata.namespace ?? '')) as RefusalEvent[];
+  const at = (e: RefusalEvent): number => new Date(e.lastTimestamp ?? e.eventTime ?? 0).getTime();
+  const latest = events.filter((e) => e.involvedObject?.uid === uid && e.reason === 'FailedCreate').sort((a, b) => at(b) - at(a))[0];
   if (!latest || now.getTime() - at(latest) > REFUSAL_WINDOW_MS) return undefined;
-  return String((latest as { message?: string }).message ?? 'a pod create failed');
+  return latest.message ?? 'a pod create failed';
+}
+
+/** What podRefusal reads of a core/v1 Event. */
+interface RefusalEvent extends KubeObject {
+  involvedObject?: { kind?: string; name?: string; uid?: string };
+  reason?: string;
+  message?: string;
+  lastTimestamp?: string;
+  eventTime?: string;
+}
+
+/** The Events the cache holds (setup.ts): a StatefulSet's refused pod creates, of any StatefulSet. */
+export const REFUSAL_EVENTS_SELECTOR = 'involvedObject.kind=StatefulSet,reason=FailedCreate';
+
+/** The child of this component whose StatefulSet an Event is about (its StatefulSet has the child's name). */
+function refusedChildKeys(informers: InformerFactory, component: ComponentName, obj: KubeObject): Request[] {
+  const about = (obj as RefusalEvent).involvedObject;
+  const namespace = obj.metadata.namespace ?? '';
+  if (about?.kind !== 'StatefulSet' || !about.name) return [];
+  const sts = informers.peek(coreResources.statefulSets, namespace, about.name).obj;
+  if (sts?.metadata.uid !== about.uid || sts?.metadata.labels?.['app.kubernetes.io/component'] !== component) return [];
+  return [{ namespace, name: about.name }];
 }
 
 /** Children of `component` that a change of `obj` (a dependency, or the owner Cluster) may unblock or reconfigure. */
@@ -265,6 +289,30 @@ function dependentsKeys(informers: InformerFactory, component: ComponentName, ob
     .flatMap((i) => i.store.list(namespace))
     .filter((o) => (o as unknown as ChildObject).spec?.clusterName === clusterName)
     .map((o) => ({ namespace, name: o.metadata.name ?? '' }));
+}
+
+/**
+ * The child of `component` under the same Cluster as the StatefulSet `obj`, when `obj`'s component
+ * comes `where` it in the roll order and the child can use the news: for a component before it,
+ * only while the child's own StatefulSet is in a roll (or held, waiting its turn); for one after it,
+ * only while the child hibernates.
+ */
+function siblingKeys(informers: InformerFactory, component: ComponentName, obj: KubeObject, where: 'before' | 'after'): Request[] {
+  const cluster = obj.metadata.labels?.[CLUSTER_LABEL];
+  const of = obj.metadata.labels?.['app.kubernetes.io/component'] as ComponentName | undefined;
+  if (!cluster || !of || of === component || obj.metadata.name !== childName(cluster, of)) return [];
+  const before = ROLL_ORDER.indexOf(of) < ROLL_ORDER.indexOf(component);
+  if (before !== (where === 'before')) return [];
+  const namespace = obj.metadata.namespace ?? '';
+  const name = childName(cluster, component);
+  if (where === 'before') {
+    const own = informers.peek(coreResources.statefulSets, namespace, name).obj;
+    if (!own || !inRoll(liveStatefulSetOf(own))) return [];
+  } else {
+    const child = informers.peek(childRef(component), namespace, name).obj as unknown as ChildObject | undefined;
+    if (child?.spec?.hibernate !== true) return [];
+  }
+  return [{ namespace, name }];
 }
 
 /** How long a StatefulSet's (or a dependency's) change waits before the child's reconcile, to take the next steps along. */
@@ -286,18 +334,13 @@ export function componentController(opts: ComponentControllerOptions): Controlle
         ? { ...owned(r, engulaResources[kind], [statefulSetReadinessChanged]), coalesceMs: STATEFULSET_COALESCE_MS }
         // The rest only for drift: the echo of the operator's own write of one is not drift.
         : { ...owned(r, engulaResources[kind], [ignoreStatusOnly]), ignoreOwnWrites: true })),
-      // A sibling's roll beginning or ending (or its emptying, when hibernating) decides this one's turn.
-      {
-        resource: coreResources.statefulSets,
-        predicates: [siblingTurnChanged],
-        map: (obj: KubeObject): Request[] => {
-          const cluster = obj.metadata.labels?.[CLUSTER_LABEL];
-          const component = obj.metadata.labels?.['app.kubernetes.io/component'];
-          if (!cluster || component === opts.component || obj.metadata.name !== childName(cluster, component as ComponentName)) return [];
-          return [{ namespace: obj.metadata.namespace ?? '', name: childName(cluster, opts.component) }];
-        },
-        coalesceMs: STATEFULSET_COALESCE_MS,
-      },
+      // A roll beginning or ending in a component before this one decides this one's turn: only
+      // while this one has a roll to take (held at its partition), not on every Cluster's start.
+      { resource: coreResources.statefulSets, predicates: [siblingTurnChanged], map: (obj: KubeObject) => siblingKeys(opts.informers, opts.component, obj, 'before'), coalesceMs: STATEFULSET_COALESCE_MS },
+      // A component after this one emptying decides hibernation's next step: only while this one hibernates.
+      { resource: coreResources.statefulSets, predicates: [siblingEmptied], map: (obj: KubeObject) => siblingKeys(opts.informers, opts.component, obj, 'after'), coalesceMs: STATEFULSET_COALESCE_MS },
+      // The cluster refusing this child's pods (a FailedCreate Event on its StatefulSet), or refusing them again.
+      { resource: coreResources.events, map: (obj: KubeObject) => refusedChildKeys(opts.informers, opts.component, obj) },
       // A dependency's first ready pod, or its port, decides this child's StatefulSet.
       // Coalesced like the StatefulSet: journal and storage coming up together wake the kernel once.
       ...dependencies.map((dep) => ({ resource: childRef(dep), predicates: [dependencyReadinessChanged], map: (obj: KubeObject) => dependentsKeys(opts.informers, opts.component, obj), coalesceMs: STATEFULSET_COALESCE_MS })),

@@ -50,22 +50,22 @@ export const statefulSetReadinessChanged: Predicate = {
 };
 
 /**
- * A sibling's StatefulSet, seen by the other components of its Cluster: a roll began or ended (the
- * next component's turn), or it emptied (hibernation's next step). Not every count it passes
- * through: the siblings only need the turns.
+ * A sibling's StatefulSet, seen by the components after it in the roll order: a roll began or
+ * ended there (the next component's turn). Not every count it passes through: only the turns.
  */
 export const siblingTurnChanged: Predicate = {
   create: () => false,
   update: (old, obj) => {
     const a = liveStatefulSetOf(old);
     const b = liveStatefulSetOf(obj);
-    return (
-      a.annotations[TEMPLATE_HASH_ANNOTATION] !== b.annotations[TEMPLATE_HASH_ANNOTATION] ||
-      a.status.updateRevision !== b.status.updateRevision ||
-      settled(a) !== settled(b) ||
-      (a.status.replicas === 0) !== (b.status.replicas === 0)
-    );
+    return a.annotations[TEMPLATE_HASH_ANNOTATION] !== b.annotations[TEMPLATE_HASH_ANNOTATION] || a.status.updateRevision !== b.status.updateRevision || settled(a) !== settled(b);
   },
+};
+
+/** A sibling's StatefulSet, seen by the components before it in the roll order: it emptied or refilled (hibernation's next step). */
+export const siblingEmptied: Predicate = {
+  create: () => false,
+  update: (old, obj) => ((old.status as { replicas?: number } | undefined)?.replicas ?? 0) === 0 !== (((obj.status as { replicas?: number } | undefined)?.replicas ?? 0) === 0),
 };
 
 function hasReadyPod(obj: KubeObject): boolean {

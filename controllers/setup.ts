@@ -1,10 +1,11 @@
 // Registers every Engula controller with a Manager.
 import { COMPONENTS } from '../api/v1alpha1/index.ts';
-import { KindAvailability, keyOf, type Controller, type Manager } from '../runtime/index.ts';
+import { coreResources, KindAvailability, keyOf, type Controller, type Manager } from '../runtime/index.ts';
 import { clusterController } from './cluster-controller.ts';
 import { componentController } from './component-controller.ts';
 import { FleetRoll } from './fleet-roll.ts';
 import { MANAGED_BY_SELECTOR, ownedResources, serviceMonitors } from './resources.ts';
+import { REFUSAL_EVENTS_SELECTOR } from './component-controller.ts';
 
 export interface ControllerOptions {
   /** The cluster's DNS domain, for the host names in the topology ConfigMap (default cluster.local). */
@@ -16,7 +17,9 @@ export interface ControllerOptions {
 export function setupControllers(manager: Manager, opts: ControllerOptions = {}): void {
   const clusterDomain = opts.clusterDomain ?? 'cluster.local';
   // Before any controller opens an informer: the owned kinds are cached by label only.
-  for (const ref of ownedResources) manager.informers.restrict(ref, MANAGED_BY_SELECTOR);
+  for (const ref of ownedResources) manager.informers.restrict(ref, { labelSelector: MANAGED_BY_SELECTOR });
+  // Of Events, only those that say why a StatefulSet's pods are refused (podRefusal).
+  manager.informers.restrict(coreResources.events, { fieldSelector: REFUSAL_EVENTS_SELECTOR });
   // The dashboard (config/grafana) shows informer re-lists and watchdog restarts.
   manager.metrics.trackInformers(manager.informers);
   // ServiceMonitors are made only where the Prometheus Operator's CRD is served; it may be installed

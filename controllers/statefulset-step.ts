@@ -86,11 +86,14 @@ export async function stepStatefulSet(input: WorkloadInput, owner: Cluster | und
   const name = child.metadata?.name ?? '';
   const namespace = child.metadata?.namespace ?? '';
   const live = stsNow ? liveStatefulSetOf(stsNow) : undefined;
-  const siblings = owner ? await siblingsOf(owner, namespace, ctx) : [];
   const desired = desiredStatefulSet(input);
   const spec = desired.spec as { replicas: number; template: unknown; updateStrategy: Record<string, unknown> };
   const specHash = specHashOf(child);
-  const before = owner ? siblings.filter((s) => ROLL_ORDER.indexOf(s.component) < ROLL_ORDER.indexOf(traits.component)) : [];
+  // The siblings matter only to a component with a roll to take (its turn) or hibernating (the
+  // order of emptying): most reconciles, a Cluster's start among them, have neither.
+  const rollToTake = live !== undefined && (live.annotations[TEMPLATE_HASH_ANNOTATION] !== hashOf(spec.template) || inRoll(live));
+  const siblings = owner && (rollToTake || child.spec.hibernate === true) ? await siblingsOf(owner, namespace, ctx) : [];
+  const before = owner && rollToTake ? siblings.filter((s) => ROLL_ORDER.indexOf(s.component) < ROLL_ORDER.indexOf(traits.component)) : [];
   const blocking = before.find((s) => siblingRolling(s, owner!, input.clusterPorts));
   // Not whole during a roll: the pods of this step and the next say whether stepping is safe.
   let pods: { stepReady: boolean; nextReady: boolean } | undefined;

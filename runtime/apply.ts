@@ -111,7 +111,16 @@ export class Client {
       let live = await this.current(ref, namespace, name, attempt > 0, signal);
       if (controller !== undefined) {
         // A cache restricted to our label cannot prove absence: an object without it may be there.
-        if (live === undefined && attempt === 0 && this.cache?.watches(ref) && !this.cache.complete(ref)) live = await this.get(ref, namespace, name, signal);
+        // The first write is a create-only apply instead of a GET and an apply: one request, and
+        // when the name is taken, a 409 and a read of whose it is.
+        if (live === undefined && attempt === 0 && this.cache?.watches(ref) && !this.cache.complete(ref)) {
+          try {
+            return await this.send('PATCH', resourcePath(ref, namespace, name), createOnly(body), signal, APPLY);
+          } catch (err) {
+            if (!isConflict(err)) throw err;
+          }
+          live = await this.get(ref, namespace, name, signal);
+        }
         if (live !== undefined && !live.metadata.ownerReferences?.some((r) => r.controller === true && r.uid === controller.uid)) {
           const holder = live.metadata.ownerReferences?.find((r) => r.controller === true);
           throw new NotControlledError(desired.kind ?? ref.kind, namespace, name, holder ? `${holder.kind} ${holder.name}` : undefined);
@@ -301,6 +310,19 @@ export class Client {
     const hash = createHash('sha256').update(stableStringify(desired)).digest('hex').slice(0, 16);
     return { ...desired, metadata: { ...desired.metadata, annotations: { ...desired.metadata.annotations, [this.hashAnnotation]: hash } } };
   }
+}
+
+/**
+ * An apply that only creates. The API server's update path creates an absent object without
+ * looking at the resourceVersion the body names, and refuses an existing one whose version
+ * differs with 409 Conflict (k8s.io/apiserver registry/generic/registry/store.go, Store.Update:
+ * the existingResourceVersion == 0 branch creates; otherwise the version is a precondition).
+ * "1" is never an object's version: etcd's first write is revision 2. The fields it sets are
+ * owned by this client's field manager as an apply, the same as any later apply's.
+ */
+const CREATE_ONLY_RESOURCE_VERSION = '1';
+function createOnly(body: KubeObject): KubeObject {
+  return { ...body, metadata: { ...body.metadata, resourceVersion: CREATE_ONLY_RESOURCE_VERSION } };
 }
 
 function nameOf(obj: KubeObject): { name: string; namespace: string } {

@@ -13,7 +13,7 @@ export { defaultFlags, flagHelp, parseDuration, parseFlags, type ManagerFlags } 
 export { enqueueMapped, enqueueObject, enqueueOwner, generationChanged, labelsChanged, or, ownerKeysOf, resourceVersionChanged, type Predicate, type Request } from './handlers.ts';
 export { parseBindAddress, type Check } from './health.ts';
 export { Informer, type EventHandler, type InformerTuning } from './informer.ts';
-export { InformerFactory, type CacheReader } from './informer-factory.ts';
+export { InformerFactory, type CacheReader, type CacheSelectors } from './informer-factory.ts';
 export { jsonEqualExcept, stableStringify } from './json.ts';
 export type { ClusterAccess } from './kubeconfig/access.ts';
 export { ConnectionAccess, loadClusterAccess, type LoadedAccess, type LoadOptions } from './kubeconfig/load.ts';

@@ -28,10 +28,16 @@ export interface InformerFactoryOptions {
   clock?: Clock;
 }
 
+/** What a restricted cache holds: the objects the API server's list and watch return for these. */
+export interface CacheSelectors {
+  labelSelector?: string;
+  fieldSelector?: string;
+}
+
 export class InformerFactory implements CacheReader {
   private readonly opts: InformerFactoryOptions;
   private readonly byKind = new Map<string, Informer[]>();
-  private readonly selectors = new Map<string, string>();
+  private readonly selectors = new Map<string, CacheSelectors>();
   private started = false;
 
   constructor(opts: InformerFactoryOptions) {
@@ -43,19 +49,14 @@ export class InformerFactory implements CacheReader {
   }
 
   /**
-   * Caches only objects of this kind that match `labelSelector` (the API server filters lists and
-   * watches). Call before anything uses the kind: an informer already opened without the selector
-   * would hold everything.
+   * Caches only objects of this kind that match the selectors (the API server filters lists and
+   * watches). Call before anything uses the kind: an informer already opened without them would
+   * hold everything.
    */
-  restrict(ref: ResourceRef, labelSelector: string): void {
+  restrict(ref: ResourceRef, selectors: CacheSelectors): void {
     const kind = resourceName(ref);
     if ([...this.byKind.keys()].some((id) => id.startsWith(`${kind}/`))) throw new Error(`restrict(${kind}) after its informer was created`);
-    this.selectors.set(kind, labelSelector);
-  }
-
-  /** The label selector the cache of this kind is restricted to, if any. */
-  selectorFor(ref: ResourceRef): string | undefined {
-    return this.selectors.get(resourceName(ref));
+    this.selectors.set(kind, selectors);
   }
 
   /** Whether the cache holds every object of the kind in scope, so a miss means "absent". */
@@ -69,7 +70,7 @@ export class InformerFactory implements CacheReader {
     let list = this.byKind.get(id);
     if (list === undefined) {
       const scopes = ref.namespaced && this.namespaces.length > 0 ? this.namespaces : [''];
-      const labelSelector = this.selectors.get(resourceName(ref));
+      const { labelSelector, fieldSelector } = this.selectors.get(resourceName(ref)) ?? {};
       list = scopes.map(
         (namespace) =>
           new Informer({
@@ -77,6 +78,7 @@ export class InformerFactory implements CacheReader {
             ref,
             namespace,
             ...(labelSelector !== undefined ? { labelSelector } : {}),
+            ...(fieldSelector !== undefined ? { fieldSelector } : {}),
             logger: this.opts.logger,
             ...(this.opts.clock ? { clock: this.opts.clock } : {}),
             ...this.opts.tuning,

@@ -24,7 +24,10 @@ const CLUSTER_COLUMNS: PrinterColumn[] = [
 const CHILD_COLUMNS: PrinterColumn[] = [
   { name: 'Desired', type: 'integer', jsonPath: '.spec.replicas', description: 'Replicas in the spec.' },
   { name: 'Ready', type: 'integer', jsonPath: '.status.readyReplicas', description: 'Ready pods.' },
+  { name: 'Updated', type: 'integer', jsonPath: '.status.updatedReplicas', description: 'Pods that run the current pod template.' },
   { name: 'Phase', type: 'string', jsonPath: '.status.phase', description: 'A one-word summary of the component.' },
+  { name: 'Rollout', type: 'string', jsonPath: '.status.rollout', description: 'What the roll of a pod template change does or waits for, while there is one.' },
+  { name: 'Revision', type: 'string', jsonPath: '.status.updateRevision', description: 'The StatefulSet revision the pods run, or a roll brings them to.', priority: 1 },
   { name: 'Cluster', type: 'string', jsonPath: '.spec.clusterName', description: 'The Engula cluster it belongs to.', priority: 1 },
   AGE,
 ];

@@ -70,16 +70,17 @@ describe('the CRDs on a real apiserver', () => {
   it('list every sample under `kubectl get engula` with the printer columns', async () => {
     // Status is written through the status subresource, as the controllers will.
     await kOk(['patch', '-n', ns, 'journal', 'standalone-journal', '--subresource=status', '--type=merge', '-p',
-      JSON.stringify({ status: { replicas: 1, readyReplicas: 1, phase: 'Ready', selector: 'app.kubernetes.io/instance=standalone-journal' } })]);
+      JSON.stringify({ status: { replicas: 1, readyReplicas: 1, updatedReplicas: 1, phase: 'Ready', rollout: 'Rolling standalone-journal: replacing pod standalone-journal-0', selector: 'app.kubernetes.io/instance=standalone-journal' } })]);
     await kOk(['patch', '-n', ns, 'cluster', 'full', '--subresource=status', '--type=merge', '-p',
       JSON.stringify({ status: { readySummary: '2/4', phase: 'Progressing' } })]);
     const out = await kOk(['get', 'engula', '-n', ns]);
     const lines = out.split('\n').map((l) => l.trim().split(/\s+/));
     const row = (name: string) => lines.find((l) => l[0] === name);
     const headers = lines.filter((l) => l[0] === 'NAME').map((l) => l.join(' '));
-    assert.deepEqual([...new Set(headers)].sort(), ['NAME DESIRED READY PHASE AGE', 'NAME READY PHASE AGE']);
+    assert.deepEqual([...new Set(headers)].sort(), ['NAME DESIRED READY UPDATED PHASE ROLLOUT AGE', 'NAME READY PHASE AGE']);
     for (const s of samples()) assert.ok(row(`${s.kind.toLowerCase()}.cluster.engula.io/${s.object.metadata.name}`), `${s.file} in:\n${out}`);
-    assert.deepEqual(row('journal.cluster.engula.io/standalone-journal')?.slice(1, 4), ['1', '1', 'Ready']);
+    assert.deepEqual(row('journal.cluster.engula.io/standalone-journal')?.slice(1, 5), ['1', '1', '1', 'Ready']);
+    assert.match(out, /standalone-journal +1 +1 +1 +Ready +Rolling standalone-journal: replacing pod standalone-journal-0 /);
     assert.deepEqual(row('cluster.cluster.engula.io/full')?.slice(1, 3), ['2/4', 'Progressing']);
     // Each short name works too.
     for (const [short, name] of [['egc', 'full'], ['egj', 'standalone-journal'], ['egs', 'standalone-storage'], ['egk', 'standalone-kernel'], ['ege', 'standalone-engine']]) {
