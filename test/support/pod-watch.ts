@@ -18,16 +18,20 @@ export interface PodRecord {
 }
 
 /** Every pod of the namespace going down (deleted, or no longer Ready) and coming up (Ready), as the watch delivers it. */
-export async function watchPods(namespace: string): Promise<{ records: PodRecord[]; down: () => Set<string>; maxDown: () => number; replacements: () => string[]; stop: () => Promise<void> }> {
+export async function watchPods(namespace: string): Promise<{ records: PodRecord[]; down: () => Set<string>; maxDown: () => number; replacements: () => string[]; uidFlips: (pod: string) => string[]; stop: () => Promise<void> }> {
   const { access } = await loadClusterAccess({ file: testEnv().kubeconfig });
   const rest = new RestClient(access);
   const informer = new Informer({ rest, ref: coreResources.pods, namespace, logger: log, resyncPeriodMs: 0 });
   const records: PodRecord[] = [];
   const down = new Set<string>();
   let maxDown = 0;
-  // A pod replaced is a new pod of the same name: a new uid (readiness alone can flap on kwok nodes).
-  const uids = new Map<string, string>();
+  // A pod replaced is a new pod of the same name: a uid not seen before under that name (readiness
+  // alone can flap on kwok nodes). Not merely a uid other than the last one: an event of the pod
+  // deleted can arrive after its successor's (the informer re-listing), and is no new pod.
+  const uids = new Map<string, Set<string>>();
   const replaced: string[] = [];
+  /** Every uid change each name went through, in the order the events came: what "made twice" rests on. */
+  const flips = new Map<string, string[]>();
   let counting = false;
   const ready = (p: KubeObject): boolean =>
     p.metadata.deletionTimestamp === undefined && ((p.status as { conditions?: ConditionLike[] } | undefined)?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
@@ -35,9 +39,12 @@ export async function watchPods(namespace: string): Promise<{ records: PodRecord
   const note = (p: KubeObject, isUp: boolean): void => {
     const name = p.metadata.name ?? '';
     const uid = p.metadata.uid ?? '';
-    if (uids.get(name) !== uid) {
-      if (counting && uids.has(name)) replaced.push(name);
-      uids.set(name, uid);
+    const seen = uids.get(name);
+    const last = flips.get(name)?.at(-1);
+    if (last !== uid) flips.set(name, [...(flips.get(name) ?? []), uid]);
+    if (!seen?.has(uid)) {
+      if (counting && seen) replaced.push(name);
+      uids.set(name, new Set([...(seen ?? []), uid]));
     }
     if (isUp && down.has(name)) {
       down.delete(name);
@@ -64,6 +71,7 @@ export async function watchPods(namespace: string): Promise<{ records: PodRecord
     down: () => down,
     maxDown: () => maxDown,
     replacements: () => [...replaced],
+    uidFlips: (pod: string) => [...(flips.get(pod) ?? [])],
     stop: async () => {
       await informer.stop();
       rest.close();

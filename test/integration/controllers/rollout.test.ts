@@ -64,7 +64,7 @@ describe('rollouts', () => {
       // one step (seen on a loaded machine, and not a second step: the partition only goes down) is reported.
       const replaced = [...new Set(pods.replacements())];
       const twice = pods.replacements().filter((p, i, all) => all.indexOf(p) !== i);
-      if (twice.length > 0) t.diagnostic(`made twice within one step: ${twice.join(', ')}`);
+      if (twice.length > 0) t.diagnostic(`made twice within one step: ${twice.map((p) => `${p} (uids in event order: ${pods.uidFlips(p).join(' ')})`).join(', ')}`);
       t.diagnostic(`image change → all 12 pods replaced and Ready: ${((Date.now() - started) / 1000).toFixed(1)} s`);
       t.diagnostic(`replacements: ${pods.records.map((r) => `${((r.at - started) / 1000).toFixed(1)}s ${r.what} ${r.pod}`).join(', ')}`);
       const expected = ['journal', 'storage', 'kernel', 'engine'].flatMap((c) => [2, 1, 0].map((i) => `${NAME}-${c}-${i}`));

@@ -68,7 +68,7 @@ describe('a roll outlives its leader', () => {
       assert.deepEqual([...new Set(downs)].sort(), [...expected].sort(), 'every pod replaced');
       // A pod made twice in one step is the StatefulSet controller's (seen on a loaded machine), not a step taken twice: reported.
       const twice = [...times.entries()].filter(([, n]) => n > 1).map(([p]) => p);
-      if (twice.length > 0) t.diagnostic(`pods the StatefulSet controller made twice within one step: ${twice.join(', ')}`);
+      if (twice.length > 0) t.diagnostic(`pods the StatefulSet controller made twice within one step: ${twice.map((p) => `${p} (uids in event order: ${pods.uidFlips(p).join(' ')})`).join(', ')}`);
       assert.equal(pods.maxDown(), 1, 'never more than one pod down');
     } finally {
       await pods.stop();
