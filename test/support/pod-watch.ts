@@ -30,7 +30,7 @@ export async function watchPods(namespace: string): Promise<{ records: PodRecord
   // deleted can arrive after its successor's (the informer re-listing), and is no new pod.
   const uids = new Map<string, Set<string>>();
   const replaced: string[] = [];
-  /** Every uid change each name went through, in the order the events came: what "made twice" rests on. */
+  /** Every uid each name went through, in the order the events came, with its revision and last phase: what "made twice" rests on. */
   const flips = new Map<string, string[]>();
   let counting = false;
   const ready = (p: KubeObject): boolean =>
@@ -40,8 +40,13 @@ export async function watchPods(namespace: string): Promise<{ records: PodRecord
     const name = p.metadata.name ?? '';
     const uid = p.metadata.uid ?? '';
     const seen = uids.get(name);
-    const last = flips.get(name)?.at(-1);
-    if (last !== uid) flips.set(name, [...(flips.get(name) ?? []), uid]);
+    // uid, the revision the pod was made from, and its phase as last seen: a pod made twice shows
+    // whether the StatefulSet controller made one from the old revision again (kubernetes#78209).
+    const state = `${uid.slice(0, 8)}@${p.metadata.labels?.['controller-revision-hash'] ?? '?'}/${(p.status as { phase?: string } | undefined)?.phase ?? '?'}`;
+    const list = flips.get(name) ?? [];
+    if (list.at(-1)?.slice(0, 8) === uid.slice(0, 8)) list[list.length - 1] = state;
+    else list.push(state);
+    flips.set(name, list);
     if (!seen?.has(uid)) {
       if (counting && seen) replaced.push(name);
       uids.set(name, new Set([...(seen ?? []), uid]));
