@@ -51,8 +51,12 @@ typecheck: deps ## tsc --noEmit over the whole tree.
 	npm run typecheck
 
 .PHONY: manifests
-manifests: deps ## Regenerate the CRDs, TypeScript types and webhook manifests from api/.
-	npm run manifests
+manifests: deps ## Regenerate the CRDs, TypeScript types and webhook manifests from api/, then the Helm chart from config/.
+	KUBECTL="$(KUBECTL)" npm run manifests
+
+.PHONY: chart
+chart: deps ## Regenerate the Helm chart charts/engula-operator from config/ (kubectl kustomize config/default, config/policy, config/prometheus, the CRDs).
+	KUBECTL="$(KUBECTL)" $(NODE) hack/chart/generate.ts
 
 .PHONY: build
 build: deps ## Compile to dist/ (what the container image runs).
@@ -104,6 +108,20 @@ uninstall: deps ## Remove the CRDs; refuses while any Engula object exists, nami
 .PHONY: deploy
 deploy: install ## Install the CRDs, then deploy the operator (config/default) with image IMG into the cluster of KUBECONFIG.
 	$(KUBECTL) kustomize config/default | sed 's|image: controller:latest|image: $(IMG)|' | $(KUBECTL) apply --server-side -f -
+
+# One file for `kubectl apply -f` (kubebuilder's convention): config/installer is the CRDs, the
+# deletion-protection policy and config/default, in an order kubectl can apply at once (the
+# Namespace, then the CRDs). dist/ is what `npm run build` compiles to, and is not committed:
+# install.yaml is a release artifact, made for one IMG. INSTALL_YAML writes it elsewhere.
+INSTALL_YAML ?= dist/install.yaml
+
+.PHONY: build-installer
+build-installer: deps ## Write dist/install.yaml: CRDs, deletion protection and the operator with image IMG, for `kubectl apply --server-side -f`.
+	mkdir -p $(dir $(INSTALL_YAML))
+	$(KUBECTL) kustomize config/installer > $(INSTALL_YAML).tmp
+	sed 's|image: controller:latest|image: $(IMG)|' $(INSTALL_YAML).tmp > $(INSTALL_YAML)
+	rm $(INSTALL_YAML).tmp
+	@echo "wrote $(INSTALL_YAML) (image $(IMG))"
 
 .PHONY: undeploy
 undeploy: deps ## Remove the operator (config/default), never the CRDs; refuses while its namespace holds Engula objects (FORCE=1).

@@ -3,7 +3,8 @@
 // control plane afterwards: on success, on failure, and on Ctrl-C or SIGTERM. While the control
 // plane runs, the launch check (test/support/launch-check/) watches every StatefulSet and fails the
 // run when the Engula binary of its line would refuse the launch: kwok never starts a container,
-// so no test could see that otherwise.
+// so no test could see that otherwise. Integration runs also get helm (HELM_BIN), for the chart's
+// tests: hack/helm-bin.sh builds it once beside the control plane's binaries.
 //
 //   node hack/run-tests.ts [path ...]     paths are test files or folders (default: test/, without
 //                                         test/resilience, which starts its own control plane and
@@ -12,7 +13,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import type { LaunchWatch } from '../test/support/launch-check/watch.ts';
-import { resolveBinDir } from '../testenv/bins.ts';
+import { resolveBinDir, resolveHelm } from '../testenv/bins.ts';
 import { reapOrphanedControlPlanes, startControlPlane, tempControlPlaneDir, type ControlPlane } from '../testenv/controlplane.ts';
 import { testenvLogger } from '../testenv/logger.ts';
 
@@ -84,9 +85,12 @@ try {
     await reapOrphanedControlPlanes(log);
     const binDir = await resolveBinDir();
     const cpStarted = Date.now();
+    // helm is found (or built, the first time) while the control plane starts.
+    const helm = resolveHelm();
+    helm.catch(() => undefined); // awaited below; this only keeps a failure while the control plane starts from going unhandled
     controlPlane = await startControlPlane({ dir: tempControlPlaneDir(), mode: 'full', binDir, logger: log });
     log.info({ seconds: (Date.now() - cpStarted) / 1000 }, 'control plane started for this run');
-    Object.assign(env, controlPlane.env());
+    Object.assign(env, controlPlane.env(), { HELM_BIN: await helm });
     const kubeconfig = controlPlane.env().KUBECONFIG;
     if (kubeconfig === undefined) throw new Error('the control plane gave no KUBECONFIG');
     // Imported here: it loads the API package and the runtime, which a unit-only run does not need.

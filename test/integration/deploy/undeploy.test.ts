@@ -10,7 +10,6 @@
 // StatefulSets and pods are all still there, the same objects; `make uninstall` refuses, naming
 // them, and `make uninstall FORCE=1` removes the CRDs and everything with them.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -19,27 +18,14 @@ import pino from 'pino';
 import { KINDS, KIND_NAMES } from '../../../api/v1alpha1/kinds.ts';
 import { startControlPlane, tempControlPlaneDir, type ControlPlane } from '../../../testenv/controlplane.ts';
 import { installCrds } from '../../support/crds.ts';
-import { kubectlOk, run, testEnv, testNamespace, waitFor, suiteCleanup, type CommandResult } from '../../support/kube.ts';
+import { kubectlOk, testEnv, testNamespace, suiteCleanup } from '../../support/kube.ts';
+import { make, transcript } from '../../support/make.ts';
+import { API, objectUids, planeKubectl, sampleCluster, startLocalOperator, waitClusterReady, type ObjectStatus } from '../../support/own-control-plane.ts';
 
 const root = resolve(import.meta.dirname, '../../..');
-const node = join(root, 'node_modules', '.bin', 'node');
-const API = 'cluster.engula.io/v1alpha1';
 const CRD_NAMES = KIND_NAMES.map((k) => `${KINDS[k].plural}.cluster.engula.io`);
 
-/** The real make target; -o: never reinstall node_modules (npm ci) under the tests running beside this one. */
-function make(target: string, vars: Record<string, string>, kubeconfig: string): Promise<CommandResult> {
-  const args = ['-s', '-C', root, '-o', 'node_modules/.installed', target, ...Object.entries(vars).map(([k, v]) => `${k}=${v}`)];
-  return run('make', args, { env: { ...process.env, KUBECONFIG: kubeconfig }, timeoutMs: 300_000 });
-}
-
-const transcript = (r: CommandResult) => `exit ${r.code}\n--- stdout\n${r.stdout.trim()}\n--- stderr\n${r.stderr.trim()}`;
-
-const cluster = (name: string, namespace: string) => ({
-  apiVersion: API,
-  kind: 'Cluster',
-  metadata: { name, namespace },
-  spec: { name, image: { name: 'uhub.service.ucloud.cn/zojw/engula:0.9' }, journal: { replicas: 1 }, storage: { replicas: 1 }, kernel: { replicas: 1 }, engine: { replicas: 1 } },
-});
+const cluster = (name: string, namespace: string) => sampleCluster(name, namespace);
 
 interface Manifest {
   kind: string;
@@ -151,14 +137,8 @@ describe('on a control plane of its own: make deploy, make undeploy and make uni
 
   test('undeploy leaves the Cluster, its children, StatefulSets and pods as they were; uninstall refuses, then FORCE=1 removes all', async (t) => {
     const plane = cp!;
-    const kubectlPath = join(plane.binDir, 'kubectl');
-    const k = (args: string[], input?: string) => run(kubectlPath, ['--kubeconfig', plane.kubeconfig, ...args], input === undefined ? {} : { input });
-    const kOk = async (args: string[], input?: string) => {
-      const r = await k(args, input);
-      if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')}: ${r.stderr}`);
-      return r.stdout;
-    };
-    const json = async <T>(args: string[]) => JSON.parse(await kOk([...args, '-o', 'json'])) as T;
+    const kubectl = planeKubectl(plane);
+    const { path: kubectlPath, k, kOk, json } = kubectl;
     const makeHere = async (target: string, vars: Record<string, string> = {}) => {
       const r = await make(target, { KUBECTL: kubectlPath, ...vars }, plane.kubeconfig);
       t.diagnostic(`make ${target}${Object.entries(vars).map(([a, b]) => ` ${a}=${b}`).join('')}\n${transcript(r)}`);
@@ -169,36 +149,10 @@ describe('on a control plane of its own: make deploy, make undeploy and make uni
     assert.equal(install.code, 0, transcript(install));
     await kOk(['wait', '--for=condition=Established', '--timeout=60s', ...CRD_NAMES.map((n) => `crd/${n}`)]);
 
-    // The operator as `make run` runs it, on loopback, with its own webhook configuration name so the
-    // one config/webhook ships (which `make deploy` installs, and undeploy removes) is another object.
-    await kOk(['create', 'namespace', 'operator-home']);
-    const operator = spawn(
-      node,
-      [
-        'cmd/manager.ts', '--local-webhooks', '--webhook-port=0', '--webhook-configuration-name=engula-operator-local', '--operator-namespace=operator-home',
-        '--leader-elect', '--leader-election-namespace=operator-home', '--metrics-bind-address=127.0.0.1:0', '--health-probe-bind-address=127.0.0.1:0',
-        '--kubeconfig', plane.kubeconfig,
-      ],
-      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let out = '';
-    operator.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    operator.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    const exited = new Promise<void>((r) => operator.once('exit', () => r()));
-    stopOperator = async () => {
-      if (operator.exitCode === null && operator.signalCode === null) {
-        operator.kill('SIGTERM');
-        const killer = setTimeout(() => operator.kill('SIGKILL'), 40_000);
-        await exited;
-        clearTimeout(killer);
-      }
-    };
-    const probe = JSON.stringify({ apiVersion: API, kind: 'Engine', metadata: { name: 'webhook-probe', namespace: 'operator-home' }, spec: { replicas: 100_000, clusterName: 'probe' } });
-    await waitFor('the operator to serve admission', async () => {
-      if (operator.exitCode !== null) throw new Error(`the operator exited:\n${out.slice(-3000)}`);
-      const r = await k(['create', '--dry-run=server', '-f', '-'], probe);
-      return r.code !== 0 && r.stderr.includes('--max-replicas');
-    }, { timeoutMs: 90_000, intervalMs: 500 });
+    // The operator as `make run` runs it, with its own webhook configuration name so the one
+    // config/webhook ships (which `make deploy` installs, and undeploy removes) is another object.
+    const operator = await startLocalOperator(plane, kubectl, 'operator-home', 'engula-operator-local');
+    stopOperator = operator.stop;
 
     // A database, and (made before the operator's namespace is installed, as a person might) an
     // Engula object in that namespace.
@@ -207,21 +161,8 @@ describe('on a control plane of its own: make deploy, make undeploy and make uni
     await kOk(['create', 'namespace', 'engula-system']);
     await kOk(['apply', '-f', '-'], JSON.stringify({ apiVersion: API, kind: 'Engine', metadata: { name: 'misplaced', namespace: 'engula-system' }, spec: { replicas: 1, clusterName: 'misplaced' } }));
 
-    interface Obj { metadata: { uid: string; name: string }; status?: { phase?: string; conditions?: Array<{ type: string; status: string }> } }
-    await waitFor('Cluster databases/keep to be Ready with its 4 pods Running and Ready', async () => {
-      const c = await json<Obj>(['get', 'cluster', 'keep', '-n', 'databases']);
-      const pods = await json<{ items: Obj[] }>(['get', 'pods', '-n', 'databases']);
-      const ready = pods.items.filter((p) => p.status?.phase === 'Running' && p.status.conditions?.some((x) => x.type === 'Ready' && x.status === 'True'));
-      return c.status?.phase === 'Ready' && ready.length === 4;
-    }, { timeoutMs: 240_000, intervalMs: 1_000 });
-    /** Every object the database is made of, by kind/name → uid: the same uids afterwards means the same objects, never deleted and made again. */
-    const databaseObjects = async (): Promise<Record<string, string>> => {
-      const out: Record<string, string> = {};
-      for (const kind of ['clusters', 'journals', 'storages', 'kernels', 'engines', 'statefulsets', 'services', 'pods', 'configmaps']) {
-        for (const o of (await json<{ items: Obj[] }>(['get', kind, '-n', 'databases'])).items) out[`${kind}/${o.metadata.name}`] = o.metadata.uid;
-      }
-      return out;
-    };
+    await waitClusterReady(kubectl, 'databases', 'keep', 4);
+    const databaseObjects = () => objectUids(kubectl, 'databases', ['clusters', 'journals', 'storages', 'kernels', 'engines', 'statefulsets', 'services', 'pods', 'configmaps']);
     const beforeUndeploy = await databaseObjects();
     assert.equal(Object.keys(beforeUndeploy).filter((key) => key.startsWith('pods/')).length, 4);
     assert.equal(Object.keys(beforeUndeploy).filter((key) => key.startsWith('statefulsets/')).length, 4);
@@ -247,7 +188,7 @@ describe('on a control plane of its own: make deploy, make undeploy and make uni
     // Long enough for the garbage collector to act on anything that lost its owner.
     await new Promise((r) => setTimeout(r, 10_000));
     assert.deepEqual(await databaseObjects(), beforeUndeploy, 'the same Cluster, children, StatefulSets, Services, pods and ConfigMaps, by uid');
-    assert.equal((await json<Obj>(['get', 'cluster', 'keep', '-n', 'databases'])).status?.phase, 'Ready');
+    assert.equal((await json<ObjectStatus>(['get', 'cluster', 'keep', '-n', 'databases'])).status?.phase, 'Ready');
 
     const uninstall = await makeHere('uninstall');
     assert.notEqual(uninstall.code, 0, transcript(uninstall));
