@@ -49,13 +49,14 @@ describe('CRDs', () => {
     }
   });
 
-  it('print Desired, Ready, Phase and Age for children, Ready, Phase and Age for Clusters', () => {
+  it('print Desired, Ready, Updated, Phase, Rollout and Age for children (Revision with -o wide), Ready, Phase and Age for Clusters', () => {
     for (const crd of crds) {
       const cols = crd.spec.versions[0]!.additionalPrinterColumns.filter((c) => !c.priority).map((c) => `${c.name}=${c.jsonPath}`);
       if (crd.spec.names.kind === 'Cluster') {
         assert.deepEqual(cols, ['Ready=.status.readySummary', 'Phase=.status.phase', 'Age=.metadata.creationTimestamp']);
       } else {
-        assert.deepEqual(cols, ['Desired=.spec.replicas', 'Ready=.status.readyReplicas', 'Phase=.status.phase', 'Age=.metadata.creationTimestamp']);
+        assert.deepEqual(cols, ['Desired=.spec.replicas', 'Ready=.status.readyReplicas', 'Updated=.status.updatedReplicas', 'Phase=.status.phase', 'Rollout=.status.rollout', 'Age=.metadata.creationTimestamp']);
+        assert.ok(crd.spec.versions[0]!.additionalPrinterColumns.some((c) => c.name === 'Revision' && c.jsonPath === '.status.updateRevision' && c.priority === 1));
       }
     }
   });
