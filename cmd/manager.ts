@@ -249,7 +249,7 @@ function webhookRunnable(log: Logger, port: number, op: OperatorFlags, manager: 
     needLeaderElection: false,
     async start(signal) {
       running = await startWebhooks({
-        rest: manager.rest,
+        client: manager.replicaClient,
         cache: manager.informers,
         informerTuning: { watchdogMs: manager.flags.watchWatchdogMs },
         signal,

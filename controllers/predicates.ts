@@ -4,7 +4,7 @@
 // (runtime/handlers.ts enqueueObject).
 import type { ChildObject } from '../api/v1alpha1/index.ts';
 import { liveStatefulSetOf, rollupInputOf, settled, TEMPLATE_HASH_ANNOTATION } from './desired/index.ts';
-import { deepEqual, jsonEqualExcept, ownerKeysOf, splitKey, type KubeObject, type Predicate, type ResourceRef, type WatchSpec } from '../runtime/index.ts';
+import { jsonEqual as deepEqual, jsonEqualExcept, ownerKeysOf, splitKey, type KubeObject, type Predicate, type ResourceRef, type WatchSpec } from '../runtime/index.ts';
 
 /** What the server changes on its own: status (metadata is compared apart), and in metadata the
  * version and the record of field ownership. */

@@ -1,6 +1,8 @@
 // Where the REST client's requests go, and on which connections: the kubeconfig's server URL
 // parsed once, and one keep-alive agent per TLS identity (a rotated client certificate gets fresh
-// connections). Both are looked up on every request, so each is made cheap to find again.
+// connections). Both are looked up on every request, so each is made cheap to find again. The
+// agents are few and bounded: an exec plugin or a kubelet-rotated certificate makes a new identity
+// every few hours, and the agent of one no longer used is retired, its sockets closed once idle.
 import http from 'node:http';
 import https from 'node:https';
 import tls from 'node:tls';
@@ -36,10 +38,10 @@ export function serverOf(url: string): Server {
   return server;
 }
 
-/** What a ClusterAccess puts in a request's TLS options. */
-export type TlsMaterial = Pick<https.RequestOptions, 'ca' | 'cert' | 'key' | 'rejectUnauthorized' | 'servername'>;
+/** What a ClusterAccess puts in a request's TLS options: the CA and this client's identity. */
+type ClientTls = Pick<https.RequestOptions, 'ca' | 'cert' | 'key' | 'rejectUnauthorized' | 'servername'>;
 
-function sameMaterial(a: TlsMaterial, b: TlsMaterial): boolean {
+function sameMaterial(a: ClientTls, b: ClientTls): boolean {
   return a.ca === b.ca && a.cert === b.cert && a.key === b.key && a.rejectUnauthorized === b.rejectUnauthorized && a.servername === b.servername;
 }
 
@@ -56,20 +58,27 @@ function materialId(v: unknown): string {
   return key;
 }
 
+/** Agents kept at most: the current identity, and a few before it whose requests may still run. */
+export const MAX_AGENTS = 4;
+
 export class Agents {
+  /** By TLS identity, least recently chosen first. */
   private readonly agents = new Map<string, http.Agent>();
   /** The agent of the last request and the material it was chosen for. */
-  private last: { secure: boolean; tls: TlsMaterial; agent: http.Agent } | undefined;
+  private last: { secure: boolean; tls: ClientTls; agent: http.Agent } | undefined;
 
   /** SO_KEEPALIVE lets the kernel notice a vanished peer. */
-  agentFor(secure: boolean, o: TlsMaterial): http.Agent {
+  agentFor(secure: boolean, o: ClientTls): http.Agent {
     // Nearly every request has the material of the one before (the same strings or buffers until
     // a rotation): compared by identity, without building the key of the map below.
     const last = this.last;
     if (last !== undefined && last.secure === secure && sameMaterial(last.tls, o)) return last.agent;
     const key = secure ? [materialId(o.ca), materialId(o.cert), materialId(o.key), o.rejectUnauthorized, o.servername].join('|') : 'http';
     let agent = this.agents.get(key);
-    if (agent === undefined) {
+    if (agent !== undefined) {
+      this.agents.delete(key);
+      this.agents.set(key, agent);
+    } else {
       // Enough idle sockets for the bursts of parallel reconciles: a socket closed after a burst
       // is a TLS handshake to pay again on the next one.
       const common = { keepAlive: true, keepAliveMsecs: 30_000, maxFreeSockets: 64 };
@@ -89,9 +98,20 @@ export class Agents {
           })
         : new http.Agent(common);
       this.agents.set(key, agent);
+      if (this.agents.size > MAX_AGENTS) this.retireOldest();
     }
     this.last = { secure, tls: { ca: o.ca, cert: o.cert, key: o.key, rejectUnauthorized: o.rejectUnauthorized, servername: o.servername }, agent };
     return agent;
+  }
+
+  /** Forgets the least recently chosen agent. Its requests in flight finish; each socket is closed
+   * when it comes free instead of being pooled, so the agent and its TLS context can go. */
+  private retireOldest(): void {
+    const [key, agent] = this.agents.entries().next().value ?? [];
+    if (key === undefined || agent === undefined) return;
+    this.agents.delete(key);
+    agent.maxFreeSockets = 0;
+    for (const sockets of Object.values(agent.freeSockets)) for (const s of sockets ?? []) s.destroy();
   }
 
   /** Destroys idle pooled sockets. */

@@ -9,11 +9,13 @@
 //   An exception that is a bug (TypeError and friends) also counts as a panic.
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
-import type { Client } from './apply.ts';
+import type { Client } from './client.ts';
 import { realClock, type Clock } from './clock.ts';
 import { errorMessage, isProgrammerError, isTerminal } from './errors.ts';
 import type { EventRecorder } from './events.ts';
-import { enqueueMapped, enqueueObject, enqueueOwner, withoutOwnWrites, type Predicate, type Request } from './handlers.ts';
+import { enqueueMapped, enqueueObject, enqueueOwner, withoutOwnWrites } from './handler.ts';
+import type { Predicate } from './predicate.ts';
+import type { Request } from './request.ts';
 import type { CacheReader } from './informer-factory.ts';
 import type { EventHandler } from './informer.ts';
 import type { RuntimeMetrics, ReconcileResult } from './metrics.ts';

@@ -42,14 +42,6 @@ export class NotControlledError extends Error {
   }
 }
 
-export class RetryableError extends Error {
-  readonly kind = 'retryable' as const;
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'RetryableError';
-  }
-}
-
 /** One cause of a refusal, as a Status's details.causes lists it (the field and why). */
 export interface StatusCause {
   field?: string;
@@ -88,12 +80,6 @@ export class WatchStalledError extends Error {
   }
 }
 
-export type ErrorKind = 'terminal' | 'conflict' | 'retryable' | 'notFound' | 'gone' | 'invalid' | 'forbidden' | 'unknown';
-
-export function isApiError(err: unknown): err is ApiError {
-  return err instanceof ApiError;
-}
-
 export function isNotFound(err: unknown): boolean {
   return err instanceof ApiError && err.statusCode === 404;
 }
@@ -112,22 +98,6 @@ export function isGone(err: unknown): boolean {
 
 export function isTerminal(err: unknown): err is TerminalError {
   return err instanceof TerminalError;
-}
-
-/** Classifies any thrown value. 422 and 400 are input the server will keep refusing: terminal. */
-export function errorKind(err: unknown): ErrorKind {
-  if (err instanceof TerminalError) return 'terminal';
-  if (err instanceof ConflictError) return 'conflict';
-  if (err instanceof RetryableError) return 'retryable';
-  if (err instanceof ApiError) {
-    if (err.statusCode === 404) return 'notFound';
-    if (err.statusCode === 409) return err.reason === 'AlreadyExists' ? 'retryable' : 'conflict';
-    if (err.statusCode === 410) return 'gone';
-    if (err.statusCode === 400 || err.statusCode === 422) return 'invalid';
-    if (err.statusCode === 401 || err.statusCode === 403) return 'forbidden';
-    return 'retryable';
-  }
-  return 'unknown';
 }
 
 /** A thrown value that signals a bug in the reconciler rather than a failure of the world: the

@@ -6,8 +6,8 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { realClock, type Clock } from './clock.ts';
 import { errorMessage, isNotFound } from './errors.ts';
-import { coreResources, resourcePath, type KubeObject } from './resource.ts';
-import type { RestClient } from './rest.ts';
+import type { Client } from './client.ts';
+import { coreResources, type KubeObject } from './resource.ts';
 
 export type EventType = 'Normal' | 'Warning';
 
@@ -25,7 +25,7 @@ interface Seen {
 const aggregateWindowMs = 10 * 60 * 1000;
 
 export class ApiEventRecorder implements EventRecorder {
-  private readonly rest: RestClient;
+  private readonly client: Client;
   private readonly component: string;
   private readonly host: string;
   private readonly log: Logger;
@@ -33,8 +33,8 @@ export class ApiEventRecorder implements EventRecorder {
   private readonly seen = new Map<string, Seen>();
   private readonly pending = new Set<Promise<void>>();
 
-  constructor(opts: { rest: RestClient; component: string; host?: string; logger: Logger; clock?: Clock }) {
-    this.rest = opts.rest;
+  constructor(opts: { client: Client; component: string; host?: string; logger: Logger; clock?: Clock }) {
+    this.client = opts.client;
     this.component = opts.component;
     this.host = opts.host ?? '';
     this.log = opts.logger;
@@ -65,10 +65,7 @@ export class ApiEventRecorder implements EventRecorder {
       prior.count++;
       prior.at = now;
       try {
-        await this.rest.request('PATCH', resourcePath(coreResources.events, prior.namespace, prior.name), {
-          body: { count: prior.count, lastTimestamp: iso },
-          contentType: 'application/merge-patch+json',
-        });
+        await this.client.patch(coreResources.events, prior.namespace, prior.name, { type: 'merge', body: { count: prior.count, lastTimestamp: iso } });
         return;
       } catch (err) {
         if (!isNotFound(err)) throw err;
@@ -76,38 +73,28 @@ export class ApiEventRecorder implements EventRecorder {
       }
     }
     const name = `${objName}.${Date.now().toString(16)}${randomBytes(2).toString('hex')}`;
-    await this.rest.request('POST', resourcePath(coreResources.events, namespace), {
-      body: {
-        apiVersion: 'v1',
-        kind: 'Event',
-        metadata: { name, namespace },
-        involvedObject: {
-          apiVersion: obj.apiVersion,
-          kind: obj.kind,
-          name: objName,
-          namespace: obj.metadata.namespace,
-          uid: obj.metadata.uid,
-          resourceVersion: obj.metadata.resourceVersion,
-        },
-        type,
-        reason,
-        message: message.slice(0, 1024),
-        source: { component: this.component, ...(this.host ? { host: this.host } : {}) },
-        reportingComponent: this.component,
-        reportingInstance: this.host,
-        firstTimestamp: iso,
-        lastTimestamp: iso,
-        count: 1,
+    await this.client.create(coreResources.events, {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name, namespace },
+      involvedObject: {
+        apiVersion: obj.apiVersion,
+        kind: obj.kind,
+        name: objName,
+        namespace: obj.metadata.namespace,
+        uid: obj.metadata.uid,
+        resourceVersion: obj.metadata.resourceVersion,
       },
+      type,
+      reason,
+      message: message.slice(0, 1024),
+      source: { component: this.component, ...(this.host ? { host: this.host } : {}) },
+      reportingComponent: this.component,
+      reportingInstance: this.host,
+      firstTimestamp: iso,
+      lastTimestamp: iso,
+      count: 1,
     });
     this.seen.set(key, { name, namespace, count: 1, at: now });
-  }
-}
-
-/** For tests and dry runs: keeps events in memory. */
-export class MemoryEventRecorder implements EventRecorder {
-  readonly events: Array<{ key: string; type: EventType; reason: string; message: string }> = [];
-  event(obj: KubeObject, type: EventType, reason: string, message: string): void {
-    this.events.push({ key: `${obj.metadata.namespace ?? ''}/${obj.metadata.name ?? ''}`, type, reason, message });
   }
 }

@@ -1,20 +1,22 @@
 // The runtime's public surface: what controllers/, webhooks/ and cmd/ import.
-export { Client, deepEqual, defaultFieldManager, isSubset, type WriteResult } from './apply.ts';
+export { Client, defaultFieldManager, isSubset, type Patch, type WriteResult } from './client.ts';
 export { DelegatedAuth, type AccessAttributes, type AccessDecision, type CacheTtls, type DelegatedAuthOptions, type UserInfo } from './auth/delegated-auth.ts';
 export { Backoff, type BackoffOptions } from './backoff.ts';
-export { Store, type StoreEvent } from './cache.ts';
+export { Store, type StoreEvent } from './store.ts';
 export { realClock, delay, type Clock } from './clock.ts';
 export { Controller, type ControllerSpec, type ReconcileContext, type Reconciler, type Result, type WatchSpec } from './controller.ts';
 export { customResourceDefinitions, KindAvailability, type KindAvailabilityOptions } from './discovery.ts';
-export { ApiError, ConflictError, NotControlledError, RetryableError, TerminalError, errorKind, isConflict, isGone, isNotFound, type ErrorKind } from './errors.ts';
+export { ApiError, ConflictError, NotControlledError, TerminalError, isAlreadyExists, isConflict, isGone, isNotFound } from './errors.ts';
 export { errorMessage, type StatusCause } from './errors.ts';
-export { ApiEventRecorder, MemoryEventRecorder, type EventRecorder, type EventType } from './events.ts';
+export { ApiEventRecorder, type EventRecorder, type EventType } from './events.ts';
 export { defaultFlags, flagHelp, parseDuration, parseFlags, type ManagerFlags } from './flags.ts';
-export { enqueueMapped, enqueueObject, enqueueOwner, generationChanged, labelsChanged, or, ownerKeysOf, resourceVersionChanged, type Predicate, type Request } from './handlers.ts';
+export { enqueueMapped, enqueueObject, enqueueOwner, ownerKeysOf } from './handler.ts';
+export { generationChanged, type Predicate } from './predicate.ts';
+export type { Request } from './request.ts';
 export { parseBindAddress, type Check } from './health.ts';
 export { Informer, type EventHandler, type InformerTuning } from './informer.ts';
 export { InformerFactory, type CacheReader, type CacheSelectors } from './informer-factory.ts';
-export { jsonEqualExcept, stableStringify } from './json.ts';
+export { isRecord, jsonEqual, jsonEqualExcept, stableStringify, type JsonPatchOperation } from './json.ts';
 export type { ClusterAccess } from './kubeconfig/access.ts';
 export { ConnectionAccess, loadClusterAccess, type LoadedAccess, type LoadOptions } from './kubeconfig/load.ts';
 export { KubeconfigError } from './kubeconfig/parse.ts';

@@ -10,7 +10,7 @@
 // - Every `resyncPeriodMs`: every cached object is delivered again as an update.
 import type { Logger } from 'pino';
 import { Backoff, reflectorBackoff, type BackoffOptions } from './backoff.ts';
-import { Store, type StoreEvent } from './cache.ts';
+import { Store, type StoreEvent } from './store.ts';
 import { delay, realClock, type Clock, type Timer } from './clock.ts';
 import { ApiError, errorMessage, isGone, WatchStalledError } from './errors.ts';
 import { resourceName, resourcePath, type KubeObject, type ObjectList, type ResourceRef } from './resource.ts';

@@ -1,10 +1,12 @@
-// JSON with its keys in sorted order, and equality in JSON's terms, written out by hand rather than
-// through JSON.stringify with a replacer: the replacer copied every object to sort it, and these
-// run on every desired object and status of every reconcile.
+// JSON values, the one home of their words: the record test, a JSON patch operation, JSON with its
+// keys in sorted order, and equality in JSON's terms. The last two are written out by hand rather
+// than through JSON.stringify with a replacer: the replacer copied every object to sort it, and
+// these run on every desired object and status of every reconcile.
 // stableStringify's output is what the applied-hash annotation hashes, so it must not change:
 // test/unit/runtime/json.test.ts holds it to the replacer form on generated values.
 
-function isRecord(v: unknown): v is Record<string, unknown> {
+/** A JSON object: not null, not an array. */
+export function isRecord(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
@@ -107,4 +109,11 @@ function recordsEqual(a: Record<string, unknown>, b: Record<string, unknown>, sk
   }
   for (const k of Object.keys(b)) if (!absent(b[k]) && !skip?.has(k)) n--;
   return n === 0;
+}
+
+/** One operation of a JSON patch (RFC 6902), as admission answers and the API server take them. */
+export interface JsonPatchOperation {
+  op: 'add' | 'remove' | 'replace' | 'test';
+  path: string;
+  value?: unknown;
 }

@@ -15,7 +15,7 @@
 // rather than given the graceful deadline that a SIGTERM gives them.
 import { existsSync, readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { Client } from './apply.ts';
+import { Client } from './client.ts';
 import { DelegatedAuth } from './auth/delegated-auth.ts';
 import { selfSignedCertificate } from './auth/self-signed.ts';
 import { Controller, type ControllerSpec } from './controller.ts';
@@ -70,7 +70,11 @@ export class Manager {
   readonly flags: ManagerFlags;
   readonly rest: RestClient;
   readonly informers: InformerFactory;
+  /** The controllers' writer: its writes pass the lease's gate (with leader election on). */
   readonly client: Client;
+  /** The writer of what every replica does, leader or not: webhook registration, the certificate
+   * Secret, the CA bundle, the scaling API, admission's reads. No gate: a standby keeps them too. */
+  readonly replicaClient: Client;
   readonly metrics: RuntimeMetrics;
   readonly recorder: ApiEventRecorder;
   readonly log: Logger;
@@ -90,7 +94,6 @@ export class Manager {
     this.identity = opts.identity ?? defaultIdentity();
     this.rest = new RestClient(opts.access, opts.requestLogFd !== undefined ? { recorder: { fd: opts.requestLogFd } } : {});
     this.gate = this.flags.leaderElect ? new LeadershipGate() : undefined;
-    const leaderRest = this.gate ? this.rest.gated(this.gate) : this.rest;
     this.metrics = opts.metrics ?? new RuntimeMetrics();
     this.rest.onResponse((method, code, host) => this.metrics.restRequests.inc({ method, code, host }));
     this.informers = new InformerFactory({
@@ -99,8 +102,10 @@ export class Manager {
       namespaces: this.flags.namespaces,
       tuning: { watchdogMs: this.flags.watchWatchdogMs, resyncPeriodMs: this.flags.syncPeriodMs, ...opts.informerTuning },
     });
-    this.client = new Client({ rest: leaderRest, cache: this.informers, ...(opts.fieldManager ? { fieldManager: opts.fieldManager } : {}) });
-    this.recorder = new ApiEventRecorder({ rest: leaderRest, component: opts.eventComponent ?? opts.fieldManager ?? 'operator', host: this.identity.split('_')[0] ?? '', logger: this.log });
+    const fieldManager = opts.fieldManager ? { fieldManager: opts.fieldManager } : {};
+    this.client = new Client({ rest: this.rest, cache: this.informers, ...fieldManager, ...(this.gate ? { gate: this.gate } : {}) });
+    this.replicaClient = new Client({ rest: this.rest, ...fieldManager });
+    this.recorder = new ApiEventRecorder({ client: this.client, component: opts.eventComponent ?? opts.fieldManager ?? 'operator', host: this.identity.split('_')[0] ?? '', logger: this.log });
     const metricsBind = parseBindAddress(this.flags.metricsBindAddress);
     const secure = metricsBind && opts.secureMetrics ? { auth: new DelegatedAuth({ rest: this.rest, audiences: [] }), tls: selfSignedCertificate() } : undefined;
     this.metricsServer = metricsBind ? metricsEndpoint(metricsBind, this.metrics.registry, secure) : undefined;

@@ -18,6 +18,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Whole-request deadline for ordinary calls (default 60 s). */
   timeoutMs?: number;
+  /** A write is sent only if the gate admits it, and destroyed when the gate's signal aborts. */
+  gate?: WriteGate;
 }
 
 export interface StreamOptions {
@@ -56,21 +58,10 @@ interface SharedState {
 export class RestClient {
   readonly access: ClusterAccess;
   private readonly shared: SharedState;
-  private readonly gate: WriteGate | undefined;
 
   constructor(access: ClusterAccess, opts: { recorder?: RequestRecorder } = {}) {
     this.access = access;
     this.shared = { counts: new Map(), observers: [], agents: new Agents(), inFlight: new WeakMap(), closed: false, recorder: opts.recorder };
-  }
-
-  /**
-   * The same client (sockets, counts, observers) whose writes must first pass `gate`: a write it
-   * refuses is never sent, and one in flight is destroyed when the gate's signal aborts.
-   */
-  gated(gate: WriteGate): RestClient {
-    const view = Object.create(RestClient.prototype) as RestClient;
-    Object.assign(view, { access: this.access, shared: this.shared, gate });
-    return view;
   }
 
   /** Requests sent, by method: tests assert "no write" with `writes`. */
@@ -108,7 +99,7 @@ export class RestClient {
 
   async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
     const started = Date.now();
-    const { req, url, release } = await this.open(method, path, opts.query, opts.signal);
+    const { req, url, release } = await this.open(method, path, opts.query, opts.signal, opts.gate);
     const payload = opts.body === undefined ? undefined : Buffer.from(typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body));
     if (payload !== undefined) {
       req.setHeader('Content-Type', opts.contentType ?? 'application/json');
@@ -149,7 +140,7 @@ export class RestClient {
    */
   async stream(path: string, query: Query, onLine: (line: string) => void, opts: StreamOptions = {}): Promise<void> {
     const started = Date.now();
-    const { req, url, release } = await this.open('GET', path, query, opts.signal);
+    const { req, url, release } = await this.open('GET', path, query, opts.signal, undefined);
     let timer: NodeJS.Timeout | undefined;
     const inactivityMs = opts.inactivityMs;
     const arm = (): void => {
@@ -201,7 +192,7 @@ export class RestClient {
     }
   }
 
-  private async open(method: string, path: string, query: Query | undefined, callerSignal: AbortSignal | undefined): Promise<{ req: http.ClientRequest; url: Target; release: () => void }> {
+  private async open(method: string, path: string, query: Query | undefined, callerSignal: AbortSignal | undefined, gate: WriteGate | undefined): Promise<{ req: http.ClientRequest; url: Target; release: () => void }> {
     if (this.shared.closed) throw new Error('RestClient is closed');
     callerSignal?.throwIfAborted();
     const cluster = this.access.getCurrentCluster();
@@ -215,7 +206,7 @@ export class RestClient {
     const headers: http.OutgoingHttpHeaders = { Accept: 'application/json', 'User-Agent': 'engula-operator', ...(tlsOpts.headers as http.OutgoingHttpHeaders | undefined) };
     // Admitted last, after every await, so nothing can delay the send past the gate's decision.
     const write = WRITE_METHODS.has(method);
-    const gateSignal = write && this.gate ? this.gate.admit(method, path) : undefined;
+    const gateSignal = write && gate ? gate.admit(method, path) : undefined;
     const options: https.RequestOptions = { method, headers, agent, hostname: server.hostname, port: server.port, path: url.pathname + url.search };
     if (tlsOpts.auth !== undefined) options.auth = tlsOpts.auth;
     const req = secure ? https.request(options) : http.request(options);

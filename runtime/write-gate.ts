@@ -15,10 +15,6 @@ export class LeadershipLostError extends Error {
   }
 }
 
-export function isLeadershipLost(err: unknown): err is LeadershipLostError {
-  return err instanceof LeadershipLostError;
-}
-
 /** Decides whether a write may be sent now; the signal it returns aborts the write if that changes. */
 export interface WriteGate {
   admit(method: string, path: string): AbortSignal;

@@ -1,14 +1,14 @@
 // The webhook server as the operator process runs it: certificates (made and kept in a Secret, or
 // read from a cert-manager folder), the HTTPS server on every replica, the caBundle kept in the
 // webhook configurations, and for local runs the configurations registered by URL. Every call to
-// the apiserver goes through the runtime's RestClient and informers (timeouts, retries with
-// backoff, the watch watchdog, rest_client_requests_total), as the controllers' calls do.
+// the apiserver goes through the runtime: its Client (every replica's view, with no lease gate)
+// and its informers (the watch watchdog, rest_client_requests_total), as the controllers' calls do.
 import type { AddressInfo } from 'node:net';
 import type * as k8s from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { applyDefaults, validate } from '../api/v1alpha1/index.ts';
-import { coreResources, Informer, type InformerTuning, type RestClient } from '../runtime/index.ts';
+import { Client, coreResources, Informer, type InformerTuning, type RestClient } from '../runtime/index.ts';
 import type { KindSchemas } from './admission/handlers.ts';
 import { apiObjectReader, cachedObjectReader, type ObjectCache, type ObjectReader } from './admission/state.ts';
 import { scalingApiOptions, type ScalingSettings } from './scaling/index.ts';
@@ -39,8 +39,10 @@ export const WEBHOOK_DEFAULTS = {
 } as const;
 
 export interface WebhookOptions {
-  /** The manager's REST client (not a leadership-gated one: every replica keeps its certificates). */
-  rest: RestClient;
+  /** The manager's replicaClient (not the lease-gated one: every replica keeps its certificates). */
+  client?: Client;
+  /** Transitional, for bench/scaling.ts until it passes `client`: an ungated Client is made over it. */
+  rest?: RestClient;
   /** Tuning of the informers on the Secret and the configurations (the manager's watchdog). */
   informerTuning?: InformerTuning;
   /** Aborting it while certificates are still being loaded makes startWebhooks reject. */
@@ -103,7 +105,8 @@ export async function startWebhooks(opts: WebhookOptions): Promise<RunningWebhoo
   const o = { ...WEBHOOK_DEFAULTS, ...stripUndefined(opts) };
   const local = opts.registerByUrl === true;
   const log = opts.log.child({ component: 'webhook' });
-  const rest = opts.rest;
+  const client = opts.client ?? clientOver(opts.rest);
+  const rest = client.rest;
   const name = o.configurationName;
   const tuning = opts.informerTuning ?? {};
 
@@ -115,7 +118,7 @@ export async function startWebhooks(opts: WebhookOptions): Promise<RunningWebhoo
   let managed: ManagedCertificates | undefined;
   let secretWatch: Informer | undefined;
   let injector: CaBundleInjector | undefined;
-  const store = secretCertificateStore(rest, opts.namespace, o.certSecret);
+  const store = secretCertificateStore(client, opts.namespace, o.certSecret);
   if (o.certDir) {
     certificates = new DirectoryCertificates({ dir: o.certDir, log, ...(o.resyncMs ? { pollMs: o.resyncMs } : {}) });
   } else {
@@ -133,7 +136,7 @@ export async function startWebhooks(opts: WebhookOptions): Promise<RunningWebhoo
     });
     certificates = managed;
     injector = new CaBundleInjector({
-      rest,
+      client,
       watch: configurations,
       // The Secret is the one source of the bundle: read it fresh before any write.
       readBundle: async () => (await store.read()).value?.caBundlePem,
@@ -175,10 +178,10 @@ export async function startWebhooks(opts: WebhookOptions): Promise<RunningWebhoo
     certificates,
     ready,
     logger: log,
-    ...(opts.scaling === false ? {} : { scaling: scalingApiOptions(rest, opts.scaling ?? {}, opts.metrics) }),
+    ...(opts.scaling === false ? {} : { scaling: scalingApiOptions(client, opts.scaling ?? {}, opts.metrics) }),
     admission: {
       schemas: apiSchemas,
-      reader: opts.reader ?? (opts.cache ? cachedObjectReader(opts.cache, apiObjectReader(rest)) : apiObjectReader(rest)),
+      reader: opts.reader ?? (opts.cache ? cachedObjectReader(opts.cache, apiObjectReader(client)) : apiObjectReader(client)),
       maxReplicas: o.maxReplicas,
       ...(opts.metrics ? { metrics: opts.metrics } : {}),
     },
@@ -206,7 +209,7 @@ export async function startWebhooks(opts: WebhookOptions): Promise<RunningWebhoo
       ...(bundle ? { caBundlePem: canonicalBundle([bundle], Number.NEGATIVE_INFINITY) } : {}),
       ...(opts.namespaceSelector ? { namespaceSelector: opts.namespaceSelector } : {}),
     };
-    await registerConfigurations(rest, validatingWebhookConfiguration(cfg), mutatingWebhookConfiguration(cfg));
+    await registerConfigurations(client, validatingWebhookConfiguration(cfg), mutatingWebhookConfiguration(cfg));
     log.info({ url: opts.registerUrl ?? baseUrl }, 'webhooks registered by URL');
   }
 
@@ -233,9 +236,14 @@ export async function startWebhooks(opts: WebhookOptions): Promise<RunningWebhoo
       await stopWatches();
     },
     async unregister() {
-      await unregisterConfigurations(rest, name);
+      await unregisterConfigurations(client, name);
     },
   };
+}
+
+function clientOver(rest: RestClient | undefined): Client {
+  if (rest === undefined) throw new Error('startWebhooks needs the manager\'s replicaClient');
+  return new Client({ rest });
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -1,9 +1,10 @@
 // Registration by URL for local runs (`make run`, --local-webhooks): the configurations are created,
-// or replaced when they differ from what this process wants, through the runtime's REST client.
-// An existing configuration keeps its caBundle: the injector alone moves the bundle (from the
-// Secret), so a replica that starts never puts back a bundle older than the one registered.
+// or updated when they differ from what this process wants, through the runtime's Client (its
+// update() reads fresh and starts over on a 409). An existing configuration keeps its caBundle: the
+// injector alone moves the bundle (from the Secret), so a replica that starts never puts back a
+// bundle older than the one registered.
 import type * as k8s from '@kubernetes/client-node';
-import { ApiError, isNotFound, isSubset, resourcePath, type RestClient } from '../runtime/index.ts';
+import { isAlreadyExists, isNotFound, isSubset, type Client, type KubeObject } from '../runtime/index.ts';
 import { webhookConfigurationKinds, type WebhookConfigurationObject } from './tls/configuration-watch.ts';
 
 type Configuration = k8s.V1ValidatingWebhookConfiguration | k8s.V1MutatingWebhookConfiguration;
@@ -21,43 +22,34 @@ function keepCaBundles(desired: Configuration, existing: WebhookConfigurationObj
   return { ...desired, webhooks } as Configuration;
 }
 
-async function register(rest: RestClient, kind: 'validating' | 'mutating', desired: Configuration): Promise<void> {
+async function register(client: Client, kind: 'validating' | 'mutating', desired: Configuration): Promise<void> {
   const ref = webhookConfigurationKinds[kind];
   const name = desired.metadata?.name ?? '';
-  for (let attempt = 0; ; attempt++) {
-    let existing: WebhookConfigurationObject;
-    try {
-      existing = await rest.request<WebhookConfigurationObject>('GET', resourcePath(ref, '', name), { timeoutMs: TIMEOUT_MS });
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-      try {
-        await rest.request('POST', resourcePath(ref), { body: desired, timeoutMs: TIMEOUT_MS });
-        return;
-      } catch (e) {
-        if (!(e instanceof ApiError && e.statusCode === 409) || attempt >= 4) throw e;
-        continue;
-      }
-    }
-    const body = keepCaBundles(desired, existing);
-    if (isSubset(body, existing)) return;
-    try {
-      await rest.request('PUT', resourcePath(ref, '', name), { body: { ...body, metadata: { ...body.metadata, resourceVersion: existing.metadata.resourceVersion } }, timeoutMs: TIMEOUT_MS });
-      return;
-    } catch (err) {
-      // The injector (ours or another replica's) wrote in between: read again.
-      if (!(err instanceof ApiError && err.statusCode === 409) || attempt >= 4) throw err;
-    }
+  const signal = AbortSignal.timeout(TIMEOUT_MS);
+  const toDesired = (draft: KubeObject): void => {
+    const live = draft as WebhookConfigurationObject;
+    const body = keepCaBundles(desired, live);
+    if (isSubset(body, live)) return;
+    Object.assign(draft, body, { metadata: { ...draft.metadata, ...body.metadata, resourceVersion: draft.metadata.resourceVersion } });
+  };
+  if ((await client.update(ref, '', name, toDesired, signal)).obj !== undefined) return;
+  try {
+    await client.create(ref, desired as KubeObject, signal);
+  } catch (err) {
+    // Another replica created it first: make it ours as an existing one.
+    if (!isAlreadyExists(err)) throw err;
+    await client.update(ref, '', name, toDesired, signal);
   }
 }
 
-export async function registerConfigurations(rest: RestClient, validating: k8s.V1ValidatingWebhookConfiguration, mutating: k8s.V1MutatingWebhookConfiguration): Promise<void> {
-  await register(rest, 'validating', validating);
-  await register(rest, 'mutating', mutating);
+export async function registerConfigurations(client: Client, validating: k8s.V1ValidatingWebhookConfiguration, mutating: k8s.V1MutatingWebhookConfiguration): Promise<void> {
+  await register(client, 'validating', validating);
+  await register(client, 'mutating', mutating);
 }
 
-export async function unregisterConfigurations(rest: RestClient, name: string): Promise<void> {
+export async function unregisterConfigurations(client: Client, name: string): Promise<void> {
   for (const ref of Object.values(webhookConfigurationKinds)) {
-    await rest.request('DELETE', resourcePath(ref, '', name), { timeoutMs: TIMEOUT_MS }).catch((err: unknown) => {
+    await client.delete(ref, '', name, { signal: AbortSignal.timeout(TIMEOUT_MS) }).catch((err: unknown) => {
       if (!isNotFound(err)) throw err;
     });
   }

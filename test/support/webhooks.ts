@@ -3,7 +3,7 @@
 // limited to it, so test files running side by side never see each other's webhooks.
 import { randomBytes } from 'node:crypto';
 import { Registry } from 'prom-client';
-import { RestClient } from '../../runtime/index.ts';
+import { Client, RestClient } from '../../runtime/index.ts';
 import { startWebhooks, type RunningWebhooks, type WebhookOptions } from '../../webhooks/index.ts';
 import { quietLogger } from './admission.ts';
 import { kubeConfig, kubectl, testNamespace, waitFor } from './kube.ts';
@@ -24,9 +24,11 @@ export async function startTestWebhooks(t: After, prefix: string, opts: Partial<
   const token = randomBytes(4).toString('hex');
   const namespace = await testNamespace(t, prefix, { 'webhooks.engula.io/test': token });
   const metrics = new Registry();
-  const rest = new RestClient(kubeConfig());
+  // A test that counts the webhook side's requests passes its own RestClient.
+  const { rest: given, ...options } = opts;
+  const rest = given ?? new RestClient(kubeConfig());
   const running = await startWebhooks({
-    rest,
+    client: new Client({ rest }),
     log: quietLogger(),
     namespace,
     host: '127.0.0.1',
@@ -36,12 +38,12 @@ export async function startTestWebhooks(t: After, prefix: string, opts: Partial<
     namespaceSelector: { matchLabels: { 'webhooks.engula.io/test': token } },
     metrics,
     resyncMs: 1_000,
-    ...opts,
+    ...options,
   });
   t.after(async () => {
     await running.unregister();
     await running.stop();
-    rest.close();
+    if (given === undefined) rest.close();
   });
   return { namespace, running, metrics, rest };
 }

@@ -1,18 +1,13 @@
 // The two admission decisions, as functions from a parsed request to an AdmissionReview answer.
 // They never throw: an unexpected failure becomes a refusal that says what went wrong, because with
 // failurePolicy Fail a refusal is what the apiserver would do anyway, and it keeps the message.
+import type { ValidationIssue } from '../../api/v1alpha1/index.ts';
 import { GROUP, VERSION, type ChildKindName, type KindName } from '../../api/v1alpha1/kinds.ts';
+import { errorMessage, isRecord } from '../../runtime/index.ts';
 import { diffJson } from './jsonpatch.ts';
 import { allowed, denied, deniedRequest, type AdmissionRequest, type AdmissionReviewResponse, type Refusal, type Subject } from './review.ts';
-import { childRules, clusterRules, controllerReferenceRule, controllingCluster, isObject, kindOfResource, scaleRules, type JsonObject, type RuleOptions } from './rules.ts';
+import { childRules, clusterRules, controllerReferenceRule, controllingCluster, kindOfResource, scaleRules, type JsonObject, type RuleOptions } from './rules.ts';
 import type { ObjectReader } from './state.ts';
-
-export interface ValidationIssue {
-  /** Dotted path, e.g. spec.journal.replicas. */
-  field: string;
-  value?: unknown;
-  message: string;
-}
 
 /** What the webhook needs from the generated API: the ajv validators and the schema defaults. */
 export interface KindSchemas {
@@ -57,10 +52,6 @@ function describeSubject(s: Subject): string {
   return `${s.kind} ${JSON.stringify(s.name)}`;
 }
 
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
 /** Only CREATE and UPDATE are registered; anything else is let through untouched. */
 function isWrite(req: AdmissionRequest): boolean {
   return req.operation === 'CREATE' || req.operation === 'UPDATE';
@@ -99,7 +90,7 @@ async function owningCluster(child: JsonObject | undefined, namespace: string, r
   const ref = controllingCluster(child);
   if (ref === undefined || ref.uid === '') return undefined;
   const cluster = await reader.get('Cluster', namespace, ref.name);
-  return isObject(cluster?.metadata) && cluster.metadata.uid === ref.uid ? cluster : undefined;
+  return isRecord(cluster?.metadata) && cluster.metadata.uid === ref.uid ? cluster : undefined;
 }
 
 /**
@@ -123,7 +114,7 @@ export async function validate(req: AdmissionRequest, deps: AdmissionDeps): Prom
   const old = req.operation === 'UPDATE' ? req.oldObject : undefined;
   if (req.operation === 'UPDATE' && old === undefined) return deniedRequest(req.uid, 400, `UPDATE of ${kind} without request.oldObject`);
   // An object on its way out only loses finalizers; refusing would block its deletion.
-  if (!scale && isObject(obj.metadata) && obj.metadata.deletionTimestamp !== undefined) return allowed(req.uid);
+  if (!scale && isRecord(obj.metadata) && obj.metadata.deletionTimestamp !== undefined) return allowed(req.uid);
   const check = async (reader: ObjectReader): Promise<Refusal[]> => {
     if (scale) {
       const child = await reader.get(kind, req.namespace, req.name);

@@ -2,11 +2,7 @@
 // answer with a patch, not the defaulted object; a patch that only adds what defaulting added
 // also cannot undo a concurrent change made by another mutating webhook.
 import { isDeepStrictEqual } from 'node:util';
-import type { JsonPatchOperation } from './review.ts';
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
+import { isRecord, type JsonPatchOperation } from '../../runtime/index.ts';
 
 export function escapePointerToken(token: string): string {
   return token.replaceAll('~', '~0').replaceAll('/', '~1');
@@ -15,7 +11,7 @@ export function escapePointerToken(token: string): string {
 /** Arrays are replaced whole: element-wise patches of lists are fragile and defaults rarely touch them. */
 export function diffJson(from: unknown, to: unknown, path = ''): JsonPatchOperation[] {
   if (isDeepStrictEqual(from, to)) return [];
-  if (!isPlainObject(from) || !isPlainObject(to)) {
+  if (!isRecord(from) || !isRecord(to)) {
     return path === '' && to === undefined ? [{ op: 'remove', path }] : [{ op: 'replace', path, value: to }];
   }
   const ops: JsonPatchOperation[] = [];
@@ -42,7 +38,7 @@ export function applyJsonPatch(doc: unknown, ops: JsonPatchOperation[]): unknown
     const last = tokens.pop()!;
     let parent: unknown = root;
     for (const t of tokens) parent = (parent as Record<string, unknown>)[t];
-    if (!isPlainObject(parent) && !Array.isArray(parent)) throw new Error(`patch path ${op.path} has no parent`);
+    if (!isRecord(parent) && !Array.isArray(parent)) throw new Error(`patch path ${op.path} has no parent`);
     const target = parent as Record<string, unknown>;
     if (op.op === 'remove') delete target[last];
     else if (op.op === 'add' || op.op === 'replace') target[last] = structuredClone(op.value);

@@ -1,6 +1,7 @@
 // AdmissionReview v1: what the apiserver sends and what it accepts back. Parsing is defensive
 // because the same route also receives whatever a scanner or a broken client sends: an envelope
 // we cannot answer (no uid) is a 400, anything we can answer gets a proper refusal.
+import { isRecord, type JsonPatchOperation, type StatusCause } from '../../runtime/index.ts';
 
 export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';
 
@@ -26,18 +27,6 @@ export interface AdmissionRequest {
   object: Record<string, unknown> | undefined;
   /** The stored object on UPDATE; undefined on CREATE. */
   oldObject: Record<string, unknown> | undefined;
-}
-
-export interface JsonPatchOperation {
-  op: 'add' | 'remove' | 'replace' | 'test';
-  path: string;
-  value?: unknown;
-}
-
-export interface StatusCause {
-  field: string;
-  message: string;
-  reason: string;
 }
 
 export interface AdmissionResponse {
@@ -70,10 +59,6 @@ export type ParsedReview =
   | { ok: false; uid: string; message: string }
   /** Not an AdmissionReview we could answer at all: the route replies 400. */
   | { ok: false; uid: undefined; message: string };
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /** Depth of nested objects and arrays, measured without recursion. */
 export function exceedsDepth(value: unknown, limit: number): boolean {

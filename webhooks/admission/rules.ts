@@ -7,18 +7,15 @@ import {
 } from '../../api/v1alpha1/kinds.ts';
 import type { Cluster } from '../../api/v1alpha1/index.ts';
 import { ownedChildSpec } from '../../controllers/desired/child.ts';
+import { isRecord } from '../../runtime/index.ts';
 import { mayHoldSecrets, type Refusal } from './review.ts';
 
 export type JsonObject = Record<string, unknown>;
 
-export function isObject(v: unknown): v is JsonObject {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 function field(obj: unknown, ...path: string[]): unknown {
   let v = obj;
   for (const p of path) {
-    if (!isObject(v)) return undefined;
+    if (!isRecord(v)) return undefined;
     v = v[p];
   }
   return v;
@@ -99,7 +96,7 @@ export function controllingCluster(child: unknown): { name: string; uid: string 
   const refs = field(child, 'metadata', 'ownerReferences');
   if (!Array.isArray(refs)) return undefined;
   for (const ref of refs) {
-    if (isObject(ref) && ref.controller === true && ref.kind === KINDS.Cluster.kind && ref.apiVersion === API_VERSION && typeof ref.name === 'string') {
+    if (isRecord(ref) && ref.controller === true && ref.kind === KINDS.Cluster.kind && ref.apiVersion === API_VERSION && typeof ref.name === 'string') {
       return { name: ref.name, uid: typeof ref.uid === 'string' ? ref.uid : '' };
     }
   }

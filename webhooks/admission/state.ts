@@ -7,10 +7,9 @@
 // Cluster's previous spec; the Cluster controller puts that child back on its next reconcile, as it
 // does any drift. A GET has a deadline shorter than the webhook's timeout, so the apiserver gets
 // our answer (a refusal naming the failed read) rather than a timeout.
-import { API_VERSION, GROUP, KINDS, VERSION, type KindName } from '../../api/v1alpha1/kinds.ts';
-import { isNotFound } from '../../runtime/errors.ts';
-import { resource, type KubeObject, type ResourceRef } from '../../runtime/resource.ts';
-import type { RestClient } from '../../runtime/rest.ts';
+import type { KindName } from '../../api/v1alpha1/kinds.ts';
+import { engulaResources } from '../../controllers/resources.ts';
+import type { Client, KubeObject, ResourceRef } from '../../runtime/index.ts';
 import type { JsonObject } from './rules.ts';
 
 export interface ObjectReader {
@@ -31,38 +30,22 @@ export interface ObjectCache {
  * that need the Cluster. Cached objects are frozen: rules only read them.
  */
 export function cachedObjectReader(cache: ObjectCache, fresh: ObjectReader): ObjectReader {
-  const refs = new Map<KindName, ResourceRef>();
-  const refOf = (kind: KindName): ResourceRef => {
-    let ref = refs.get(kind);
-    if (ref === undefined) {
-      ref = resource(API_VERSION, kind, KINDS[kind].plural);
-      refs.set(kind, ref);
-    }
-    return ref;
-  };
   return {
     fresh,
     async get(kind, namespace, name) {
-      const { synced, obj } = cache.peek(refOf(kind), namespace, name);
-      if (synced && obj !== undefined) return obj as unknown as JsonObject;
+      const { synced, obj } = cache.peek(engulaResources[kind], namespace, name);
+      if (synced && obj !== undefined) return obj;
       return fresh.get(kind, namespace, name);
     },
   };
 }
 
 /** Reads through the apiserver (not a cache: an admission decision must not rest on stale state). */
-export function apiObjectReader(rest: RestClient, opts: { timeoutMs?: number } = {}): ObjectReader {
+export function apiObjectReader(client: Client, opts: { timeoutMs?: number } = {}): ObjectReader {
   const timeoutMs = opts.timeoutMs ?? 2_000;
   return {
     async get(kind, namespace, name) {
-      const path = `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(namespace)}/${KINDS[kind].plural}/${encodeURIComponent(name)}`;
-      try {
-        const obj = await rest.request<unknown>('GET', path, { timeoutMs });
-        return typeof obj === 'object' && obj !== null && !Array.isArray(obj) ? (obj as JsonObject) : undefined;
-      } catch (err) {
-        if (isNotFound(err)) return undefined;
-        throw err;
-      }
+      return client.get(engulaResources[kind], namespace, name, AbortSignal.timeout(timeoutMs));
     },
   };
 }

@@ -4,7 +4,7 @@
 import type { Registry } from 'prom-client';
 import { DEFAULT_MAX_INFLIGHT_REVIEWS } from '../../runtime/auth/delegated-auth.ts';
 import type { TokenBucketSettings } from '../../runtime/auth/token-buckets.ts';
-import { DelegatedAuth, type CacheTtls, type RestClient } from '../../runtime/index.ts';
+import { DelegatedAuth, type CacheTtls, type Client } from '../../runtime/index.ts';
 import type { RateLimitSettings } from './rate-limit.ts';
 import type { ScalingRoutesOptions } from './routes.ts';
 
@@ -32,13 +32,13 @@ export interface ScalingSettings {
   cacheTtls?: Partial<CacheTtls>;
 }
 
-export function scalingApiOptions(rest: RestClient, settings: ScalingSettings, metrics: Registry | undefined): ScalingRoutesOptions {
+export function scalingApiOptions(client: Client, settings: ScalingSettings, metrics: Registry | undefined): ScalingRoutesOptions {
   const access = new DelegatedAuth({
-    rest,
+    rest: client.rest,
     audiences: settings.audiences ?? [DEFAULT_SCALING_AUDIENCE],
     sourceLimit: settings.sourceLimit ?? DEFAULT_SOURCE_LIMIT,
     maxInflightReviews: settings.maxInflightReviews ?? DEFAULT_MAX_INFLIGHT_REVIEWS,
     ...(settings.cacheTtls ? { ttls: settings.cacheTtls } : {}),
   });
-  return { rest, access, ...(settings.rateLimit ? { rateLimit: settings.rateLimit } : {}), ...(metrics ? { metrics } : {}) };
+  return { client, access, ...(settings.rateLimit ? { rateLimit: settings.rateLimit } : {}), ...(metrics ? { metrics } : {}) };
 }

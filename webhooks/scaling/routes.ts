@@ -4,9 +4,10 @@
 // admission as for `kubectl apply`. Every call ends in one audit line and in the metrics.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
-import { GROUP, KINDS, VERSION, type ComponentName } from '../../api/v1alpha1/kinds.ts';
+import { COMPONENT_KINDS, GROUP, KINDS, type ComponentName } from '../../api/v1alpha1/kinds.ts';
 import { childName } from '../../controllers/desired/index.ts';
-import { ApiError, errorMessage, type AccessAttributes, type AccessDecision, type RestClient, type UserInfo } from '../../runtime/index.ts';
+import { engulaResources } from '../../controllers/resources.ts';
+import { ApiError, errorMessage, type AccessAttributes, type AccessDecision, type Client, type UserInfo } from '../../runtime/index.ts';
 import type { RequestContext } from '../../runtime/auth/delegated-auth.ts';
 import { scalingMetrics } from './metrics.ts';
 import { CallerRateLimiter, DEFAULT_RATE_LIMIT, type RateLimitSettings } from './rate-limit.ts';
@@ -28,7 +29,8 @@ export interface AccessChecker {
 }
 
 export interface ScalingRoutesOptions {
-  rest: RestClient;
+  /** Every replica's Client (no lease gate): the scaling API answers on standbys too. */
+  client: Client;
   access: AccessChecker;
   rateLimit?: RateLimitSettings;
   metrics?: Registry;
@@ -61,12 +63,6 @@ interface Params {
   cluster: string;
   component: string;
 }
-
-const clusterPath = (ns: string, name: string): string => `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(ns)}/${KINDS.Cluster.plural}/${encodeURIComponent(name)}`;
-const childPath = (ns: string, component: ComponentName, cluster: string): string => {
-  const kind = ({ journal: KINDS.Journal, storage: KINDS.Storage, kernel: KINDS.Kernel, engine: KINDS.Engine } as const)[component];
-  return `/apis/${GROUP}/${VERSION}/namespaces/${encodeURIComponent(ns)}/${kind.plural}/${encodeURIComponent(childName(cluster, component))}`;
-};
 
 type Json = Record<string, unknown>;
 
@@ -199,15 +195,10 @@ export const scalingRoutes: FastifyPluginAsync<ScalingRoutesOptions> = async (ap
 
   /** The Cluster and its component's spec; answers 404 and returns undefined when either is missing. */
   const readCluster = async (reply: FastifyReply, a: Audit, p: Params & { component: ComponentName }): Promise<Json | undefined> => {
-    let cluster: Json;
-    try {
-      cluster = await opts.rest.request<Json>('GET', clusterPath(p.namespace, p.cluster), { timeoutMs });
-    } catch (err) {
-      if (err instanceof ApiError && err.statusCode === 404) {
-        refuse(reply, a, failure(404, `Cluster ${p.namespace}/${p.cluster} not found`, { group: GROUP, kind: KINDS.Cluster.plural, name: p.cluster }));
-        return undefined;
-      }
-      throw err;
+    const cluster = await opts.client.get(engulaResources.Cluster, p.namespace, p.cluster, AbortSignal.timeout(timeoutMs));
+    if (cluster === undefined) {
+      refuse(reply, a, failure(404, `Cluster ${p.namespace}/${p.cluster} not found`, { group: GROUP, kind: KINDS.Cluster.plural, name: p.cluster }));
+      return undefined;
     }
     const spec = componentSpec(cluster, p.component);
     if (!spec) {
@@ -218,14 +209,8 @@ export const scalingRoutes: FastifyPluginAsync<ScalingRoutesOptions> = async (ap
     return cluster;
   };
 
-  const readChild = async (p: Params & { component: ComponentName }): Promise<Json | undefined> => {
-    try {
-      return await opts.rest.request<Json>('GET', childPath(p.namespace, p.component, p.cluster), { timeoutMs });
-    } catch (err) {
-      if (err instanceof ApiError && err.statusCode === 404) return undefined;
-      throw err;
-    }
-  };
+  const readChild = (p: Params & { component: ComponentName }): Promise<Json | undefined> =>
+    opts.client.get(engulaResources[COMPONENT_KINDS[p.component]], p.namespace, childName(p.cluster, p.component), AbortSignal.timeout(timeoutMs));
 
   /** The API server failed in a way a retry may fix: 503, so the caller retries rather than gives up. */
   const unavailable = (reply: FastifyReply, a: Audit, err: unknown): FastifyReply =>
@@ -266,12 +251,8 @@ export const scalingRoutes: FastifyPluginAsync<ScalingRoutesOptions> = async (ap
       }
       let patched: Json;
       try {
-        patched = await opts.rest.request<Json>('PATCH', clusterPath(params.namespace, params.cluster), {
-          body: replicasPatch(params.component, wanted.replicas, wanted.resourceVersion),
-          contentType: 'application/json-patch+json',
-          query: { fieldManager: FIELD_MANAGER },
-          timeoutMs: patchTimeoutMs,
-        });
+        const ops = replicasPatch(params.component, wanted.replicas, wanted.resourceVersion);
+        patched = await opts.client.patch(engulaResources.Cluster, params.namespace, params.cluster, { type: 'json', ops }, { signal: AbortSignal.timeout(patchTimeoutMs), fieldManager: FIELD_MANAGER });
       } catch (err) {
         if (err instanceof ApiError) return refuse(reply, a, refusalOf(err, params.cluster, params.component));
         return refuse(reply, a, failure(503, `no answer from the API server to the patch, so it may or may not be applied: GET the Scale to see (${errorMessage(err)})`));

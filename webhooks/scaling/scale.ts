@@ -2,7 +2,7 @@
 // the Scale a caller sends, the patch it becomes, and what an API server refusal becomes.
 import { COMPONENTS, GROUP, KINDS, type ComponentName } from '../../api/v1alpha1/kinds.ts';
 import { childName, selectorLabels, selectorString } from '../../controllers/desired/index.ts';
-import type { ApiError, StatusCause } from '../../runtime/index.ts';
+import { isRecord, type ApiError, type JsonPatchOperation, type StatusCause } from '../../runtime/index.ts';
 import { failure, type Status } from './status.ts';
 
 export const SCALING_GROUP = 'scaling.engula.io';
@@ -14,13 +14,9 @@ export const FIELD_MANAGER = 'engula-scaling-api';
 
 type Json = Record<string, unknown>;
 
-function isObject(v: unknown): v is Json {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 function at(obj: unknown, ...path: string[]): unknown {
   let v = obj;
-  for (const p of path) v = isObject(v) ? v[p] : undefined;
+  for (const p of path) v = isRecord(v) ? v[p] : undefined;
   return v;
 }
 
@@ -39,7 +35,7 @@ export interface Scale {
 /** The component's entry in the Cluster's spec, or undefined when the Cluster has none (404). */
 export function componentSpec(cluster: unknown, component: ComponentName): Json | undefined {
   const c = at(cluster, 'spec', component);
-  return isObject(c) ? c : undefined;
+  return isRecord(c) ? c : undefined;
 }
 
 /**
@@ -85,12 +81,12 @@ export type ScaleRequest =
  */
 export function parseScaleRequest(body: unknown, namespace: string, cluster: string): ScaleRequest {
   const bad = (message: string): ScaleRequest => ({ ok: false, status: failure(400, message) });
-  if (!isObject(body)) return bad('the body must be a JSON object: an autoscaling/v1 Scale');
+  if (!isRecord(body)) return bad('the body must be a JSON object: an autoscaling/v1 Scale');
   if (body.kind !== 'Scale' || body.apiVersion !== 'autoscaling/v1') {
     return bad(`the body must be an autoscaling/v1 Scale, got apiVersion ${JSON.stringify(body.apiVersion ?? null)} kind ${JSON.stringify(body.kind ?? null)}`);
   }
   const meta = body.metadata ?? {};
-  if (!isObject(meta)) return bad('metadata must be an object');
+  if (!isRecord(meta)) return bad('metadata must be an object');
   if (meta.name !== undefined && meta.name !== cluster) return bad(`metadata.name ${JSON.stringify(meta.name)} does not match the Cluster in the URL (${cluster})`);
   if (meta.namespace !== undefined && meta.namespace !== namespace) return bad(`metadata.namespace ${JSON.stringify(meta.namespace)} does not match the namespace in the URL (${namespace})`);
   const rv = meta.resourceVersion;
@@ -107,12 +103,6 @@ export function parseScaleRequest(body: unknown, namespace: string, cluster: str
     };
   }
   return { ok: true, replicas, resourceVersion: rv };
-}
-
-export interface JsonPatchOperation {
-  op: 'add' | 'replace';
-  path: string;
-  value: unknown;
 }
 
 /**

@@ -6,16 +6,15 @@
 // configuration as it was seen BEFORE that read. The Secret's bundle only grows by a new CA or loses
 // an expired one, so a write that succeeds can never put back an older bundle than the one it
 // replaced: if anyone changed the configuration after we looked, the write fails with 409 and we
-// look again.
+// look again. The write is the Client's merge patch of the webhooks, naming that resourceVersion.
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
-import { errorMessage } from '../../runtime/errors.ts';
-import { ApiError, Backoff, resourcePath, type RestClient } from '../../runtime/index.ts';
+import { ApiError, Backoff, errorMessage, type Client } from '../../runtime/index.ts';
 import { bundleHolds, canonicalBundle } from './bundle.ts';
 import type { ConfigurationWatch, WebhookConfigurationObject } from './configuration-watch.ts';
 
 export interface CaBundleInjectorOptions {
-  rest: RestClient;
+  client: Client;
   watch: ConfigurationWatch;
   /** A fresh read of the bundle in the Secret (PEM); undefined when there is none yet. */
   readBundle: () => Promise<string | undefined>;
@@ -141,7 +140,8 @@ export class CaBundleInjector {
       const what = `${ref.kind}/${watch.name}`;
       try {
         // The cached object carries the resourceVersion seen before the Secret read.
-        await this.#opts.rest.request('PUT', resourcePath(ref, '', watch.name), { body: config, timeoutMs: this.#opts.timeoutMs ?? 10_000 });
+        const body = { metadata: { resourceVersion: obj.metadata.resourceVersion }, webhooks: config.webhooks };
+        await this.#opts.client.patch(ref, '', watch.name, { type: 'merge', body }, { signal: AbortSignal.timeout(this.#opts.timeoutMs ?? 10_000) });
       } catch (err) {
         // Changed since we looked (or gone): the watch brings the new version, and we decide again.
         if (err instanceof ApiError && (err.statusCode === 409 || err.statusCode === 404)) {

@@ -1,7 +1,8 @@
 // The webhook's CA and serving certificate, kept in one Secret so that a restart and every replica
 // of the operator serve certificates from the same CA. Writes carry the resourceVersion they read:
-// when two replicas renew at once, one write wins and the other adopts it.
-import { ApiError, coreResources, isNotFound, resourcePath, type RestClient } from '../../runtime/index.ts';
+// when two replicas renew at once, one write wins and the other adopts it. They go through the
+// runtime's Client: a create, or a merge patch that names the version read (409 when it moved on).
+import { ApiError, coreResources, type Client, type KubeObject } from '../../runtime/index.ts';
 
 export interface StoredCertificates {
   caCertPem: string;
@@ -18,13 +19,13 @@ export interface Versioned<T> {
   version: string | undefined;
 }
 
-export type WriteResult = 'written' | 'conflict';
+export type CertificateWrite = 'written' | 'conflict';
 
 export interface CertificateStore {
   /** What is stored (value undefined when there is nothing, or it is incomplete). */
   read(): Promise<Versioned<StoredCertificates | undefined>>;
   /** Writes if the stored version is still `version` (undefined: only if nothing exists yet). */
-  write(value: StoredCertificates, version: string | undefined): Promise<WriteResult>;
+  write(value: StoredCertificates, version: string | undefined): Promise<CertificateWrite>;
 }
 
 const KEYS = { caCert: 'ca.crt', caKey: 'ca.key', caBundle: 'ca-bundle.crt', cert: 'tls.crt', key: 'tls.key' } as const;
@@ -41,14 +42,13 @@ function encode(s: string): string {
 /** Every call the store makes has this deadline; the caller retries with backoff. */
 export const SECRET_REQUEST_TIMEOUT_MS = 10_000;
 
-interface SecretObject {
-  metadata?: { resourceVersion?: string };
+interface SecretObject extends KubeObject {
   data?: Record<string, string>;
 }
 
-export function secretCertificateStore(rest: RestClient, namespace: string, name: string, opts: { timeoutMs?: number } = {}): CertificateStore {
+export function secretCertificateStore(client: Client, namespace: string, name: string, opts: { timeoutMs?: number } = {}): CertificateStore {
   const timeoutMs = opts.timeoutMs ?? SECRET_REQUEST_TIMEOUT_MS;
-  const path = resourcePath(coreResources.secrets, namespace, name);
+  const secrets = coreResources.secrets;
   const toData = (v: StoredCertificates): Record<string, string> => ({
     [KEYS.caCert]: encode(v.caCertPem),
     [KEYS.caKey]: encode(v.caKeyPem),
@@ -58,38 +58,26 @@ export function secretCertificateStore(rest: RestClient, namespace: string, name
   });
   return {
     async read() {
-      let secret: SecretObject;
-      try {
-        secret = await rest.request<SecretObject>('GET', path, { timeoutMs });
-      } catch (err) {
-        if (isNotFound(err)) return { value: undefined, version: undefined };
-        throw err;
-      }
+      const secret = (await client.get(secrets, namespace, name, AbortSignal.timeout(timeoutMs))) as SecretObject | undefined;
+      if (secret === undefined) return { value: undefined, version: undefined };
       const d = secret.data;
       const caCertPem = decode(d, KEYS.caCert);
       const caKeyPem = decode(d, KEYS.caKey);
       const certPem = decode(d, KEYS.cert);
       const keyPem = decode(d, KEYS.key);
-      const version = secret.metadata?.resourceVersion;
+      const version = secret.metadata.resourceVersion;
       if (!caCertPem || !caKeyPem || !certPem || !keyPem) return { value: undefined, version };
       return { value: { caCertPem, caKeyPem, caBundlePem: decode(d, KEYS.caBundle) || caCertPem, certPem, keyPem }, version };
     },
     async write(value, version) {
-      const body = {
-        apiVersion: 'v1',
-        kind: 'Secret',
-        type: 'kubernetes.io/tls',
-        metadata: {
-          name,
-          namespace,
-          ...(version === undefined ? {} : { resourceVersion: version }),
-          labels: { 'app.kubernetes.io/name': 'engula-operator', 'app.kubernetes.io/component': 'webhook' },
-        },
-        data: toData(value),
-      };
+      const labels = { 'app.kubernetes.io/name': 'engula-operator', 'app.kubernetes.io/component': 'webhook' };
+      const signal = AbortSignal.timeout(timeoutMs);
       try {
-        if (version === undefined) await rest.request('POST', resourcePath(coreResources.secrets, namespace), { body, timeoutMs });
-        else await rest.request('PUT', path, { body, timeoutMs });
+        if (version === undefined) {
+          await client.create(secrets, { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name, namespace, labels }, data: toData(value) }, signal);
+        } else {
+          await client.patch(secrets, namespace, name, { type: 'merge', body: { metadata: { resourceVersion: version, labels }, data: toData(value) } }, { signal });
+        }
         return 'written';
       } catch (err) {
         // 409: Conflict (a stale resourceVersion) or AlreadyExists (another replica created it first).
@@ -98,24 +86,4 @@ export function secretCertificateStore(rest: RestClient, namespace: string, name
       }
     },
   };
-}
-
-/** A store in memory, for unit tests: the same versioning as the Secret. */
-export function memoryCertificateStore(): CertificateStore & { writes: number } {
-  let stored: StoredCertificates | undefined;
-  let version = 0;
-  const store = {
-    writes: 0,
-    async read(): Promise<Versioned<StoredCertificates | undefined>> {
-      return { value: stored && { ...stored }, version: stored ? String(version) : undefined };
-    },
-    async write(value: StoredCertificates, v: string | undefined): Promise<WriteResult> {
-      if ((v === undefined) !== (stored === undefined) || (v !== undefined && v !== String(version))) return 'conflict';
-      stored = { ...value };
-      version++;
-      store.writes++;
-      return 'written';
-    },
-  };
-  return store;
 }

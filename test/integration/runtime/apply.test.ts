@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import pino from 'pino';
-import { Client } from '../../../runtime/apply.ts';
+import { Client } from '../../../runtime/client.ts';
 import { InformerFactory } from '../../../runtime/informer-factory.ts';
 import type { EventHandler } from '../../../runtime/informer.ts';
 import { coreResources, resourcePath, type KubeObject } from '../../../runtime/resource.ts';

@@ -5,10 +5,13 @@ import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import { coreResources, resourcePath, type KubeObject } from '../../../runtime/resource.ts';
 import { RestClient } from '../../../runtime/rest.ts';
-import { isLeadershipLost, LeadershipGate } from '../../../runtime/write-gate.ts';
+import { Client } from '../../../runtime/client.ts';
+import { LeadershipGate, LeadershipLostError } from '../../../runtime/write-gate.ts';
 import { testEnv, testNamespace, waitFor } from '../../support/kube.ts';
 import { apiServerPort, kubeConfigVia } from '../../support/proxied-kubeconfig.ts';
 import { TcpProxy } from '../../support/tcp-proxy.ts';
+
+const isLeadershipLost = (err: unknown): boolean => err instanceof LeadershipLostError;
 
 const cms = coreResources.configMaps;
 
@@ -69,8 +72,8 @@ describe('RestClient: aborting requests in flight', { timeout: 60_000 }, () => {
     const { ns, proxy, direct, viaProxy } = await stalledClient(t, 'rest-abort-gate');
     const gate = new LeadershipGate();
     gate.extend(Date.now() + 60_000);
-    const gated = viaProxy.gated(gate);
-    const write = gated.request('PATCH', resourcePath(cms, ns, 'target'), { body: { data: { v: 'after' } }, contentType: 'application/merge-patch+json' });
+    const gated = new Client({ rest: viaProxy, gate });
+    const write = gated.patch(cms, ns, 'target', { type: 'merge', body: { data: { v: 'after' } } });
     // Sent (the request is on the stalled socket) before the gate closes.
     await waitFor('the write is on its way', () => viaProxy.counts.get('PATCH') === 1, { timeoutMs: 5_000, intervalMs: 10 });
     gate.revoke('test: leadership given up');
@@ -81,7 +84,7 @@ describe('RestClient: aborting requests in flight', { timeout: 60_000 }, () => {
     const live = await direct.request<KubeObject & { data?: Record<string, string> }>('GET', resourcePath(cms, ns, 'target'));
     assert.equal(live.data?.v, 'before');
     // A later write is refused before it is sent.
-    await assert.rejects(gated.request('PATCH', resourcePath(cms, ns, 'target'), { body: { data: { v: 'later' } }, contentType: 'application/merge-patch+json' }), isLeadershipLost);
+    await assert.rejects(gated.patch(cms, ns, 'target', { type: 'merge', body: { data: { v: 'later' } } }), isLeadershipLost);
     assert.equal(viaProxy.counts.get('PATCH'), 1);
   });
 

@@ -49,13 +49,13 @@ describe('caBundle injector', () => {
     assert.equal(await bundleOf('validatingwebhookconfiguration', name), good);
 
     const writesBefore = injector.writes;
-    const putsBefore = w.rest.counts.get('PUT') ?? 0;
+    const patchesBefore = w.rest.counts.get('PATCH') ?? 0;
     const stranger = await createCertificateAuthority({ commonName: 'someone-else', validityMs: HOUR });
     await setBundle('validatingwebhookconfiguration', name, stranger.certPem);
     await waitFor('the injector to put the bundle back', async () => (await bundleOf('validatingwebhookconfiguration', name)) === good, { timeoutMs: 20_000 });
     assert.equal(await bundleOf('mutatingwebhookconfiguration', name), good, 'the untouched configuration kept its bundle');
     assert.equal(injector.writes - writesBefore, 1, 'one write: the tampered configuration only');
-    assert.ok((w.rest.counts.get('PUT') ?? 0) - putsBefore >= 1, 'the repair went through the runtime RestClient');
+    assert.ok((w.rest.counts.get('PATCH') ?? 0) - patchesBefore >= 1, 'the repair went through the runtime Client');
     await waitUntilWebhookCalled(w);
 
     // Idle: several resync periods (1 s) pass and nothing is written.

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { withoutOwnWrites, type OwnWrites } from '../../../runtime/handlers.ts';
+import { withoutOwnWrites, type OwnWrites } from '../../../runtime/handler.ts';
 import { resource, type KubeObject } from '../../../runtime/resource.ts';
 
 const parts = resource('v1', 'ConfigMap', 'configmaps');

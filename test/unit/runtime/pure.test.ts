@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isSubset } from '../../../runtime/apply.ts';
+import { isSubset } from '../../../runtime/client.ts';
 import { Backoff } from '../../../runtime/backoff.ts';
-import { Store } from '../../../runtime/cache.ts';
+import { Store } from '../../../runtime/store.ts';
 import { parseDuration, parseFlags } from '../../../runtime/flags.ts';
 import { parseBindAddress } from '../../../runtime/health.ts';
 import { labelMatcher } from '../../../runtime/labels.ts';

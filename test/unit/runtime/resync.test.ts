@@ -3,7 +3,7 @@
 // (a ServiceMonitor deleted by hand) is put back at the next resync.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { enqueueObject } from '../../../runtime/handlers.ts';
+import { enqueueObject } from '../../../runtime/handler.ts';
 import type { KubeObject } from '../../../runtime/resource.ts';
 
 const generationChanged = { update: (old: KubeObject, obj: KubeObject) => old.metadata.generation !== obj.metadata.generation };

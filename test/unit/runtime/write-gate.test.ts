@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { isLeadershipLost, LeadershipGate } from '../../../runtime/write-gate.ts';
+import { LeadershipGate, LeadershipLostError } from '../../../runtime/write-gate.ts';
 import { FakeClock } from '../../support/fake-clock.ts';
+
+const isLeadershipLost = (err: unknown): boolean => err instanceof LeadershipLostError;
 
 describe('LeadershipGate (the fence between the lease and the leader\'s writes)', () => {
   it('refuses every write before leadership is granted', () => {

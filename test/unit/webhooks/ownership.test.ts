@@ -13,7 +13,8 @@ import { desiredChild, ownedChildSpec } from '../../../controllers/desired/child
 import { mutate, validate } from '../../../webhooks/admission/handlers.ts';
 import { applyJsonPatch } from '../../../webhooks/admission/jsonpatch.ts';
 import { parseAdmissionReview, type AdmissionRequest, type AdmissionReviewResponse } from '../../../webhooks/admission/review.ts';
-import { isObject, type JsonObject } from '../../../webhooks/admission/rules.ts';
+import { isRecord as isObject } from '../../../runtime/index.ts';
+import type { JsonObject } from '../../../webhooks/admission/rules.ts';
 import { staticObjectReader } from '../../../webhooks/admission/state.ts';
 import { apiSchemas } from '../../../webhooks/index.ts';
 import { admissionReview } from '../../support/admission.ts';

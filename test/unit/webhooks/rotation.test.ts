@@ -7,7 +7,8 @@ import { createCertificateAuthority, issueServingCertificate, splitPemBundle, ty
 import { bundleHolds, bundleTrusts, canonicalBundle } from '../../../webhooks/tls/bundle.ts';
 import { issuedBy, planRenewal, type PlanInput } from '../../../webhooks/tls/renewal-plan.ts';
 import { ManagedCertificates } from '../../../webhooks/tls/rotation.ts';
-import { memoryCertificateStore, type CertificateStore, type StoredCertificates } from '../../../webhooks/tls/secret-store.ts';
+import type { CertificateStore, StoredCertificates } from '../../../webhooks/tls/secret-store.ts';
+import { memoryCertificateStore } from '../../support/memory-certificate-store.ts';
 import { quietLogger } from '../../support/admission.ts';
 
 const HOUR = 3600_000;

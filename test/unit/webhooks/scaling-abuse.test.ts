@@ -10,7 +10,7 @@ import { connect, type TLSSocket } from 'node:tls';
 import { describe, test } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node';
 import Fastify from 'fastify';
-import { DelegatedAuth, RestClient } from '../../../runtime/index.ts';
+import { Client, DelegatedAuth, RestClient } from '../../../runtime/index.ts';
 import type { DelegatedAuthOptions, ReviewClient } from '../../../runtime/auth/delegated-auth.ts';
 import { KeyedTokenBuckets } from '../../../runtime/auth/token-buckets.ts';
 import { VALIDATE_PATH } from '../../../webhooks/admission/routes.ts';
@@ -59,7 +59,7 @@ async function scalingApp(reviews: CountingReviews, auth: Partial<DelegatedAuthO
   const access = new DelegatedAuth({ rest: reviews, audiences: ['engula-operator'], ...auth });
   const app = Fastify({ loggerInstance: quietLogger() });
   // A client that reaches nothing: no call here gets as far as the Cluster.
-  await app.register(scalingRoutes, { rest: new RestClient(new KubeConfig()), access, rateLimit: { perSecond: 1000, burst: 1000 } });
+  await app.register(scalingRoutes, { client: new Client({ rest: new RestClient(new KubeConfig()) }), access, rateLimit: { perSecond: 1000, burst: 1000 } });
   return app;
 }
 
@@ -187,7 +187,7 @@ describe('admission shares none of it', () => {
       certificates: new StaticCertificates(certs),
       logger: quietLogger(),
       admission: { schemas: apiSchemas, reader: staticObjectReader([cluster]), maxReplicas: 10 },
-      scaling: { rest: new RestClient(new KubeConfig()), access },
+      scaling: { client: new Client({ rest: new RestClient(new KubeConfig()) }), access },
       ...(maxConnections ? { maxConnections } : {}),
     });
   }

@@ -7,7 +7,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import Fastify from 'fastify';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { ApiError, RestClient, type AccessDecision } from '../../../runtime/index.ts';
+import { ApiError, Client, RestClient, type AccessDecision } from '../../../runtime/index.ts';
 import { bearerToken, jwtExpiryMs } from '../../../runtime/auth/bearer.ts';
 import { authorizationKey } from '../../../runtime/auth/delegated-auth.ts';
 import { CallerRateLimiter } from '../../../webhooks/scaling/rate-limit.ts';
@@ -158,7 +158,7 @@ describe('routes (inject)', () => {
     // A client that reaches nothing: these requests must be answered before any API call.
     const rest = new RestClient(new KubeConfig());
     const metrics = new Registry();
-    await app.register(scalingRoutes, { rest, access: allowAll, rateLimit, metrics });
+    await app.register(scalingRoutes, { client: new Client({ rest }), access: allowAll, rateLimit, metrics });
     return { app, metrics, rest };
   };
   const put = (body: string, headers: Record<string, string> = { 'content-type': 'application/json' }) => ({ method: 'PUT' as const, url: path, headers: { authorization: 'Bearer good', ...headers }, payload: body });

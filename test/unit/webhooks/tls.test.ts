@@ -11,7 +11,7 @@ import { createCertificateAuthority, issueServingCertificate, servingCertificate
 import { withCaBundle } from '../../../webhooks/tls/ca-bundle.ts';
 import { DirectoryCertificates } from '../../../webhooks/tls/cert-dir.ts';
 import { ManagedCertificates } from '../../../webhooks/tls/rotation.ts';
-import { memoryCertificateStore } from '../../../webhooks/tls/secret-store.ts';
+import { memoryCertificateStore } from '../../support/memory-certificate-store.ts';
 import { buildWebhookServer } from '../../../webhooks/server.ts';
 import { apiSchemas } from '../../../webhooks/index.ts';
 import { staticObjectReader } from '../../../webhooks/admission/state.ts';

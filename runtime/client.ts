@@ -1,25 +1,29 @@
-// The writer reconcilers use. Every write is idempotent and skipped when it would change nothing:
-// an idle operator sends no writes at all.
+// Client: the one writer. Everything the operator sends to the API server goes through it, in one of
+// two views the manager hands out: the controllers' (and their Events'), whose writes pass the
+// lease's WriteGate, and an ungated one for what every replica does (webhook registration, the
+// certificate Secret, the CA bundle, the scaling API, admission's reads). Every write is
+// idempotent and skipped when it would change nothing: an idle operator sends no writes at all.
 // - apply(): server-side apply with one field manager, forced (the operator owns what it sets).
 //   Skipped when the desired fields are already a subset of the live object (from the informer
 //   cache when the kind is watched, else one GET). A hash of the desired object is kept in an
 //   annotation, so removing a field from the desired object is noticed too (a subset test
 //   alone cannot see a removal).
-// - applyStatus(): the same through the status subresource, comparing status only.
 // - patchStatus(): replaces the status a controller computed whole, by JSON patch guarded by the
 //   object's uid rather than its resourceVersion (controller-runtime's client.MergeFrom without
 //   the optimistic lock): one controller owns the status and writes it from its newest cache, so
 //   the last write is the right one, and a cache a moment behind costs no 409 and no re-read.
-// - update()/updateStatus(): read fresh, mutate, PUT with the resourceVersion; 409 → read again.
+// - update(): read fresh, mutate, PUT with the resourceVersion; 409 → read again.
+// - create(), patch(): one request each, as given; a patch that names a resourceVersion is refused
+//   with 409 when the object moved on, which is how a caller writes only over what it read.
 // - delete(): skipped when the cache knows the object is gone.
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { ApiError, ConflictError, isAlreadyExists, isConflict, isNotFound, NotControlledError } from './errors.ts';
 import type { InformerFactory } from './informer-factory.ts';
-import type { LabelSelector } from './labels.ts';
-import { resourcePath, type KubeObject, type ObjectList, type ResourceRef } from './resource.ts';
-import { jsonEqual, stableStringify } from './json.ts';
-import type { RestClient } from './rest.ts';
+import { isRecord, jsonEqual, stableStringify, type JsonPatchOperation } from './json.ts';
+import { resourcePath, type KubeObject, type ResourceRef } from './resource.ts';
+import type { RequestOptions, RestClient } from './rest.ts';
+import type { WriteGate } from './write-gate.ts';
 
 export const defaultFieldManager = 'engula-operator';
 /** Server-side apply, forced: the operator owns the fields it sets. */
@@ -35,7 +39,14 @@ export interface ClientOptions {
   hashAnnotation?: string;
   /** Extra attempts after a 409 (default 5). */
   conflictRetries?: number;
+  /** Writes are sent only while the gate admits them (the leader's view); none: every replica's. */
+  gate?: WriteGate;
 }
+
+/** How patch() sends its body: a JSON patch (RFC 6902) or a JSON merge patch (RFC 7386). */
+export type Patch = { type: 'json'; ops: JsonPatchOperation[] } | { type: 'merge'; body: Record<string, unknown> };
+
+const PATCH_CONTENT_TYPES = { json: 'application/json-patch+json', merge: 'application/merge-patch+json' } as const;
 
 export interface WriteResult {
   obj: KubeObject | undefined;
@@ -60,6 +71,7 @@ export class Client {
   private readonly cache: InformerFactory | undefined;
   private readonly hashAnnotation: string;
   private readonly retries: number;
+  private readonly gate: WriteGate | undefined;
   /** uid@resourceVersion of each object (not status) this client wrote: one version of one object. */
   private readonly ownWrites = new LRUCache<string, true>({ max: OWN_WRITES_REMEMBERED });
   /** The newest object write out to each path, until it returns. */
@@ -71,32 +83,31 @@ export class Client {
     this.fieldManager = opts.fieldManager ?? defaultFieldManager;
     this.hashAnnotation = opts.hashAnnotation ?? defaultHashAnnotation;
     this.retries = opts.conflictRetries ?? 5;
+    this.gate = opts.gate;
   }
 
   /** A fresh read from the API server; undefined when absent. */
   async get(ref: ResourceRef, namespace: string, name: string, signal?: AbortSignal): Promise<KubeObject | undefined> {
     try {
-      return await this.rest.request<KubeObject>('GET', resourcePath(ref, namespace, name), signal ? { signal } : {});
+      return await this.request<KubeObject>('GET', resourcePath(ref, namespace, name), { signal });
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
     }
   }
 
-  /** Every object of a kind in `namespace` ('' for all), by label selector and (where the kind supports it) field selector. */
-  async list(ref: ResourceRef, namespace = '', selector?: string, signal?: AbortSignal, fieldSelector?: string): Promise<KubeObject[]> {
-    const out: KubeObject[] = [];
-    let cont: string | undefined;
-    do {
-      const page = await this.rest.request<ObjectList>('GET', resourcePath(ref, namespace), { query: { labelSelector: selector, fieldSelector, limit: 500, continue: cont }, ...(signal ? { signal } : {}) });
-      out.push(...page.items);
-      cont = page.metadata.continue || undefined;
-    } while (cont !== undefined);
-    return out;
+  /** Creates `obj` as given; an existing namesake is the API server's 409 AlreadyExists. */
+  async create(ref: ResourceRef, obj: KubeObject, signal?: AbortSignal): Promise<KubeObject> {
+    const { obj: created } = await this.send('POST', resourcePath(ref, obj.metadata.namespace ?? ''), obj, signal);
+    return created as KubeObject;
   }
 
-  async create(ref: ResourceRef, obj: KubeObject, signal?: AbortSignal): Promise<KubeObject> {
-    return this.rest.request<KubeObject>('POST', resourcePath(ref, obj.metadata.namespace ?? ''), { body: obj, query: { fieldManager: this.fieldManager }, ...(signal ? { signal } : {}) });
+  /** One patch, sent as given, under this client's field manager unless `fieldManager` names another
+   * (the scaling API's writes are its own in managedFields). Throws the API server's refusal. */
+  async patch(ref: ResourceRef, namespace: string, name: string, patch: Patch, opts: { signal?: AbortSignal; fieldManager?: string } = {}): Promise<KubeObject> {
+    const body = patch.type === 'json' ? patch.ops : patch.body;
+    const { obj } = await this.send('PATCH', resourcePath(ref, namespace, name), body, opts.signal, { contentType: PATCH_CONTENT_TYPES[patch.type], ...(opts.fieldManager ? { fieldManager: opts.fieldManager } : {}) });
+    return obj as KubeObject;
   }
 
   /** Server-side apply of `desired` (apiVersion, kind, metadata.name/namespace and the fields the
@@ -138,27 +149,6 @@ export class Client {
     }
   }
 
-  /** Server-side apply of `desired.status` through the status subresource, unless live status has it. */
-  async applyStatus(ref: ResourceRef, desired: KubeObject, signal?: AbortSignal): Promise<WriteResult> {
-    const { name, namespace } = nameOf(desired);
-    const status = desired.status;
-    for (let attempt = 0; ; attempt++) {
-      const live = await this.current(ref, namespace, name, attempt > 0, signal);
-      if (live === undefined) return { obj: undefined, changed: false };
-      if (isSubset(status, live.status)) {
-        this.stats.skipped++;
-        return { obj: live, changed: false };
-      }
-      try {
-        const body = { apiVersion: desired.apiVersion, kind: desired.kind, metadata: { name, ...(namespace ? { namespace } : {}) }, status };
-        return await this.send('PATCH', resourcePath(ref, namespace, name, 'status'), body, signal, APPLY);
-      } catch (err) {
-        if (isNotFound(err)) return { obj: undefined, changed: false };
-        if (!this.retryable(err, attempt)) throw wrapConflict(err);
-      }
-    }
-  }
-
   /**
    * Sets the status of `live` (the object as the reconcile read it) to `status`, unless it already
    * is. The `test` of the uid makes a namesake created since then refuse the patch (422), reported
@@ -166,7 +156,7 @@ export class Client {
    */
   async patchStatus(ref: ResourceRef, live: KubeObject, status: unknown, signal?: AbortSignal): Promise<WriteResult> {
     const { name, namespace } = nameOf(live);
-    if (deepEqual(status, live.status)) {
+    if (jsonEqual(status, live.status)) {
       this.stats.skipped++;
       return { obj: live, changed: false };
     }
@@ -187,12 +177,23 @@ export class Client {
 
   /** Read fresh, let `mutate` change a copy, PUT it with the read resourceVersion; a 409 starts
    * over from a new read. No request when `mutate` changed nothing or the object is absent. */
-  update(ref: ResourceRef, namespace: string, name: string, mutate: (draft: KubeObject) => void | Promise<void>, signal?: AbortSignal): Promise<WriteResult> {
-    return this.readModifyWrite(ref, namespace, name, mutate, undefined, signal);
-  }
-
-  updateStatus(ref: ResourceRef, namespace: string, name: string, mutate: (draft: KubeObject) => void | Promise<void>, signal?: AbortSignal): Promise<WriteResult> {
-    return this.readModifyWrite(ref, namespace, name, mutate, 'status', signal);
+  async update(ref: ResourceRef, namespace: string, name: string, mutate: (draft: KubeObject) => void | Promise<void>, signal?: AbortSignal): Promise<WriteResult> {
+    for (let attempt = 0; ; attempt++) {
+      const live = await this.current(ref, namespace, name, attempt > 0, signal);
+      if (live === undefined) return { obj: undefined, changed: false };
+      const draft = structuredClone(live);
+      await mutate(draft);
+      if (jsonEqual(draft, live)) {
+        this.stats.skipped++;
+        return { obj: live, changed: false };
+      }
+      try {
+        return await this.send('PUT', resourcePath(ref, namespace, name), draft, signal);
+      } catch (err) {
+        if (isNotFound(err)) return { obj: undefined, changed: false };
+        if (!this.retryable(err, attempt)) throw wrapConflict(err);
+      }
+    }
   }
 
   /** Deletes the object; false when it was already gone (known from the cache: no request). */
@@ -207,9 +208,9 @@ export class Client {
       }
     }
     try {
-      await this.rest.request('DELETE', resourcePath(ref, namespace, name), {
+      await this.request('DELETE', resourcePath(ref, namespace, name), {
         body: { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: opts.propagationPolicy ?? 'Background', ...(opts.uid ? { preconditions: { uid: opts.uid } } : {}) },
-        ...(opts.signal ? { signal: opts.signal } : {}),
+        signal: opts.signal,
       });
       return true;
     } catch (err) {
@@ -236,40 +237,21 @@ export class Client {
     );
   }
 
-  /** Reads from the cache when it watches the kind (a list of the cache is free). */
-  async listCached(ref: ResourceRef, namespace = '', selector?: LabelSelector): Promise<KubeObject[]> {
-    if (!this.cache) throw new Error('client has no cache');
-    return this.cache.list(ref, namespace, selector);
+  /** Every request of this client: through its gate, with the caller's signal. */
+  private request<T>(method: string, path: string, opts: Omit<RequestOptions, 'signal' | 'gate'> & { signal: AbortSignal | undefined }): Promise<T> {
+    const { signal, ...rest } = opts;
+    return this.rest.request<T>(method, path, { ...rest, ...(signal ? { signal } : {}), ...(this.gate ? { gate: this.gate } : {}) });
   }
 
-  private async readModifyWrite(ref: ResourceRef, namespace: string, name: string, mutate: (draft: KubeObject) => void | Promise<void>, sub: 'status' | undefined, signal?: AbortSignal): Promise<WriteResult> {
-    for (let attempt = 0; ; attempt++) {
-      const live = await this.current(ref, namespace, name, attempt > 0, signal);
-      if (live === undefined) return { obj: undefined, changed: false };
-      const draft = structuredClone(live);
-      await mutate(draft);
-      if (deepEqual(draft, live)) {
-        this.stats.skipped++;
-        return { obj: live, changed: false };
-      }
-      try {
-        return await this.send('PUT', resourcePath(ref, namespace, name, sub), draft, signal);
-      } catch (err) {
-        if (isNotFound(err)) return { obj: undefined, changed: false };
-        if (!this.retryable(err, attempt)) throw wrapConflict(err);
-      }
-    }
-  }
-
-  /** One write under this client's field manager, counted as applied. */
-  private async send(method: string, path: string, body: unknown, signal: AbortSignal | undefined, how: { contentType?: string; force?: boolean } = {}): Promise<WriteResult> {
+  /** One write under this client's field manager (or the one `how` names), counted as applied. */
+  private async send(method: string, path: string, body: unknown, signal: AbortSignal | undefined, how: { contentType?: string; force?: boolean; fieldManager?: string } = {}): Promise<WriteResult> {
     const status = path.endsWith('/status');
-    const sent = this.rest
+    const sent = this
       .request<KubeObject>(method, path, {
         body,
         ...(how.contentType ? { contentType: how.contentType } : {}),
-        query: { fieldManager: this.fieldManager, ...(how.force ? { force: true } : {}) },
-        ...(signal ? { signal } : {}),
+        query: { fieldManager: how.fieldManager ?? this.fieldManager, ...(how.force ? { force: true } : {}) },
+        signal,
       })
       .then((obj) => {
         // Remembered before anyone waiting on writesSettled() hears of it.
@@ -369,11 +351,3 @@ export function isSubset(desired: unknown, live: unknown): boolean {
   }
   return true;
 }
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-/** Whether two values would serialize to the same JSON, key order aside. */
-export const deepEqual = jsonEqual;
-export { stableStringify };

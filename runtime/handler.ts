@@ -1,35 +1,16 @@
-// Event handlers turn informer events into work-queue keys, as controller-runtime's pkg/handler;
-// predicates decide which events matter, as pkg/predicate.
+// Event handlers turn informer events into work-queue keys, as controller-runtime's pkg/handler:
+// each asks its predicates (predicate.ts) first, then maps the object to the requests to enqueue.
 import type { EventHandler } from './informer.ts';
+import { allow, type Predicate } from './predicate.ts';
+import type { Request } from './request.ts';
 import { keyOf, objectKey, sameKind, type KubeObject, type ResourceRef } from './resource.ts';
-
-/** What a reconciler is asked to converge: just a name. */
-export interface Request {
-  namespace: string;
-  name: string;
-}
 
 export interface KeySink {
   add(key: string): void;
 }
 
-export interface Predicate {
-  create?(obj: KubeObject): boolean;
-  update?(old: KubeObject, obj: KubeObject): boolean;
-  delete?(obj: KubeObject): boolean;
-}
-
-function allow(predicates: Predicate[], ev: 'create' | 'update' | 'delete', old: KubeObject, obj: KubeObject): boolean {
-  for (const p of predicates) {
-    if (ev === 'create' && p.create && !p.create(obj)) return false;
-    if (ev === 'update' && p.update && !p.update(old, obj)) return false;
-    if (ev === 'delete' && p.delete && !p.delete(obj)) return false;
-  }
-  return true;
-}
-
 /** Builds a handler from a function that maps an object to the keys to enqueue. */
-export function mappingHandler(sink: KeySink, keysOf: (obj: KubeObject) => string[], predicates: Predicate[] = []): EventHandler {
+function mappingHandler(sink: KeySink, keysOf: (obj: KubeObject) => string[], predicates: Predicate[] = []): EventHandler {
   const enqueue = (obj: KubeObject): void => {
     for (const k of keysOf(obj)) sink.add(k);
   };
@@ -117,33 +98,4 @@ export function enqueueOwner(sink: KeySink, owner: ResourceRef, opts: { onlyCont
 /** Any watched object enqueues the requests a function maps it to (EnqueueRequestsFromMapFunc). */
 export function enqueueMapped(sink: KeySink, map: (obj: KubeObject) => Request[], predicates: Predicate[] = []): EventHandler {
   return mappingHandler(sink, (obj) => map(obj).map((r) => objectKey(r.namespace, r.name)), predicates);
-}
-
-/** Skips updates that did not change metadata.generation (status-only and metadata-only writes,
- * and resyncs). Kinds without a generation pass, as in controller-runtime. */
-export const generationChanged: Predicate = {
-  update(old, obj) {
-    if (old.metadata.generation === undefined || obj.metadata.generation === undefined) return true;
-    return old.metadata.generation !== obj.metadata.generation;
-  },
-};
-
-/** Lets resyncs through only when something changed on the server. */
-export const resourceVersionChanged: Predicate = {
-  update(old, obj) {
-    return old.metadata.resourceVersion !== obj.metadata.resourceVersion;
-  },
-};
-
-export function labelsChanged(): Predicate {
-  return { update: (old, obj) => JSON.stringify(old.metadata.labels ?? {}) !== JSON.stringify(obj.metadata.labels ?? {}) };
-}
-
-/** Adds on create and delete too, and on update when either predicate passes. */
-export function or(...ps: Predicate[]): Predicate {
-  return {
-    create: (obj) => ps.some((p) => !p.create || p.create(obj)),
-    update: (old, obj) => ps.some((p) => !p.update || p.update(old, obj)),
-    delete: (obj) => ps.some((p) => !p.delete || p.delete(obj)),
-  };
 }
