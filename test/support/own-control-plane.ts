@@ -4,8 +4,10 @@
 // operator's container), and a Cluster brought to Ready by it.
 import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import type { ControlPlane } from '../../testenv/controlplane.ts';
-import { run, waitFor, type CommandResult } from './kube.ts';
+import { after, before } from 'node:test';
+import pino from 'pino';
+import { startControlPlane, tempControlPlaneDir, type ControlPlane } from '../../testenv/controlplane.ts';
+import { run, testEnv, waitFor, type CommandResult } from './kube.ts';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const node = join(root, 'node_modules', '.bin', 'node');
@@ -112,4 +114,30 @@ export async function objectUids(kubectl: PlaneKubectl, namespace: string, kinds
     for (const o of (await kubectl.json<{ items: ObjectStatus[] }>(['get', kind, '-n', namespace])).items) out[`${kind}/${o.metadata.name}`] = o.metadata.uid;
   }
   return out;
+}
+
+/**
+ * For a describe(): a control plane of the suite's own (one kwok node), started before its tests
+ * and stopped after them, with the out-of-cluster operator a test starts on it (`operatorStarted`).
+ */
+export function ownControlPlane(): { plane: () => ControlPlane; operatorStarted: (operator: LocalOperator) => void } {
+  const log = pino({ level: process.env.LOG_LEVEL ?? 'warn' }, pino.destination(2));
+  let cp: ControlPlane | undefined;
+  let operator: LocalOperator | undefined;
+  before(async () => {
+    cp = await startControlPlane({ dir: tempControlPlaneDir(), mode: 'full', nodes: 1, binDir: testEnv().binDir, logger: log });
+  });
+  after(async () => {
+    await operator?.stop();
+    await cp?.stop();
+  });
+  return {
+    plane: () => {
+      if (!cp) throw new Error('the control plane is not started yet');
+      return cp;
+    },
+    operatorStarted: (op) => {
+      operator = op;
+    },
+  };
 }

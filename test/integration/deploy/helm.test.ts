@@ -14,13 +14,11 @@
 // out-of-cluster operator's webhooks on 127.0.0.1, and no traffic leaves the loopback interface.
 import assert from 'node:assert/strict';
 import { join, resolve } from 'node:path';
-import { after, before, describe, test } from 'node:test';
-import pino from 'pino';
-import { startControlPlane, tempControlPlaneDir, type ControlPlane } from '../../../testenv/controlplane.ts';
+import { describe, test } from 'node:test';
 import { CRD_NAMES } from '../../support/crds.ts';
 import { runHelm } from '../../support/helm.ts';
-import { testEnv, waitFor, type CommandResult } from '../../support/kube.ts';
-import { objectUids, planeKubectl, sampleCluster, startLocalOperator, waitClusterReady, type ObjectStatus, type PlaneKubectl } from '../../support/own-control-plane.ts';
+import { waitFor, type CommandResult } from '../../support/kube.ts';
+import { objectUids, ownControlPlane, planeKubectl, sampleCluster, startLocalOperator, waitClusterReady, type ObjectStatus, type PlaneKubectl } from '../../support/own-control-plane.ts';
 
 const root = resolve(import.meta.dirname, '../../..');
 const chart = join(root, 'charts', 'engula-operator');
@@ -38,20 +36,10 @@ interface Deployment {
 }
 
 describe('helm install, upgrade and uninstall of charts/engula-operator, beside a Ready Cluster', { timeout: 900_000 }, () => {
-  const log = pino({ level: process.env.LOG_LEVEL ?? 'warn' }, pino.destination(2));
-  let cp: ControlPlane | undefined;
-  let stopOperator: (() => Promise<void>) | undefined;
-
-  before(async () => {
-    cp = await startControlPlane({ dir: tempControlPlaneDir(), mode: 'full', nodes: 1, binDir: testEnv().binDir, logger: log });
-  });
-  after(async () => {
-    await stopOperator?.();
-    await cp?.stop();
-  });
+  const own = ownControlPlane();
 
   test('uninstall keeps the CRDs, the Cluster, its StatefulSets and PVCs, Ready; upgrade applies a changed value', async (t) => {
-    const plane = cp!;
+    const plane = own.plane();
     const kubectl: PlaneKubectl = planeKubectl(plane);
     /** Runs a command and puts it, with its output, in the test's log: the transcript. */
     const record = (command: string, r: CommandResult): CommandResult => {
@@ -88,7 +76,7 @@ describe('helm install, upgrade and uninstall of charts/engula-operator, beside 
 
     // A database, made and kept Ready by the operator run out of the cluster.
     const operator = await startLocalOperator(plane, kubectl, 'operator-home', 'engula-operator-local');
-    stopOperator = operator.stop;
+    own.operatorStarted(operator);
     await kubectl.kOk(['create', 'namespace', 'databases']);
     await kubectl.kOk(['apply', '-f', '-'], JSON.stringify(sampleCluster('keep', 'databases', { journal: { replicas: 1, ...volume }, storage: { replicas: 1, ...volume } })));
     await waitClusterReady(kubectl, 'databases', 'keep', 4);

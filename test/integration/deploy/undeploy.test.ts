@@ -14,13 +14,11 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import pino from 'pino';
 import { KINDS, KIND_NAMES } from '../../../api/v1alpha1/kinds.ts';
-import { startControlPlane, tempControlPlaneDir, type ControlPlane } from '../../../testenv/controlplane.ts';
 import { installCrds } from '../../support/crds.ts';
 import { kubectlOk, testEnv, testNamespace, suiteCleanup } from '../../support/kube.ts';
 import { make, transcript } from '../../support/make.ts';
-import { API, objectUids, planeKubectl, sampleCluster, startLocalOperator, waitClusterReady, type ObjectStatus } from '../../support/own-control-plane.ts';
+import { API, objectUids, ownControlPlane, planeKubectl, sampleCluster, startLocalOperator, waitClusterReady, type ObjectStatus } from '../../support/own-control-plane.ts';
 
 const root = resolve(import.meta.dirname, '../../..');
 const CRD_NAMES = KIND_NAMES.map((k) => `${KINDS[k].plural}.cluster.engula.io`);
@@ -123,20 +121,10 @@ describe('on the shared control plane, with every delete written down instead of
 });
 
 describe('on a control plane of its own: make deploy, make undeploy and make uninstall for real, beside a Ready Cluster', { timeout: 900_000 }, () => {
-  const log = pino({ level: process.env.LOG_LEVEL ?? 'warn' }, pino.destination(2));
-  let cp: ControlPlane | undefined;
-  let stopOperator: (() => Promise<void>) | undefined;
-
-  before(async () => {
-    cp = await startControlPlane({ dir: tempControlPlaneDir(), mode: 'full', nodes: 1, binDir: testEnv().binDir, logger: log });
-  });
-  after(async () => {
-    await stopOperator?.();
-    await cp?.stop();
-  });
+  const own = ownControlPlane();
 
   test('undeploy leaves the Cluster, its children, StatefulSets and pods as they were; uninstall refuses, then FORCE=1 removes all', async (t) => {
-    const plane = cp!;
+    const plane = own.plane();
     const kubectl = planeKubectl(plane);
     const { path: kubectlPath, k, kOk, json } = kubectl;
     const makeHere = async (target: string, vars: Record<string, string> = {}) => {
@@ -152,7 +140,7 @@ describe('on a control plane of its own: make deploy, make undeploy and make uni
     // The operator as `make run` runs it, with its own webhook configuration name so the one
     // config/webhook ships (which `make deploy` installs, and undeploy removes) is another object.
     const operator = await startLocalOperator(plane, kubectl, 'operator-home', 'engula-operator-local');
-    stopOperator = operator.stop;
+    own.operatorStarted(operator);
 
     // A database, and (made before the operator's namespace is installed, as a person might) an
     // Engula object in that namespace.
