@@ -11,6 +11,7 @@ COPY runtime runtime
 COPY controllers controllers
 COPY webhooks webhooks
 COPY cmd cmd
+COPY plugin plugin
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 # Run stage: Node 24, the production dependencies and dist/ only; no shell, not root.

@@ -3,7 +3,8 @@
 //   node hack/demo.ts up     builds or reuses the control plane's binaries, starts (or reuses) a
 //                            control plane in DEMO_DIR (default .demo/), installs the CRDs, (re)starts
 //                            the operator in the background, applies samples/cluster-full.yaml, waits
-//                            until it is Ready, then scales it the three ways (hack/demo/scaling.ts).
+//                            until it is Ready, then scales it the three ways (hack/demo/scaling.ts),
+//                            and ends with `kubectl engula status` of it (hack/demo/plugin.ts).
 //   node hack/demo.ts down   stops the operator and the control plane and removes DEMO_DIR.
 //
 // Running `up` twice is safe: a live control plane is reused, the operator is restarted, and the
@@ -18,6 +19,7 @@ import { startControlPlane, stopControlPlaneAt, type ControlPlaneState } from '.
 import { isAlive } from '../testenv/process.ts';
 import { CLUSTER, CLUSTER_MANIFEST, demoLayout, type DemoLayout, NAMESPACE, WEBHOOK_PORT } from './demo/layout.ts';
 import { runningOperator, startOperator, stopOperator, type OperatorRecord } from './demo/operator.ts';
+import { installPlugin, pluginStatus } from './demo/plugin.ts';
 import { kubectlFor, type Kubectl } from './demo/run.ts';
 import { echo, rel, say, show, step } from './demo/say.ts';
 import { refusedApply, scaleByApi, scaleByPatch } from './demo/scaling.ts';
@@ -101,11 +103,12 @@ async function sampleCluster(kubectl: Kubectl): Promise<void> {
   say(`✓ Cluster ${NAMESPACE}/${CLUSTER} is Ready: ${pods}/${pods} pods Running`);
 }
 
-function lookAround(l: DemoLayout, binDir: string, rec: OperatorRecord, seconds: number): void {
+function lookAround(l: DemoLayout, binDir: string, pluginDir: string, rec: OperatorRecord, seconds: number): void {
   const scale = `https://127.0.0.1:${rec.webhookPort}/apis/scaling.engula.io/v1/namespaces/${NAMESPACE}/clusters/${CLUSTER}/components/engine/scale`;
   const lines: Array<[string, string]> = [
     [`export KUBECONFIG=${l.kubeconfig}`, ''],
-    [`export PATH=${binDir}:$PATH`, "the control plane's kubectl (any recent kubectl works)"],
+    [`export PATH=${pluginDir}:${binDir}:$PATH`, "the kubectl engula plugin, and the control plane's kubectl (any recent kubectl works)"],
+    [`kubectl engula status ${CLUSTER} -n ${NAMESPACE}`, 'components, pods, the roll in progress, conditions, claims, events (docs/kubectl-engula.md)'],
     [`kubectl get engula -n ${NAMESPACE}`, 'every Engula kind; -o wide adds columns'],
     [`kubectl describe cluster ${CLUSTER} -n ${NAMESPACE}`, 'status, conditions, events'],
     [`kubectl get events -n ${NAMESPACE} --sort-by=.lastTimestamp`, ''],
@@ -137,7 +140,10 @@ async function up(): Promise<void> {
   await scaleByApi(kubectl, l, rec.webhookPort, ENGINES_BY_API);
   echo(`kubectl get engula -n ${NAMESPACE}`);
   show(await kubectl.ok(['get', 'engula', '-n', NAMESPACE]));
-  lookAround(l, binDir, rec, (Date.now() - started) / 1000);
+  step('The sample as `kubectl engula status` shows it (the kubectl plugin: docs/kubectl-engula.md)');
+  const pluginDir = installPlugin(l);
+  await pluginStatus(kubectl, l, pluginDir);
+  lookAround(l, binDir, pluginDir, rec, (Date.now() - started) / 1000);
 }
 
 async function down(): Promise<void> {

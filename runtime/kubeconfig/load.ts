@@ -19,6 +19,8 @@ const REREAD_MS = 60_000;
 export interface LoadOptions {
   /** The --kubeconfig flag. */
   file?: string;
+  /** The --context flag: a context of the kubeconfig to use instead of its current-context. */
+  context?: string;
   env?: NodeJS.ProcessEnv;
   home?: string;
   serviceAccountDir?: string;
@@ -29,6 +31,11 @@ export interface LoadedAccess {
   access: ClusterAccess;
   /** Where it came from, for the startup log line. */
   source: string;
+  /**
+   * The namespace the context names, or in a pod its own: where command-line tools work when no
+   * -n is given (kubectl's rule). Undefined when neither says.
+   */
+  namespace?: string;
 }
 
 type Material = { file: string } | { data: Buffer };
@@ -109,30 +116,48 @@ function readDocuments(files: string[]): KubeconfigDocument[] {
   });
 }
 
-async function fromFiles(files: string[], fromFlag: boolean, now: () => number): Promise<LoadedAccess> {
+async function fromFiles(files: string[], fromFlag: boolean, now: () => number, context: string | undefined): Promise<LoadedAccess> {
   const source = files.join(delimiter);
-  const resolution = resolveConnection(readDocuments(files));
-  if (resolution.kind === 'connection') return { access: new ConnectionAccess(resolution.connection, now), source };
+  const resolution = resolveConnection(readDocuments(files), context === undefined ? {} : { context });
+  const inNamespace = resolution.namespace === undefined ? {} : { namespace: resolution.namespace };
+  if (resolution.kind === 'connection') return { access: new ConnectionAccess(resolution.connection, now), source, ...inNamespace };
   const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
   if (fromFlag) kc.loadFromFile(files[0] ?? '');
   else kc.loadFromDefault();
-  return { access: kc, source: `${source} (${resolution.reason}, through @kubernetes/client-node)` };
+  if (context !== undefined) kc.setCurrentContext(context);
+  return { access: kc, source: `${source} (${resolution.reason}, through @kubernetes/client-node)`, ...inNamespace };
+}
+
+/** The pod's own namespace, as client-go's in-cluster config reads it; undefined outside a pod. */
+function serviceAccountNamespace(saDir: string): string | undefined {
+  try {
+    const ns = readFileSync(`${saDir}/namespace`, 'utf8').trim();
+    return ns === '' ? undefined : ns;
+  } catch {
+    return undefined;
+  }
 }
 
 export async function loadClusterAccess(opts: LoadOptions = {}): Promise<LoadedAccess> {
   const env = opts.env ?? process.env;
   const now = opts.now ?? Date.now;
-  if (opts.file) return fromFiles([opts.file], true, now);
+  if (opts.file) return fromFiles([opts.file], true, now, opts.context);
   const listed = (env.KUBECONFIG ?? '').split(delimiter).filter((f) => f !== '');
   if (listed.length > 0) {
     const present = listed.filter((f) => existsSync(f));
     if (present.length === 0) throw new KubeconfigError(`KUBECONFIG names no file that exists: ${env.KUBECONFIG ?? ''}`);
-    return fromFiles(present, false, now);
+    return fromFiles(present, false, now, opts.context);
   }
-  const inCluster = inClusterConnection(env, opts.serviceAccountDir ?? SERVICE_ACCOUNT_DIR);
-  if (inCluster) return { access: new ConnectionAccess(inCluster, now), source: 'in-cluster ServiceAccount' };
+  const saDir = opts.serviceAccountDir ?? SERVICE_ACCOUNT_DIR;
+  const inCluster = inClusterConnection(env, saDir);
+  if (inCluster) {
+    // A pod's connection has no contexts: a context asked for cannot be honoured, and is not ignored.
+    if (opts.context !== undefined) throw new KubeconfigError(`context ${JSON.stringify(opts.context)} does not exist: no kubeconfig file, only the in-cluster ServiceAccount`);
+    const namespace = serviceAccountNamespace(saDir);
+    return { access: new ConnectionAccess(inCluster, now), source: 'in-cluster ServiceAccount', ...(namespace === undefined ? {} : { namespace }) };
+  }
   const home = resolve(opts.home ?? homedir(), '.kube', 'config');
-  if (existsSync(home)) return fromFiles([home], true, now);
+  if (existsSync(home)) return fromFiles([home], true, now, opts.context);
   throw new KubeconfigError('no kubeconfig: pass --kubeconfig, set KUBECONFIG, or run in a pod with a ServiceAccount');
 }

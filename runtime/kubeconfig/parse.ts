@@ -1,6 +1,7 @@
 // Pure: from parsed kubeconfig documents (the files KUBECONFIG names, in order) to the one
-// connection the current context describes. Kubernetes' merge rule: the first file to name a
-// cluster, user or context wins it, and the first current-context set wins.
+// connection the current context (or the one a --context flag names) describes. Kubernetes' merge
+// rule: the first file to name a cluster, user or context wins it, and the first current-context
+// set wins.
 // Auth that needs code run on the client (exec plugins, auth providers) is not resolved here: it is
 // reported as `needsLibrary`, and the loader hands the file to @kubernetes/client-node.
 
@@ -23,7 +24,13 @@ export interface Connection {
   tlsServerName?: string;
 }
 
-export type Resolution = { kind: 'connection'; connection: Connection } | { kind: 'needsLibrary'; reason: string };
+/** `namespace`: the context's own, which command-line tools use when no -n is given. */
+export type Resolution = { kind: 'connection'; connection: Connection; namespace?: string } | { kind: 'needsLibrary'; reason: string; namespace?: string };
+
+export interface ResolveOptions {
+  /** A context to use instead of current-context (kubectl's --context). */
+  context?: string;
+}
 
 export class KubeconfigError extends Error {
   override name = 'KubeconfigError';
@@ -59,7 +66,7 @@ function material(o: Record<string, unknown>, key: string, where: string, dir: s
   return file === undefined ? undefined : { file: absolute(dir, file) };
 }
 
-export function resolveConnection(docs: KubeconfigDocument[]): Resolution {
+export function resolveConnection(docs: KubeconfigDocument[], opts: ResolveOptions = {}): Resolution {
   if (docs.length === 0) throw new KubeconfigError('no kubeconfig file');
   let currentContext: string | undefined;
   const clusters: Named = new Map();
@@ -85,20 +92,24 @@ export function resolveConnection(docs: KubeconfigDocument[]): Resolution {
       }
     }
   }
-  if (currentContext === undefined) throw new KubeconfigError('current-context is not set');
-  const context = contexts.get(currentContext);
-  if (!context) throw new KubeconfigError(`current-context ${JSON.stringify(currentContext)}: no such context`);
-  const clusterName = str(context, 'cluster', `contexts[${currentContext}]`);
+  if (opts.context !== undefined && !contexts.has(opts.context)) throw new KubeconfigError(`context ${JSON.stringify(opts.context)} does not exist`);
+  const contextName = opts.context ?? currentContext;
+  if (contextName === undefined) throw new KubeconfigError('current-context is not set');
+  const context = contexts.get(contextName);
+  if (!context) throw new KubeconfigError(`current-context ${JSON.stringify(contextName)}: no such context`);
+  const clusterName = str(context, 'cluster', `contexts[${contextName}]`);
   const cluster = clusterName === undefined ? undefined : clusters.get(clusterName);
-  if (!cluster) throw new KubeconfigError(`context ${JSON.stringify(currentContext)}: cluster ${JSON.stringify(clusterName ?? '')} not found`);
-  const userName = str(context, 'user', `contexts[${currentContext}]`);
+  if (!cluster) throw new KubeconfigError(`context ${JSON.stringify(contextName)}: cluster ${JSON.stringify(clusterName ?? '')} not found`);
+  const userName = str(context, 'user', `contexts[${contextName}]`);
   const user = userName === undefined ? {} : users.get(userName);
-  if (!user) throw new KubeconfigError(`context ${JSON.stringify(currentContext)}: user ${JSON.stringify(userName)} not found`);
+  if (!user) throw new KubeconfigError(`context ${JSON.stringify(contextName)}: user ${JSON.stringify(userName)} not found`);
+  const namespace = str(context, 'namespace', `contexts[${contextName}]`);
+  const inNamespace = namespace === undefined ? {} : { namespace };
 
   const cw = `clusters[${clusterName}]`;
   const uw = `users[${userName}]`;
-  if (record(user.exec)) return { kind: 'needsLibrary', reason: `${uw}.exec` };
-  if (record(user['auth-provider'])) return { kind: 'needsLibrary', reason: `${uw}.auth-provider` };
+  if (record(user.exec)) return { kind: 'needsLibrary', reason: `${uw}.exec`, ...inNamespace };
+  if (record(user['auth-provider'])) return { kind: 'needsLibrary', reason: `${uw}.auth-provider`, ...inNamespace };
   for (const key of ['as', 'as-groups', 'as-uid', 'as-user-extra']) {
     if (user[key] !== undefined) throw new KubeconfigError(`${uw}.${key}: impersonation is not supported`);
   }
@@ -122,7 +133,7 @@ export function resolveConnection(docs: KubeconfigDocument[]): Resolution {
   if (tokenFile !== undefined && token === undefined) connection.tokenFile = absolute(udir, tokenFile);
   const username = str(user, 'username', uw);
   if (username !== undefined) connection.basicAuth = { username, password: str(user, 'password', uw) ?? '' };
-  return { kind: 'connection', connection };
+  return { kind: 'connection', connection, ...inNamespace };
 }
 
 /** The in-cluster connection (rest.InClusterConfig): the Service's environment and the pod's token. */

@@ -36,6 +36,15 @@ const MARKERS = [
   '✓ scaling 3/3: scaling API as system:serviceaccount:apps:engula-autoscaler: engine 3 → 4',
 ];
 
+/** The demo ends with `kubectl engula status` of the sample, run through kubectl: the Cluster Ready, the engine at 4. */
+function assertPluginStatus(stdout: string): void {
+  assert.match(stdout, /\n\$ kubectl engula status full -n apps\nName: +full\nNamespace: +apps\n/, 'make demo shows kubectl engula status');
+  const status = stdout.slice(stdout.indexOf('$ kubectl engula status full -n apps'));
+  assert.match(status, /\nPhase: +Ready, 4\/4 components ready\n/);
+  assert.match(status, /\n {2}engine +engine\/full-engine +4\/4 +4 +Ready /);
+  assert.match(status, /\nRollout:\n {2}No roll in progress/);
+}
+
 interface Pod {
   metadata: { name: string };
   status: { phase: string; conditions?: Array<{ type: string; status: string }> };
@@ -57,6 +66,7 @@ test('make demo brings the sample Cluster up and scales it three ways; again; ma
   assert.match(first.stdout, /spec\.engine\.replicas: Invalid value: 200: .*--max-replicas is 100/);
   assert.ok(first.stdout.includes(`export KUBECONFIG=${join(dir, 'kubeconfig')}`), 'it says how to look around');
   assert.ok(first.stdout.includes('make demo-down'), 'it says how to stop');
+  assertPluginStatus(first.stdout);
 
   // The objects, on the demo's control plane.
   const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { binDir: string; processes: Array<{ pid: number }> };
@@ -93,6 +103,7 @@ test('make demo brings the sample Cluster up and scales it three ways; again; ma
   assert.equal(second.code, 0, `the second make demo failed:\n${second.stdout.slice(-3000)}\n${second.stderr.slice(-3000)}`);
   assert.ok(second.stdout.includes('reusing the control plane'), 'the second run reuses the control plane');
   for (const m of MARKERS) assert.ok(second.stdout.includes(m), `the second make demo printed "${m}"`);
+  assertPluginStatus(second.stdout);
   assert.equal(isAlive(firstOperator.pid), false, "the first run's operator was stopped");
   const operator = JSON.parse(readFileSync(join(dir, 'operator.json'), 'utf8')) as { pid: number };
 

@@ -70,6 +70,23 @@ describe('kubeconfig: resolveConnection', () => {
     for (const [content, message] of cases) assert.throws(() => resolveConnection([doc(content)]), (e: unknown) => e instanceof KubeconfigError && message.test(e.message), String(message));
   });
 
+  it('takes another context when asked (--context), and reports the context\'s namespace', () => {
+    const two = {
+      ...base,
+      contexts: [...base.contexts, { name: 'prod', context: { cluster: 'p', user: 'u', namespace: 'apps' } }],
+      clusters: [...base.clusters, { name: 'p', cluster: { server: 'https://prod:6443' } }],
+    };
+    const current = resolveConnection([doc(two)]);
+    assert.equal(current.kind === 'connection' && current.connection.server, 'https://127.0.0.1:6443');
+    assert.equal(current.namespace, undefined, 'the current context names no namespace');
+    const prod = resolveConnection([doc(two)], { context: 'prod' });
+    assert.equal(prod.kind === 'connection' && prod.connection.server, 'https://prod:6443');
+    assert.equal(prod.namespace, 'apps');
+    assert.throws(() => resolveConnection([doc(two)], { context: 'staging' }), /context "staging" does not exist/);
+    const exec = { ...two, users: [{ name: 'u', user: { exec: { command: 'aws' } } }] };
+    assert.deepEqual(resolveConnection([doc(exec)], { context: 'prod' }), { kind: 'needsLibrary', reason: 'users[u].exec', namespace: 'apps' });
+  });
+
   it('builds the in-cluster connection from the Service environment, brackets for IPv6', () => {
     assert.equal(inClusterConnection({}, '/sa'), undefined);
     assert.deepEqual(inClusterConnection({ KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: '443' }, '/sa'), {
@@ -105,6 +122,21 @@ describe('kubeconfig: loadClusterAccess', () => {
     await assert.rejects(loadClusterAccess({ env: { KUBECONFIG: join(dir, 'missing') }, home }), /KUBECONFIG names no file that exists/);
     writeFileSync(join(dir, 'bad'), 'a: [');
     await assert.rejects(loadClusterAccess({ file: join(dir, 'bad') }), /kubeconfig .*bad: not YAML/);
+  });
+
+  it('gives the namespace of the context, or in a pod its own; refuses a context a pod does not have', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kubeconfig-ns-'));
+    const file = join(dir, 'config');
+    writeFileSync(file, JSON.stringify({ ...base, contexts: [{ name: 'dev', context: { cluster: 'c', user: 'u', namespace: 'team' } }], users: [{ name: 'u', user: { token: 't' } }] }));
+    assert.equal((await loadClusterAccess({ file, env: {} })).namespace, 'team');
+    assert.equal((await loadClusterAccess({ env: { KUBECONFIG: file } })).namespace, 'team');
+    await assert.rejects(loadClusterAccess({ file, context: 'other', env: {} }), /context "other" does not exist/);
+    const sa = join(dir, 'sa');
+    mkdirSync(sa);
+    writeFileSync(join(sa, 'namespace'), 'apps\n');
+    const inCluster = { KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: '443' };
+    assert.equal((await loadClusterAccess({ env: inCluster, serviceAccountDir: sa, home: dir })).namespace, 'apps');
+    await assert.rejects(loadClusterAccess({ env: inCluster, serviceAccountDir: sa, home: dir, context: 'dev' }), /context "dev" does not exist: no kubeconfig file/);
   });
 
   it('re-reads a token file once a minute, so a rotated ServiceAccount token is used', async () => {
