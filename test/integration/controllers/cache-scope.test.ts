@@ -9,6 +9,7 @@ import { describe, it } from 'node:test';
 import pino from 'pino';
 import { API_VERSION } from '../../../api/v1alpha1/index.ts';
 import { ownedResources, MANAGED_BY_SELECTOR } from '../../../controllers/resources.ts';
+import { REFUSAL_EVENTS_SELECTOR } from '../../../controllers/component-controller.ts';
 import { setupControllers } from '../../../controllers/setup.ts';
 import { Manager } from '../../../runtime/manager.ts';
 import { coreResources, resourcePath } from '../../../runtime/resource.ts';
@@ -63,11 +64,14 @@ describe('caches of owned kinds', { timeout: 120_000 }, () => {
         assert.ok(foreign.some((r) => r.kind === kind && r.path === path), `no ${kind} of ${path} was opened`);
       }
     }
-    // Narrowed either to what the operator made (the label) or to one object by name (the
-    // ServiceMonitor CRD that says whether monitoring is available).
+    // Narrowed to what the operator made (the label), to one object by name (the ServiceMonitor CRD
+    // that says whether monitoring is available), or, of Events, to StatefulSets' refused pod creates.
+    const eventsPath = resourcePath(coreResources.events, ns);
+    assert.ok(foreign.some((r) => r.path === eventsPath && r.query.fieldSelector === REFUSAL_EVENTS_SELECTOR), 'the Events cache is opened with its field selector');
     for (const r of foreign) {
       const oneByName = typeof r.query.fieldSelector === 'string' && /^metadata\.name=[^,]+$/.test(r.query.fieldSelector);
-      if (!oneByName) assert.equal(r.query.labelSelector, MANAGED_BY_SELECTOR, `${r.kind} of ${r.path} was opened without the managed-by selector`);
+      const refusals = r.path === eventsPath && r.query.fieldSelector === REFUSAL_EVENTS_SELECTOR;
+      if (!oneByName && !refusals) assert.equal(r.query.labelSelector, MANAGED_BY_SELECTOR, `${r.kind} of ${r.path} was opened without the managed-by selector`);
     }
   });
 });

@@ -88,7 +88,7 @@ describe('a Cluster fans out and converges', () => {
     const listed = await kubectlOk(['-n', ns, 'get', 'engula']);
     t.diagnostic(`kubectl get engula:\n${listed}`);
     assert.match(listed, /cluster\.cluster\.engula\.io\/full\s+4\/4\s+Ready/);
-    for (const c of COMPONENTS) assert.match(listed, new RegExp(`full-${c}\\s+\\d+\\s+\\d+\\s+Ready`));
+    for (const c of COMPONENTS) assert.match(listed, new RegExp(`full-${c}\\s+\\d+\\s+\\d+\\s+\\d+\\s+Ready`));
   });
 
   it('kubectl patch of replicas scales the StatefulSet and updates the ConfigMap', async (t) => {
