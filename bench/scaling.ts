@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { DelegatedAuth, RestClient } from '../runtime/index.ts';
+import { Client, DelegatedAuth, RestClient } from '../runtime/index.ts';
 import { putScale, type ScaleClientOptions } from '../samples/scaler/scale-client.ts';
 import { clientWith, clusterManifest, installScalerRole, mintToken, serviceAccount } from '../test/support/scaling-callers.ts';
 import { installCrds } from '../test/support/crds.ts';
@@ -47,7 +47,8 @@ async function measure(label: string, ns: string, ttls: Partial<CacheTtls> | und
     configurationName: `engula-bench-${ns}-${token}`,
     namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } },
     metrics: new Registry(),
-    rest,
+    // Ungated, as the manager's replicaClient: the webhook side writes on every replica.
+    client: new Client({ rest }),
     scaling: { rateLimit: { perSecond: 10_000, burst: 10_000 }, ...(ttls ? { cacheTtls: ttls } : {}) },
   };
   const running = await startWebhooks(opts);

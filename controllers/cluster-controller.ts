@@ -5,17 +5,17 @@
 // nothing else.
 import { COMPONENT_KINDS, COMPONENTS, type ChildObject, type Cluster, type ComponentName } from '../api/v1alpha1/index.ts';
 import {
-  coreResources, generationChanged, NotControlledError, type ControllerSpec, type KubeObject, type ReconcileContext, type Reconciler, type Request, type Result,
+  coreResources, generationChanged, NotControlledError, type ControllerSpec, type ReconcileContext, type Reconciler, type Request, type Result,
 } from '../runtime/index.ts';
 import { NAME_TAKEN_RECHECK_MS, type ServedKind } from './component-controller.ts';
 import { aggregateClusterStatus, childName, clusterMetrics, desiredChild, desiredTopologyConfigMap, monitoringCondition, REASONS, type ConditionInput } from './desired/index.ts';
-import { owned, rollupInputChanged } from './predicates.ts';
+import { rollupInputChanged } from './predicates.ts';
 import { engulaResources } from './resources.ts';
 
 /** How long a child's change waits before its Cluster's roll-up, to take its siblings' along. */
-export const ROLLUP_COALESCE_MS = 1_000;
+const ROLLUP_COALESCE_MS = 1_000;
 
-export interface ClusterControllerOptions {
+interface ClusterControllerOptions {
   clusterDomain: string;
   /** Whether ServiceMonitors are served, for the Cluster's MonitoringAvailable condition. */
   serviceMonitors?: ServedKind;
@@ -26,7 +26,7 @@ function controlledBy(obj: { metadata?: { ownerReferences?: Array<{ uid: string;
   return uid !== undefined && (obj.metadata?.ownerReferences ?? []).some((r) => r.controller === true && r.uid === uid);
 }
 
-export function clusterReconciler(opts: ClusterControllerOptions): Reconciler {
+function clusterReconciler(opts: ClusterControllerOptions): Reconciler {
   const now = opts.now ?? (() => new Date());
   return async (req: Request, ctx: ReconcileContext): Promise<Result | void> => {
     const cluster = (await ctx.cache.get(engulaResources.Cluster, req.namespace, req.name)) as Cluster | undefined;
@@ -56,9 +56,9 @@ export function clusterReconciler(opts: ClusterControllerOptions): Reconciler {
         return;
       }
       if (desired) {
-        const result = await ctx.client.apply(ref, desired as unknown as KubeObject, ctx.signal);
+        const result = await ctx.client.apply(ref, desired, ctx.signal);
         if (result.changed) (live ? updated : created).push(`${desired.kind} ${name}`);
-        children[component] = result.obj as unknown as ChildObject | undefined;
+        children[component] = result.obj as ChildObject | undefined;
       } else if (live && live.metadata?.deletionTimestamp === undefined) {
         // A component removed from a protected Cluster: its child carries the Cluster's protection,
         // which the API server's policy enforces even on the operator; the Cluster no longer wants
@@ -71,7 +71,7 @@ export function clusterReconciler(opts: ClusterControllerOptions): Reconciler {
         // Background propagation: the child goes at once, the garbage collector follows with
         // what it owns (PersistentVolumeClaims stay, by the StatefulSet's Retain policy).
         if (await ctx.client.delete(ref, req.namespace, name, { propagationPolicy: 'Background', ...(live.metadata?.uid ? { uid: live.metadata.uid } : {}), signal: ctx.signal })) {
-          ctx.recorder.event(cluster as unknown as KubeObject, 'Normal', 'Deleted', `Deleted ${live.kind} ${name}: ${component} is no longer in the spec`);
+          ctx.recorder.event(cluster, 'Normal', 'Deleted', `Deleted ${live.kind} ${name}: ${component} is no longer in the spec`);
         }
       }
     };
@@ -85,11 +85,11 @@ export function clusterReconciler(opts: ClusterControllerOptions): Reconciler {
     };
     await Promise.all([...COMPONENTS.map(reconcileChild), ...(paused ? [] : [writeTopology()])]);
     const nameTaken = nameTakenCondition(inTheWay);
-    for (const c of nameTaken) ctx.recorder.event(cluster as unknown as KubeObject, 'Warning', REASONS.nameTaken, c.message);
+    for (const c of nameTaken) ctx.recorder.event(cluster, 'Warning', REASONS.nameTaken, c.message);
     // One Event per reconcile for what it created, one for what it changed (in COMPONENTS order).
     const inOrder = (names: string[]): string[] => COMPONENTS.map((c) => names.find((n) => n.endsWith(` ${childName(req.name, c)}`))).filter((n) => n !== undefined);
-    if (created.length > 0) ctx.recorder.event(cluster as unknown as KubeObject, 'Normal', 'Created', `Created ${inOrder(created).join(', ')}`);
-    if (updated.length > 0) ctx.recorder.event(cluster as unknown as KubeObject, 'Normal', 'Updated', `Updated ${inOrder(updated).join(', ')}`);
+    if (created.length > 0) ctx.recorder.event(cluster, 'Normal', 'Created', `Created ${inOrder(created).join(', ')}`);
+    if (updated.length > 0) ctx.recorder.event(cluster, 'Normal', 'Updated', `Updated ${inOrder(updated).join(', ')}`);
     // Children just made have no status yet; their creation wakes this Cluster again within the
     // roll-up delay, and the status written then (with theirs) supersedes any written now.
     if (created.length > 0 && inTheWay.length === 0) return;
@@ -97,7 +97,7 @@ export function clusterReconciler(opts: ClusterControllerOptions): Reconciler {
     const requested = cluster.spec.monitoring?.enabled === true;
     const served = requested && opts.serviceMonitors ? await opts.serviceMonitors.whenKnown(ctx.signal) : false;
     const status = aggregateClusterStatus(cluster, children, now().toISOString().replace(/\.\d+Z$/, 'Z'), [...monitoringCondition(requested, served, clusterMetrics(cluster)), ...nameTaken]);
-    await ctx.client.patchStatus(engulaResources.Cluster, cluster as unknown as KubeObject, status, ctx.signal);
+    await ctx.client.patchStatus(engulaResources.Cluster, cluster, status, ctx.signal);
     // The caches hold only what is ours: the object in the way going is seen by looking again.
     if (inTheWay.length > 0) return { requeueAfterMs: NAME_TAKEN_RECHECK_MS };
   };
@@ -114,15 +114,15 @@ export function clusterController(opts: ClusterControllerOptions): ControllerSpe
     name: 'cluster',
     for: engulaResources.Cluster,
     predicates: [generationChanged],
-    watches: [
+    owns: [
       // A ConfigMap changed by hand is put back at once; the echo of the operator's own write is not
       // a change.
-      { ...owned(coreResources.configMaps, engulaResources.Cluster, []), ignoreOwnWrites: true },
+      { resource: coreResources.configMaps, ignoreOwnWrites: true },
       // Children's status changes roll up, and a child changed by hand is put back: a second after
       // the first change, so journal and storage (or a scale's several steps) coming up together
       // rewrite the Cluster's status once. A new child's first event is what the creating
       // reconcile waits on, so echoes are not dropped here.
-      ...COMPONENTS.map((c) => ({ ...owned(engulaResources[COMPONENT_KINDS[c]], engulaResources.Cluster, [rollupInputChanged]), coalesceMs: ROLLUP_COALESCE_MS })),
+      ...COMPONENTS.map((c) => ({ resource: engulaResources[COMPONENT_KINDS[c]], predicates: [rollupInputChanged], coalesceMs: ROLLUP_COALESCE_MS })),
     ],
     reconcile: clusterReconciler(opts),
   };

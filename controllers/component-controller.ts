@@ -8,8 +8,8 @@ import { COMPONENT_KINDS, COMPONENTS, type ChildObject, type Cluster, type Compo
 import {
   coreResources, generationChanged, type ControllerSpec, type InformerFactory, type KubeObject, NotControlledError, type ReconcileContext, type Reconciler, type Request, type ResourceRef, type Result,
 } from '../runtime/index.ts';
-import { COMPONENT_TRAITS, ROLL_ORDER, type ComponentTraits } from './components.ts';
-import { clusterSpecChanged, dependencyReadinessChanged, ignoreStatusOnly, owned, siblingEmptied, siblingTurnChanged, statefulSetReadinessChanged } from './predicates.ts';
+import { COMPONENT_TRAITS, ROLL_ORDER, type ComponentTraits } from './desired/traits.ts';
+import { clusterSpecChanged, dependencyReadinessChanged, ignoreStatusOnly, siblingEmptied, siblingTurnChanged, statefulSetReadinessChanged } from './predicates.ts';
 import {
   CLUSTER_LABEL, childName, childStatusFrom, desiredHeadlessService, desiredPodDisruptionBudget, desiredServiceAccount, desiredServiceMonitor, metricsOf,
   inRoll, liveStatefulSetOf, MONITORING_CONDITION, monitoringCondition, monitoringEnabled, owningClusterName, profileOf, REASONS, selectorLabels, settled, type ConditionInput, type WorkloadInput,
@@ -18,7 +18,7 @@ import { childOwnedResources, engulaResources, serviceMonitors } from './resourc
 import type { FleetRoll } from './fleet-roll.ts';
 import { stepStatefulSet, type StepOptions, type StepResult } from './statefulset-step.ts';
 
-export interface ComponentControllerOptions {
+interface ComponentControllerOptions {
   component: ComponentName;
   /** Used by event mapping, which must answer synchronously from the caches. */
   informers: InformerFactory;
@@ -67,7 +67,7 @@ async function dependenciesOf(child: ChildObject, traits: ComponentTraits, owner
       continue;
     }
     if (!clusterName) continue;
-    siblings = ((await ctx.cache.list(childRef(dep), namespace)) as unknown as ChildObject[]).filter((s) => s.spec.clusterName === clusterName && s.metadata?.deletionTimestamp === undefined);
+    siblings = ((await ctx.cache.list(childRef(dep), namespace)) as ChildObject[]).filter((s) => s.spec.clusterName === clusterName && s.metadata?.deletionTimestamp === undefined);
     // The sibling named <clusterName>-<component> first: the one the fork's kernel dials (it finds
     // peers as <kubecluster>-journal). Then code-point order, as Go sorts names: the same first
     // sibling on every replica, whatever its locale.
@@ -119,7 +119,7 @@ function hasReadyPod(child: ChildObject): boolean {
   return (child.status?.readyReplicas ?? 0) > 0;
 }
 
-export function componentReconciler(opts: ComponentControllerOptions): Reconciler {
+function componentReconciler(opts: ComponentControllerOptions): Reconciler {
   const traits = COMPONENT_TRAITS[opts.component];
   const ref = childRef(opts.component);
   const now = opts.now ?? (() => new Date());
@@ -160,16 +160,16 @@ export function componentReconciler(opts: ComponentControllerOptions): Reconcile
         // delay, and the status written then supersedes any written now, so none is.
         if (step?.created) return;
         if (step) sts = step.sts;
-        if (step?.stuck) ctx.recorder.event(child as unknown as KubeObject, 'Warning', REASONS.rolloutStuck, `The roll of ${req.name} stopped: ${step.stuck.message}`);
+        if (step?.stuck) ctx.recorder.event(child, 'Warning', REASONS.rolloutStuck, `The roll of ${req.name} stopped: ${step.stuck.message}`);
       } catch (err) {
         if (!(err instanceof NotControlledError)) throw err;
         inTheWay = err;
-        ctx.recorder.event(child as unknown as KubeObject, 'Warning', REASONS.nameTaken, nameTakenMessage(err));
+        ctx.recorder.event(child, 'Warning', REASONS.nameTaken, nameTakenMessage(err));
       }
     }
 
     const podsRefused = !paused && sts ? await podRefusal(sts, child.spec.replicas, now(), ctx) : undefined;
-    if (podsRefused !== undefined) ctx.recorder.event(child as unknown as KubeObject, 'Warning', REASONS.failedCreate, `StatefulSet ${req.name}: ${podsRefused}`);
+    if (podsRefused !== undefined) ctx.recorder.event(child, 'Warning', REASONS.failedCreate, `StatefulSet ${req.name}: ${podsRefused}`);
     const blocked = problem ?? (inTheWay ? { reason: REASONS.nameTaken, message: nameTakenMessage(inTheWay) } : undefined);
     const status = childStatusFrom(child, sts, {
       ...(podsRefused !== undefined ? { podsRefused } : {}),
@@ -181,7 +181,7 @@ export function componentReconciler(opts: ComponentControllerOptions): Reconcile
       now: now().toISOString().replace(/\.\d+Z$/, 'Z'),
       extraConditions: monitoring,
     });
-    await ctx.client.patchStatus(ref, child as unknown as KubeObject, status, ctx.signal);
+    await ctx.client.patchStatus(ref, child, status, ctx.signal);
     // A refused create changes nothing the StatefulSet's status shows: come back to see whether the
     // refusal still holds (the StatefulSet controller retries the create meanwhile).
     if (inTheWay) return { requeueAfterMs: NAME_TAKEN_RECHECK_MS };
@@ -223,7 +223,7 @@ async function writeOwned(
 }
 
 /** What a child or a Cluster says of an object in the way. */
-export function nameTakenMessage(err: NotControlledError): string {
+function nameTakenMessage(err: NotControlledError): string {
   return `${err.message}: the operator does not take over what it did not make; rename or delete it, and this resumes by itself`;
 }
 
@@ -231,10 +231,10 @@ export function nameTakenMessage(err: NotControlledError): string {
 export const NAME_TAKEN_RECHECK_MS = 30_000;
 
 /** How often a roll step that waits on a pod looks at it again (to stop the roll once it is stuck). */
-export const ROLL_RECHECK_MS = 15_000;
+const ROLL_RECHECK_MS = 15_000;
 
 /** How long a child whose pods the cluster refuses waits before it looks again. */
-export const REFUSAL_RECHECK_MS = 15_000;
+const REFUSAL_RECHECK_MS = 15_000;
 /** A FailedCreate Event older than this is not taken for the reason pods are missing now. */
 const REFUSAL_WINDOW_MS = 10 * 60_000;
 
@@ -280,14 +280,14 @@ function refusedChildKeys(informers: InformerFactory, component: ComponentName, 
 /** Children of `component` that a change of `obj` (a dependency, or the owner Cluster) may unblock or reconfigure. */
 function dependentsKeys(informers: InformerFactory, component: ComponentName, obj: KubeObject): Request[] {
   const namespace = obj.metadata.namespace ?? '';
-  const ownerName = owningClusterName(obj as unknown as ChildObject);
+  const ownerName = owningClusterName(obj as ChildObject);
   if (ownerName) return [{ namespace, name: childName(ownerName, component) }];
-  const clusterName = (obj as unknown as ChildObject).spec?.clusterName;
+  const clusterName = (obj as ChildObject).spec?.clusterName;
   if (!clusterName) return [];
   return informers
     .informersFor(childRef(component))
     .flatMap((i) => i.store.list(namespace))
-    .filter((o) => (o as unknown as ChildObject).spec?.clusterName === clusterName)
+    .filter((o) => (o as ChildObject).spec?.clusterName === clusterName)
     .map((o) => ({ namespace, name: o.metadata.name ?? '' }));
 }
 
@@ -309,14 +309,14 @@ function siblingKeys(informers: InformerFactory, component: ComponentName, obj: 
     const own = informers.peek(coreResources.statefulSets, namespace, name).obj;
     if (!own || !inRoll(liveStatefulSetOf(own))) return [];
   } else {
-    const child = informers.peek(childRef(component), namespace, name).obj as unknown as ChildObject | undefined;
+    const child = informers.peek(childRef(component), namespace, name).obj as ChildObject | undefined;
     if (child?.spec?.hibernate !== true) return [];
   }
   return [{ namespace, name }];
 }
 
 /** How long a StatefulSet's (or a dependency's) change waits before the child's reconcile, to take the next steps along. */
-export const STATEFULSET_COALESCE_MS = 500;
+const STATEFULSET_COALESCE_MS = 500;
 
 export function componentController(opts: ComponentControllerOptions): ControllerSpec {
   const kind = COMPONENT_KINDS[opts.component];
@@ -326,14 +326,14 @@ export function componentController(opts: ComponentControllerOptions): Controlle
     for: engulaResources[kind],
     // Our own status writes bump no generation, so they do not come back as work.
     predicates: [generationChanged],
+    // Owned objects: drift of any of them; of a StatefulSet also the counts status is made of.
+    owns: childOwnedResources.map((r) => (r.plural === coreResources.statefulSets.plural
+      // A StatefulSet's counts move in steps a moment apart (observed, pod created, pod ready):
+      // waiting half a second lets one status write carry several of them.
+      ? { resource: r, predicates: [statefulSetReadinessChanged], coalesceMs: STATEFULSET_COALESCE_MS }
+      // The rest only for drift: the echo of the operator's own write of one is not drift.
+      : { resource: r, predicates: [ignoreStatusOnly], ignoreOwnWrites: true })),
     watches: [
-      // Owned objects: drift of any of them; of a StatefulSet also the counts status is made of.
-      ...childOwnedResources.map((r) => (r.plural === coreResources.statefulSets.plural
-        // A StatefulSet's counts move in steps a moment apart (observed, pod created, pod ready):
-        // waiting half a second lets one status write carry several of them.
-        ? { ...owned(r, engulaResources[kind], [statefulSetReadinessChanged]), coalesceMs: STATEFULSET_COALESCE_MS }
-        // The rest only for drift: the echo of the operator's own write of one is not drift.
-        : { ...owned(r, engulaResources[kind], [ignoreStatusOnly]), ignoreOwnWrites: true })),
       // A roll beginning or ending in a component before this one decides this one's turn: only
       // while this one has a roll to take (held at its partition), not on every Cluster's start.
       { resource: coreResources.statefulSets, predicates: [siblingTurnChanged], map: (obj: KubeObject) => siblingKeys(opts.informers, opts.component, obj, 'before'), coalesceMs: STATEFULSET_COALESCE_MS },
@@ -349,7 +349,7 @@ export function componentController(opts: ComponentControllerOptions): Controlle
         resource: engulaResources.Cluster,
         predicates: [clusterSpecChanged],
         map: (obj: KubeObject): Request[] => {
-          const cluster = obj as unknown as Cluster;
+          const cluster = obj as Cluster;
           if (!cluster.spec?.[opts.component] || !obj.metadata.name) return [];
           return [{ namespace: obj.metadata.namespace ?? '', name: childName(obj.metadata.name, opts.component) }];
         },

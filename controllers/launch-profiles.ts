@@ -10,7 +10,7 @@
 import { LAUNCH_PROFILES, type ComponentName, type LaunchProfileName } from '../api/v1alpha1/index.ts';
 
 /** One environment variable the binary reads: a literal, a port of a component, the cluster's name, or the pod's own name. */
-export type LaunchEnvSource =
+type LaunchEnvSource =
   | { value: string }
   | { portOf: ComponentName }
   | { clusterName: true }
@@ -50,7 +50,7 @@ export interface ComponentLaunch {
 // root file system stays read-only; fsGroup makes the data volume writable by that user.
 const NON_ROOT = { user: 65532, readOnlyRootFilesystem: true } as const;
 
-export interface LaunchProfile {
+interface LaunchProfile {
   name: LaunchProfileName;
   /** What it runs, for docs and refusals. */
   description: string;

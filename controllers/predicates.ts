@@ -4,7 +4,7 @@
 // (runtime/handlers.ts enqueueObject).
 import type { ChildObject } from '../api/v1alpha1/index.ts';
 import { liveStatefulSetOf, rollupInputOf, settled, TEMPLATE_HASH_ANNOTATION } from './desired/index.ts';
-import { jsonEqual as deepEqual, jsonEqualExcept, ownerKeysOf, splitKey, type KubeObject, type Predicate, type ResourceRef, type WatchSpec } from '../runtime/index.ts';
+import { jsonEqual as deepEqual, jsonEqualExcept, type KubeObject, type Predicate } from '../runtime/index.ts';
 
 /** What the server changes on its own: status (metadata is compared apart), and in metadata the
  * version and the record of field ownership. */
@@ -12,12 +12,12 @@ const SKIPPED = new Set(['status', 'metadata']);
 const SKIPPED_IN_METADATA = new Set(['resourceVersion', 'managedFields']);
 
 /** Anything but status changed: someone edited what the operator owns (drift), or deleted it. */
-export function specOrMetadataChanged(old: KubeObject, obj: KubeObject): boolean {
+function specOrMetadataChanged(old: KubeObject, obj: KubeObject): boolean {
   // Compared in place: this runs on every watch event of every owned kind, and copying each side
   // without those fields was most of its cost.
   const same =
-    jsonEqualExcept(old as unknown as Record<string, unknown>, obj as unknown as Record<string, unknown>, SKIPPED) &&
-    jsonEqualExcept(old.metadata as Record<string, unknown>, obj.metadata as Record<string, unknown>, SKIPPED_IN_METADATA);
+    jsonEqualExcept(old, obj, SKIPPED) &&
+    jsonEqualExcept(old.metadata, obj.metadata, SKIPPED_IN_METADATA);
   return !same;
 }
 
@@ -69,7 +69,7 @@ export const siblingEmptied: Predicate = {
 };
 
 function hasReadyPod(obj: KubeObject): boolean {
-  return ((obj as unknown as ChildObject).status?.readyReplicas ?? 0) > 0;
+  return ((obj as ChildObject).status?.readyReplicas ?? 0) > 0;
 }
 
 /** A dependency: its spec (port, clusterName) or metadata changed, or it got or lost its first ready pod. */
@@ -80,7 +80,7 @@ export const dependencyReadinessChanged: Predicate = {
 /** A child, seen by its Cluster: drift of the child, or a change to what the Cluster's status is
  * made of (its phase, ready pods, observed generation, the message the Cluster repeats). */
 export const rollupInputChanged: Predicate = {
-  update: (old, obj) => specOrMetadataChanged(old, obj) || !deepEqual(rollupInputOf(old as unknown as ChildObject), rollupInputOf(obj as unknown as ChildObject)),
+  update: (old, obj) => specOrMetadataChanged(old, obj) || !deepEqual(rollupInputOf(old as ChildObject), rollupInputOf(obj as ChildObject)),
 };
 
 /** A Cluster, seen by a component's controller: a change of its spec (pausing, resuming). Not its
@@ -89,8 +89,3 @@ export const clusterSpecChanged: Predicate = {
   create: () => false,
   update: (old, obj) => old.metadata.generation === undefined || old.metadata.generation !== obj.metadata.generation,
 };
-
-/** controller-runtime's Owns() with predicates: an owned object's event enqueues its controller owner. */
-export function owned(resource: ResourceRef, owner: ResourceRef, predicates: Predicate[]): WatchSpec {
-  return { resource, predicates, map: (obj) => ownerKeysOf(obj, owner).map(splitKey) };
-}

@@ -7,7 +7,7 @@ import { FleetRoll } from './fleet-roll.ts';
 import { MANAGED_BY_SELECTOR, ownedResources, serviceMonitors } from './resources.ts';
 import { REFUSAL_EVENTS_SELECTOR } from './component-controller.ts';
 
-export interface ControllerOptions {
+interface ControllerOptions {
   /** The cluster's DNS domain, for the host names in the topology ConfigMap (default cluster.local). */
   clusterDomain?: string;
   /** --roll-operator-changes: roll the operator's own pod template changes, Clusters this far apart; off when undefined. */

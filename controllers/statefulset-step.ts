@@ -6,7 +6,7 @@
 // in desired/rollout.ts and writes the StatefulSet.
 import { COMPONENTS, STATEFUL_COMPONENTS, type ChildObject, type Cluster, type ComponentName } from '../api/v1alpha1/index.ts';
 import { coreResources, type KubeObject, type ReconcileContext } from '../runtime/index.ts';
-import { COMPONENT_TRAITS, ROLL_ORDER, type ComponentTraits } from './components.ts';
+import { COMPONENT_TRAITS, ROLL_ORDER, type ComponentTraits } from './desired/traits.ts';
 import type { FleetRoll } from './fleet-roll.ts';
 import {
   childName, desiredChild, desiredStatefulSet, hashOf, inRoll, isWhole, liveStatefulSetOf, planRollout, podReady, settled, SPEC_HASH_ANNOTATION, specHashOf, stuckReason, TEMPLATE_HASH_ANNOTATION,

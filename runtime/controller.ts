@@ -13,7 +13,7 @@ import type { Client } from './client.ts';
 import { realClock, type Clock } from './clock.ts';
 import { errorMessage, isProgrammerError, isTerminal } from './errors.ts';
 import type { EventRecorder } from './events.ts';
-import { enqueueMapped, enqueueObject, enqueueOwner, withoutOwnWrites } from './handler.ts';
+import { enqueueMapped, enqueueObject, enqueueOwner, withoutOwnWrites, type KeySink } from './handler.ts';
 import type { Predicate } from './predicate.ts';
 import type { Request } from './request.ts';
 import type { CacheReader } from './informer-factory.ts';
@@ -43,9 +43,8 @@ export interface ReconcileContext {
 
 export type Reconciler = (req: Request, ctx: ReconcileContext) => Promise<Result | void>;
 
-export interface WatchSpec {
-  resource: ResourceRef;
-  map: (obj: KubeObject) => Request[];
+/** How a watch's events become work, the same for owned kinds and mapped watches. */
+export interface EventOptions {
   predicates?: Predicate[];
   /**
    * Enqueue this long after the event rather than at once; further events for the same key in the
@@ -62,11 +61,21 @@ export interface WatchSpec {
   ignoreOwnWrites?: boolean;
 }
 
+/** A kind whose controller owner is a `for` object: its events enqueue the owner (controller-runtime's Owns()). */
+export interface OwnsSpec extends EventOptions {
+  resource: ResourceRef;
+}
+
+/** Any other kind: its events enqueue what `map` says (controller-runtime's Watches() with EnqueueRequestsFromMapFunc). */
+export interface WatchSpec extends EventOptions {
+  resource: ResourceRef;
+  map: (obj: KubeObject) => Request[];
+}
+
 export interface ControllerSpec {
   name: string;
   for: ResourceRef;
-  /** Kinds whose controller owner is a `for` object: their events enqueue the owner. */
-  owns?: ResourceRef[];
+  owns?: OwnsSpec[];
   watches?: WatchSpec[];
   reconcile: Reconciler;
   /** Default 1. */
@@ -122,8 +131,7 @@ export class Controller {
     deps.metrics.registerController(spec.name, this.workers);
     // Informers exist (and start with the manager) on every replica, so a standby's caches are warm.
     deps.informers.informersFor(spec.for);
-    for (const ref of spec.owns ?? []) deps.informers.informersFor(ref);
-    for (const w of spec.watches ?? []) deps.informers.informersFor(w.resource);
+    for (const w of [...(spec.owns ?? []), ...(spec.watches ?? [])]) deps.informers.informersFor(w.resource);
   }
 
   /** Attaches the handlers (which replay every cached object), waits for the caches, then runs
@@ -133,16 +141,10 @@ export class Controller {
     this.started = true;
     const { informers } = this.deps;
     informers.addEventHandler(this.spec.for, enqueueObject(this.queue, this.spec.predicates ?? []));
-    for (const ref of this.spec.owns ?? []) informers.addEventHandler(ref, enqueueOwner(this.queue, this.spec.for));
-    for (const w of this.spec.watches ?? []) {
-      const delay = w.coalesceMs ?? 0;
-      const sink = delay > 0 ? { add: (key: string) => this.queue.addAfter(key, delay) } : this.queue;
-      const handler = enqueueMapped(sink, w.map, w.predicates ?? []);
-      const onError = (err: unknown): void => this.log.error({ err: errorMessage(err) }, 'event handler threw');
-      informers.addEventHandler(w.resource, w.ignoreOwnWrites ? withoutOwnWrites(this.deps.client, w.resource, handler, onError) : handler);
-    }
+    for (const o of this.spec.owns ?? []) this.watch(o.resource, o, (sink) => enqueueOwner(sink, this.spec.for, { predicates: o.predicates ?? [] }));
+    for (const w of this.spec.watches ?? []) this.watch(w.resource, w, (sink) => enqueueMapped(sink, w.map, w.predicates ?? []));
     const timeout = AbortSignal.timeout(this.deps.cacheSyncTimeoutMs ?? 120_000);
-    const refs = [this.spec.for, ...(this.spec.owns ?? []), ...(this.spec.watches ?? []).map((w) => w.resource)];
+    const refs = [this.spec.for, ...[...(this.spec.owns ?? []), ...(this.spec.watches ?? [])].map((w) => w.resource)];
     try {
       await Promise.all(refs.flatMap((r) => informers.informersFor(r).map((i) => i.waitForSync(signal ? AbortSignal.any([signal, timeout]) : timeout))));
     } catch (err) {
@@ -151,6 +153,15 @@ export class Controller {
     }
     this.log.info({ workers: this.workers }, 'starting workers');
     for (let i = 0; i < this.workers; i++) this.running.push(this.worker());
+  }
+
+  /** Attaches a handler to `resource`, with the coalescing and own-write filtering `opts` ask for. */
+  private watch(resource: ResourceRef, opts: EventOptions, handlerFor: (sink: KeySink) => EventHandler): void {
+    const delay = opts.coalesceMs ?? 0;
+    const sink: KeySink = delay > 0 ? { add: (key: string) => this.queue.addAfter(key, delay) } : this.queue;
+    const handler = handlerFor(sink);
+    const onError = (err: unknown): void => this.log.error({ err: errorMessage(err) }, 'event handler threw');
+    this.deps.informers.addEventHandler(resource, opts.ignoreOwnWrites ? withoutOwnWrites(this.deps.client, resource, handler, onError) : handler);
   }
 
   /** Takes no new keys and waits for reconciles in flight, up to `deadlineMs`; then their signal

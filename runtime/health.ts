@@ -5,6 +5,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import type { DelegatedAuth } from './auth/delegated-auth.ts';
+import { accessRefusal } from './auth/refusal.ts';
 import type { TlsMaterial } from './auth/self-signed.ts';
 import { errorMessage } from './errors.ts';
 
@@ -137,8 +138,8 @@ export function metricsEndpoint(bind: BindAddress, registry: Registry, secure?: 
     if (secure) {
       const decision = await secure.auth.check(req.headers.authorization, () => ({ nonResource: { verb: 'get', path } }));
       if (decision.outcome !== 'allowed') {
-        const code = decision.outcome === 'unauthenticated' ? 401 : decision.outcome === 'forbidden' ? 403 : 503;
-        res.writeHead(code, { 'Content-Type': 'text/plain', ...(code === 401 ? { 'WWW-Authenticate': 'Bearer' } : {}) }).end(`${http.STATUS_CODES[code]}: ${decision.reason}\n`);
+        const { code, headers } = accessRefusal(decision);
+        res.writeHead(code, { 'Content-Type': 'text/plain', ...headers }).end(`${http.STATUS_CODES[code]}: ${decision.reason}\n`);
         return;
       }
     }

@@ -4,12 +4,12 @@ export { DelegatedAuth, type AccessAttributes, type AccessDecision, type CacheTt
 export { Backoff, type BackoffOptions } from './backoff.ts';
 export { Store, type StoreEvent } from './store.ts';
 export { realClock, delay, type Clock } from './clock.ts';
-export { Controller, type ControllerSpec, type ReconcileContext, type Reconciler, type Result, type WatchSpec } from './controller.ts';
+export { Controller, type ControllerSpec, type ReconcileContext, type Reconciler, type OwnsSpec, type Result, type WatchSpec } from './controller.ts';
 export { customResourceDefinitions, KindAvailability, type KindAvailabilityOptions } from './discovery.ts';
 export { ApiError, ConflictError, NotControlledError, TerminalError, isAlreadyExists, isConflict, isGone, isNotFound } from './errors.ts';
 export { errorMessage, type StatusCause } from './errors.ts';
 export { ApiEventRecorder, type EventRecorder, type EventType } from './events.ts';
-export { defaultFlags, flagHelp, parseDuration, parseFlags, type ManagerFlags } from './flags.ts';
+export { defaultFlags, flagHelp, helpOf, parseDuration, parseFlags, parseFlagTable, read, type Flag, type FlagTable, type ManagerFlags } from './flags.ts';
 export { enqueueMapped, enqueueObject, enqueueOwner, ownerKeysOf } from './handler.ts';
 export { generationChanged, type Predicate } from './predicate.ts';
 export type { Request } from './request.ts';

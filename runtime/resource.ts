@@ -16,8 +16,10 @@ export interface ObjectMeta {
   uid?: string;
   resourceVersion?: string;
   generation?: number;
-  creationTimestamp?: string;
-  deletionTimestamp?: string;
+  /** RFC 3339 text, as the API server sends it; a Date in objects built with client-node's types,
+   * which declare one (the Engula kinds' generated types share this metadata). */
+  creationTimestamp?: string | Date;
+  deletionTimestamp?: string | Date;
   labels?: Record<string, string>;
   annotations?: Record<string, string>;
   ownerReferences?: OwnerReference[];

@@ -8,41 +8,28 @@ import type * as k8s from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { applyDefaults, validate } from '../api/v1alpha1/index.ts';
-import { Client, coreResources, Informer, type InformerTuning, type RestClient } from '../runtime/index.ts';
+import type { Client, InformerTuning } from '../runtime/index.ts';
 import type { KindSchemas } from './admission/handlers.ts';
 import { apiObjectReader, cachedObjectReader, type ObjectCache, type ObjectReader } from './admission/state.ts';
 import { scalingApiOptions, type ScalingSettings } from './scaling/index.ts';
-import { mutatingWebhookConfiguration, serviceDnsNames, validatingWebhookConfiguration, type WebhookConfigurationOptions } from './configurations.ts';
+import { mutatingWebhookConfiguration, validatingWebhookConfiguration, type WebhookConfigurationOptions } from './configurations.ts';
 import { checkServedCertificateTrusted } from './readiness.ts';
 import { registerConfigurations, unregisterConfigurations } from './registration.ts';
-import { buildWebhookServer, DEFAULT_MAX_CONNECTIONS, type WebhookServer } from './server.ts';
+import { WEBHOOK_DEFAULTS } from './defaults.ts';
+import { buildWebhookServer, type WebhookServer } from './server.ts';
 import { canonicalBundle } from './tls/bundle.ts';
 import { CaBundleInjector } from './tls/ca-bundle.ts';
-import { DirectoryCertificates } from './tls/cert-dir.ts';
 import { ConfigurationWatch } from './tls/configuration-watch.ts';
-import { ManagedCertificates } from './tls/rotation.ts';
-import { secretCertificateStore } from './tls/secret-store.ts';
+import { ServingTls } from './tls/serving.ts';
 import type { CertificateSource } from './tls/source.ts';
 
 export const apiSchemas: KindSchemas = { validate, applyDefaults };
 
-/** Flags of the operator that concern the webhook server, with their defaults. */
-export const WEBHOOK_DEFAULTS = {
-  port: 9443,
-  host: '0.0.0.0',
-  /** Per component; 100 pods of one component is far past any Engula deployment we know of. */
-  maxReplicas: 100,
-  certSecret: 'engula-operator-webhook-cert',
-  serviceName: 'engula-operator-webhook',
-  configurationName: 'engula-operator',
-  maxConnections: DEFAULT_MAX_CONNECTIONS,
-} as const;
+export { WEBHOOK_DEFAULTS };
 
 export interface WebhookOptions {
   /** The manager's replicaClient (not the lease-gated one: every replica keeps its certificates). */
-  client?: Client;
-  /** Transitional, for bench/scaling.ts until it passes `client`: an ungated Client is made over it. */
-  rest?: RestClient;
+  client: Client;
   /** Tuning of the informers on the Secret and the configurations (the manager's watchdog). */
   informerTuning?: InformerTuning;
   /** Aborting it while certificates are still being loaded makes startWebhooks reject. */
@@ -105,7 +92,7 @@ export async function startWebhooks(opts: WebhookOptions): Promise<RunningWebhoo
   const o = { ...WEBHOOK_DEFAULTS, ...stripUndefined(opts) };
   const local = opts.registerByUrl === true;
   const log = opts.log.child({ component: 'webhook' });
-  const client = opts.client ?? clientOver(opts.rest);
+  const client = opts.client;
   const rest = client.rest;
   const name = o.configurationName;
   const tuning = opts.informerTuning ?? {};
@@ -114,62 +101,27 @@ export async function startWebhooks(opts: WebhookOptions): Promise<RunningWebhoo
   const configurations = new ConfigurationWatch({ rest, name, logger: log, tuning });
   configurations.start();
 
-  let certificates: CertificateSource;
-  let managed: ManagedCertificates | undefined;
-  let secretWatch: Informer | undefined;
-  let injector: CaBundleInjector | undefined;
-  const store = secretCertificateStore(client, opts.namespace, o.certSecret);
-  if (o.certDir) {
-    certificates = new DirectoryCertificates({ dir: o.certDir, log, ...(o.resyncMs ? { pollMs: o.resyncMs } : {}) });
-  } else {
-    const service = { namespace: opts.namespace, name: o.serviceName };
-    managed = new ManagedCertificates({
-      store,
-      dnsNames: [...serviceDnsNames(service), 'localhost'],
-      ipAddresses: ['127.0.0.1'],
-      log,
-      published: (caPem) => injector?.published(caPem) ?? false,
-      ...(opts.metrics ? { metrics: opts.metrics } : {}),
-      ...(o.certValidityMs ? { certValidityMs: o.certValidityMs } : {}),
-      ...(o.caValidityMs ? { caValidityMs: o.caValidityMs } : {}),
-      ...(o.resyncMs ? { resyncMs: o.resyncMs, publicationPollMs: Math.min(o.resyncMs, 2_000) } : {}),
-    });
-    certificates = managed;
-    injector = new CaBundleInjector({
-      client,
-      watch: configurations,
-      // The Secret is the one source of the bundle: read it fresh before any write.
-      readBundle: async () => (await store.read()).value?.caBundlePem,
-      knownBundle: () => (managed!.loaded ? managed!.current().caBundlePem : undefined),
-      log,
-      ...(opts.metrics ? { metrics: opts.metrics } : {}),
-      ...(o.resyncMs ? { resyncMs: o.resyncMs } : {}),
-    });
-    // Another replica's renewal is adopted as soon as the Secret changes, not a resync later.
-    secretWatch = new Informer({ rest, ref: coreResources.secrets, namespace: opts.namespace, fieldSelector: `metadata.name=${o.certSecret}`, logger: log, ...tuning });
-    const m = managed;
-    const again = (): void => void m.reconcile().catch(() => undefined);
-    secretWatch.addEventHandler({ onAdd: again, onUpdate: again, onDelete: again });
-    // A CA waiting to be published is served as soon as the configurations are seen holding it.
-    configurations.onChange(() => {
-      if (m.awaitingPublication) again();
-    });
-  }
-  const stopWatches = async (): Promise<void> => {
-    await Promise.all([configurations.stop(), secretWatch?.stop()]);
-  };
-  const onAbort = (): void => certificates.stop();
-  opts.signal?.addEventListener('abort', onAbort, { once: true });
+  const tls = new ServingTls({
+    client,
+    namespace: opts.namespace,
+    certSecret: o.certSecret,
+    serviceName: o.serviceName,
+    ...(o.certDir ? { certDir: o.certDir } : {}),
+    configurations,
+    log,
+    tuning,
+    ...(opts.metrics ? { metrics: opts.metrics } : {}),
+    ...(o.certValidityMs ? { certValidityMs: o.certValidityMs } : {}),
+    ...(o.caValidityMs ? { caValidityMs: o.caValidityMs } : {}),
+    ...(o.resyncMs ? { resyncMs: o.resyncMs } : {}),
+  });
+  const { certificates, injector } = tls;
   try {
-    opts.signal?.throwIfAborted();
-    await certificates.start();
+    await tls.start(opts.signal);
   } catch (err) {
-    await stopWatches();
+    await configurations.stop();
     throw err;
-  } finally {
-    opts.signal?.removeEventListener('abort', onAbort);
   }
-  secretWatch?.start();
 
   // Bound once the port is known: the check handshakes with our own listener.
   let readiness: (() => Promise<void>) | undefined;
@@ -191,8 +143,8 @@ export async function startWebhooks(opts: WebhookOptions): Promise<RunningWebhoo
   try {
     await server.listen({ port: o.port, host: o.host });
   } catch (err) {
-    certificates.stop();
-    await stopWatches();
+    await tls.stop();
+    await configurations.stop();
     throw err;
   }
   const port = (server.server.address() as AddressInfo).port;
@@ -202,7 +154,7 @@ export async function startWebhooks(opts: WebhookOptions): Promise<RunningWebhoo
 
   if (local) {
     // A new configuration gets the bundle from the Secret; an existing one keeps its own (the injector moves it).
-    const bundle = o.certDir ? certificates.current().caBundlePem : (await store.read()).value?.caBundlePem;
+    const bundle = o.certDir ? certificates.current().caBundlePem : (await tls.store.read()).value?.caBundlePem;
     const cfg: WebhookConfigurationOptions = {
       name,
       target: { url: opts.registerUrl ?? baseUrl },
@@ -213,12 +165,8 @@ export async function startWebhooks(opts: WebhookOptions): Promise<RunningWebhoo
     log.info({ url: opts.registerUrl ?? baseUrl }, 'webhooks registered by URL');
   }
 
-  // With a cert-manager folder, cert-manager's cainjector owns the caBundle.
-  if (injector) {
-    const inj = injector;
-    certificates.onChange(() => void inj.sync());
-    inj.start();
-  }
+  // With a cert-manager folder, cert-manager's cainjector owns the caBundle (publish does nothing).
+  tls.publish();
   log.info({ port, certificates: o.certDir ? `folder ${o.certDir}` : `Secret ${opts.namespace}/${o.certSecret}` }, 'webhook server listening');
 
   return {
@@ -230,20 +178,14 @@ export async function startWebhooks(opts: WebhookOptions): Promise<RunningWebhoo
     configurations,
     readiness: ready,
     async stop() {
-      injector?.stop();
-      certificates.stop();
+      await tls.stop();
       await server.close();
-      await stopWatches();
+      await configurations.stop();
     },
     async unregister() {
       await unregisterConfigurations(client, name);
     },
   };
-}
-
-function clientOver(rest: RestClient | undefined): Client {
-  if (rest === undefined) throw new Error('startWebhooks needs the manager\'s replicaClient');
-  return new Client({ rest });
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -5,7 +5,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { mutatingWebhookConfiguration, validatingWebhookConfiguration } from './configurations.ts';
-import { WEBHOOK_DEFAULTS } from './index.ts';
+import { WEBHOOK_DEFAULTS } from './defaults.ts';
 
 /** The namespace the manifests name; config/default's `namespace:` rewrites it. */
 export const MANIFEST_NAMESPACE = 'engula-system';

@@ -7,6 +7,7 @@ import type { Socket } from 'node:net';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { admissionRoutes, type AdmissionRoutesOptions } from './admission/routes.ts';
+import { DEFAULT_MAX_CONNECTIONS } from './defaults.ts';
 import { webhookHealth } from './health.ts';
 import { scalingRoutes, type ScalingRoutesOptions } from './scaling/routes.ts';
 import type { CertificateSource, ServingMaterial } from './tls/source.ts';
@@ -20,12 +21,8 @@ export type WebhookServer = FastifyInstance<HttpsServer, IncomingMessage, Server
  */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
-/**
- * Open connections at once, admission and the scaling API together: each costs a file descriptor
- * and some tens of KiB of TLS buffers, so 1024 stays within the Deployment's memory limit, and it
- * is far above what the API servers' calls and the in-flight reviews of the scaling API can hold.
- */
-export const DEFAULT_MAX_CONNECTIONS = 1024;
+// Its home is defaults.ts (build-time code reads the defaults without the server); named here too for bench/.
+export { DEFAULT_MAX_CONNECTIONS };
 
 /** A TLS handshake takes milliseconds; Node's default lets a silent socket hold a place for 2 minutes. */
 const HANDSHAKE_TIMEOUT_MS = 10_000;

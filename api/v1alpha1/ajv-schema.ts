@@ -2,23 +2,15 @@
 // rules are not JSON Schema; validate.ts runs their TypeScript twins instead.
 import type { Schema } from './schema/schema.ts';
 
-export interface AjvSchema {
+/** The keywords ajv reads just as the CRD schema writes them. */
+const SHARED_KEYWORDS = ['enum', 'minimum', 'maximum', 'minLength', 'maxLength', 'pattern', 'minItems', 'maxItems', 'maxProperties', 'format'] as const;
+
+type AjvSchema = Pick<Schema, (typeof SHARED_KEYWORDS)[number] | 'required'> & {
   type?: string | string[];
   properties?: Record<string, AjvSchema>;
-  required?: string[];
   additionalProperties?: AjvSchema;
   items?: AjvSchema;
-  enum?: readonly (string | number)[];
-  minimum?: number;
-  maximum?: number;
-  minLength?: number;
-  maxLength?: number;
-  pattern?: string;
-  minItems?: number;
-  maxItems?: number;
-  maxProperties?: number;
-  format?: string;
-}
+};
 
 export function toAjvSchema(s: Schema): AjvSchema {
   const out: AjvSchema = {};
@@ -29,7 +21,7 @@ export function toAjvSchema(s: Schema): AjvSchema {
   if (s.required) out.required = s.required;
   if (s.additionalProperties) out.additionalProperties = toAjvSchema(s.additionalProperties);
   if (s.items) out.items = toAjvSchema(s.items);
-  for (const key of ['enum', 'minimum', 'maximum', 'minLength', 'maxLength', 'pattern', 'minItems', 'maxItems', 'maxProperties', 'format'] as const) {
+  for (const key of SHARED_KEYWORDS) {
     if (s[key] !== undefined) (out as Record<string, unknown>)[key] = s[key];
   }
   return out;

@@ -1,5 +1,5 @@
 // The CustomResourceDefinition of each kind, built from its schema; api/generate.ts writes them out.
-import { CATEGORY, GROUP, KINDS, KIND_NAMES, VERSION, type KindName } from './kinds.ts';
+import { CATEGORY, GROUP, KINDS, VERSION, type KindName } from './kinds.ts';
 import { ROOT_SCHEMAS } from './schema/roots.ts';
 import type { Schema } from './schema/schema.ts';
 
@@ -83,8 +83,4 @@ export function buildCrd(kind: KindName): CustomResourceDefinition {
       ],
     },
   };
-}
-
-export function buildCrds(): CustomResourceDefinition[] {
-  return KIND_NAMES.map(buildCrd);
 }

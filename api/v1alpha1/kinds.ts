@@ -67,9 +67,6 @@ export const MIN_REPLICAS = { journal: 0, storage: 0, kernel: 1, engine: 0 } as 
 export const PHASES = ['Pending', 'Progressing', 'Ready', 'Degraded', 'Paused', 'Hibernated'] as const;
 export type Phase = (typeof PHASES)[number];
 
-export const CONDITION_TYPES = ['Ready', 'Progressing', 'Degraded', 'MonitoringAvailable', 'NameTaken', 'UpdatePending'] as const;
-export type ConditionType = (typeof CONDITION_TYPES)[number];
-
 /**
  * The longest metadata.name each kind accepts. A StatefulSet's controller-revision-hash label is
  * `<name>-<10 chars>` and must fit a 63-character label value, so a child's name is at most 52; a

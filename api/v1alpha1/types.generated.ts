@@ -4,7 +4,6 @@ import type {
   V1EnvVar,
   V1ListMeta,
   V1LocalObjectReference,
-  V1ObjectMeta,
   V1PersistentVolumeClaimSpec,
   V1PersistentVolumeClaimVolumeSource,
   V1PodSecurityContext,
@@ -14,11 +13,12 @@ import type {
   V1Toleration,
   V1TopologySpreadConstraint,
 } from '@kubernetes/client-node';
+import type { ObjectMeta } from '../../runtime/resource.ts';
 
 /**
  * A container image and when to pull it.
  */
-export interface ImageSpec {
+export type ImageSpec = {
   /**
    * The container image, with a tag or digest, e.g. uhub.service.ucloud.cn/zojw/engula:0.9.
    */
@@ -27,14 +27,14 @@ export interface ImageSpec {
    * When the kubelet pulls the image: Always, IfNotPresent or Never. Default IfNotPresent.
    */
   pullPolicy?: 'Always' | 'IfNotPresent' | 'Never';
-}
+};
 
 /**
  * Prometheus monitoring of the component pods, for images that serve metrics: a component is
  * scraped only where its metricsPort says where (no Engula line the operator knows serves any). On
  * a Cluster it is given to every component; a standalone child sets its own.
  */
-export interface MonitoringSpec {
+export type MonitoringSpec = {
   /**
    * Creates one ServiceMonitor (monitoring.coreos.com/v1) per component, named like the child, when
    * the Prometheus Operator serves that kind. While it does not, the condition MonitoringAvailable
@@ -48,14 +48,14 @@ export interface MonitoringSpec {
    * the pods (a rolling update); an annotation of the same name in podAnnotations wins.
    */
   scrapeAnnotations?: boolean;
-}
+};
 
 /**
  * The data volume mounted into every pod of the component. Set spec (a new claim per pod) or source
  * (one existing claim), not both. It cannot be changed once the component exists, because a
  * StatefulSet's volume claim templates are immutable.
  */
-export interface VolumeSpec {
+export type VolumeSpec = {
   /**
    * A claim template (core/v1 PersistentVolumeClaimSpec): every pod gets its own
    * PersistentVolumeClaim made from it (a StatefulSet volumeClaimTemplate). The claims are kept
@@ -67,12 +67,12 @@ export interface VolumeSpec {
    * namespace, mounted by every pod. Only sensible with one replica or a ReadWriteMany claim.
    */
   source?: V1PersistentVolumeClaimVolumeSource;
-}
+};
 
 /**
  * The persistentVolumeClaimRetentionPolicy of a component.
  */
-export interface ClaimRetentionPolicy {
+export type ClaimRetentionPolicy = {
   /**
    * Retain (default): the claims stay when the component is deleted. Delete: they are deleted with
    * it.
@@ -83,12 +83,12 @@ export interface ClaimRetentionPolicy {
    * them. Delete: they are deleted.
    */
   whenScaled?: 'Retain' | 'Delete';
-}
+};
 
 /**
  * One component (journal, storage, kernel or engine) inside a Cluster spec.
  */
-export interface ComponentSpec {
+export type ComponentSpec = {
   /**
    * Number of pods. Minimum 0, and 1 for the kernel. Shrinking journal or storage on a Cluster
    * needs spec.allowScaleDown.
@@ -239,13 +239,13 @@ export interface ComponentSpec {
    * Extra environment variables for the component container, after the ones the operator sets.
    */
   env?: V1EnvVar[];
-}
+};
 
 /**
  * The desired state of an Engula cluster. The operator creates one child object per component given
  * here, named <metadata.name>-<component>.
  */
-export interface ClusterSpec {
+export type ClusterSpec = {
   /**
    * The Engula cluster's own name, given to its components. Cannot change.
    */
@@ -387,12 +387,12 @@ export interface ClusterSpec {
    * The engine component. Omit it to run no engine.
    */
   engine?: ComponentSpec;
-}
+};
 
 /**
  * The state of one component of the cluster.
  */
-export interface ComponentSummary {
+export type ComponentSummary = {
   /**
    * Name of the child object (Journal, Storage, Kernel or Engine) that runs it.
    */
@@ -410,12 +410,12 @@ export interface ComponentSummary {
    * Hibernated. Conditions say why.
    */
   phase?: 'Pending' | 'Progressing' | 'Ready' | 'Degraded' | 'Paused' | 'Hibernated';
-}
+};
 
 /**
  * The state of each component in the spec, by component name.
  */
-export interface ClusterComponentsStatus {
+export type ClusterComponentsStatus = {
   /**
    * The state of the journal component.
    */
@@ -432,13 +432,13 @@ export interface ClusterComponentsStatus {
    * The state of the engine component.
    */
   engine?: ComponentSummary;
-}
+};
 
 /**
  * A metav1.Condition: one aspect of the object's state (Ready, Progressing, Degraded or
  * MonitoringAvailable), when it last changed and why.
  */
-export interface Condition {
+export type Condition = {
   /**
    * Ready, Progressing, Degraded or MonitoringAvailable (present only while spec.monitoring.enabled
    * is true).
@@ -464,12 +464,12 @@ export interface Condition {
    * What happened, for people.
    */
   message: string;
-}
+};
 
 /**
  * The observed state of the cluster, rolled up from its components.
  */
-export interface ClusterStatus {
+export type ClusterStatus = {
   /**
    * The .metadata.generation that this status describes.
    */
@@ -491,13 +491,13 @@ export interface ClusterStatus {
    * The latest observations of the object's state.
    */
   conditions?: Condition[];
-}
+};
 
 /**
  * The spec of a Journal, Storage, Kernel or Engine: a component spec plus the cluster it belongs
  * to.
  */
-export interface ChildSpec {
+export type ChildSpec = {
   /**
    * The Engula cluster this component belongs to: the Cluster object that owns it, or for a
    * standalone object the cluster name its pods join. Can be set once and never changed.
@@ -683,12 +683,12 @@ export interface ChildSpec {
    * Extra environment variables for the component container, after the ones the operator sets.
    */
   env?: V1EnvVar[];
-}
+};
 
 /**
  * The observed state of the component, taken from its StatefulSet.
  */
-export interface ChildStatus {
+export type ChildStatus = {
   /**
    * The .metadata.generation that this status describes.
    */
@@ -731,19 +731,19 @@ export interface ChildStatus {
    * The latest observations of the object's state.
    */
   conditions?: Condition[];
-}
+};
 
 /**
  * An Engula cluster: its journal, storage, kernel and engine components. The operator runs each as
  * a child object.
  */
-export interface Cluster {
+export type Cluster = {
   apiVersion: 'cluster.engula.io/v1alpha1';
   kind: 'Cluster';
-  metadata?: V1ObjectMeta;
+  metadata: ObjectMeta;
   spec: ClusterSpec;
   status?: ClusterStatus;
-}
+};
 
 export interface ClusterList {
   apiVersion: 'cluster.engula.io/v1alpha1';
@@ -758,13 +758,13 @@ export type JournalStatus = ChildStatus;
 /**
  * An Engula journal: the cluster's write-ahead log, run as a StatefulSet.
  */
-export interface Journal {
+export type Journal = {
   apiVersion: 'cluster.engula.io/v1alpha1';
   kind: 'Journal';
-  metadata?: V1ObjectMeta;
+  metadata: ObjectMeta;
   spec: JournalSpec;
   status?: JournalStatus;
-}
+};
 
 export interface JournalList {
   apiVersion: 'cluster.engula.io/v1alpha1';
@@ -779,13 +779,13 @@ export type StorageStatus = ChildStatus;
 /**
  * An Engula storage component: the cluster's data files, run as a StatefulSet.
  */
-export interface Storage {
+export type Storage = {
   apiVersion: 'cluster.engula.io/v1alpha1';
   kind: 'Storage';
-  metadata?: V1ObjectMeta;
+  metadata: ObjectMeta;
   spec: StorageSpec;
   status?: StorageStatus;
-}
+};
 
 export interface StorageList {
   apiVersion: 'cluster.engula.io/v1alpha1';
@@ -800,13 +800,13 @@ export type KernelStatus = ChildStatus;
 /**
  * An Engula kernel: coordinates journal and storage, run as a StatefulSet.
  */
-export interface Kernel {
+export type Kernel = {
   apiVersion: 'cluster.engula.io/v1alpha1';
   kind: 'Kernel';
-  metadata?: V1ObjectMeta;
+  metadata: ObjectMeta;
   spec: KernelSpec;
   status?: KernelStatus;
-}
+};
 
 export interface KernelList {
   apiVersion: 'cluster.engula.io/v1alpha1';
@@ -821,13 +821,13 @@ export type EngineStatus = ChildStatus;
 /**
  * An Engula engine: serves clients on top of the kernel, run as a StatefulSet.
  */
-export interface Engine {
+export type Engine = {
   apiVersion: 'cluster.engula.io/v1alpha1';
   kind: 'Engine';
-  metadata?: V1ObjectMeta;
+  metadata: ObjectMeta;
   spec: EngineSpec;
   status?: EngineStatus;
-}
+};
 
 export interface EngineList {
   apiVersion: 'cluster.engula.io/v1alpha1';

@@ -118,7 +118,3 @@ export function validate(kind: KindName, obj: unknown, oldObj?: unknown): Valida
     return true;
   });
 }
-
-export function isKindName(s: unknown): s is KindName {
-  return typeof s === 'string' && Object.hasOwn(KINDS, s);
-}

@@ -33,7 +33,7 @@ function imageFor(cluster: Cluster, own: ImageSpec | undefined): ImageSpec | und
  */
 function inheritedPodSettings(cluster: Cluster, component: ComponentName): Record<string, unknown> {
   const own = (cluster.spec[component] ?? {}) as Record<string, unknown>;
-  const shared = cluster.spec as unknown as Record<string, unknown>;
+  const shared = cluster.spec as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const key of INHERITED_POD_SETTINGS) {
     const mine = own[key];

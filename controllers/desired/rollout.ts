@@ -16,7 +16,7 @@ export const TEMPLATE_HASH_ANNOTATION = 'cluster.engula.io/template-hash';
 /** The hash of the child's spec (all but replicas) that template was built from. */
 export const SPEC_HASH_ANNOTATION = 'cluster.engula.io/spec-hash';
 /** A pod of a roll step not Ready after this long stops the roll. */
-export const ROLL_STEP_DEADLINE_MS = 10 * 60_000;
+const ROLL_STEP_DEADLINE_MS = 10 * 60_000;
 
 export function hashOf(value: unknown): string {
   return createHash('sha256').update(stableStringify(value)).digest('hex').slice(0, 16);
@@ -90,7 +90,7 @@ export type RolloutPlan =
   /** Keep the live template: only the replica count may be written. */
   | { write: 'replicas'; state: 'UpdatePending'; message: string };
 
-export interface RolloutInput {
+interface RolloutInput {
   name: string;
   /** The StatefulSet the builders make now (its template is what the pods should run). */
   desiredTemplate: unknown;

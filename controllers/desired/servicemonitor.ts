@@ -2,7 +2,7 @@
 // Operator's kind), the prometheus.io pod annotations, and the MonitoringAvailable condition that
 // says whether what spec.monitoring asks for can be done.
 import { COMPONENTS, type ChildObject, type Cluster, type LaunchProfileName } from '../../api/v1alpha1/index.ts';
-import { COMPONENT_TRAITS } from '../components.ts';
+import { COMPONENT_TRAITS } from './traits.ts';
 import { DEFAULT_LAUNCH_PROFILE } from '../launch-profiles.ts';
 import { desiredChild } from './child.ts';
 import type { KubeObject } from '../../runtime/index.ts';
@@ -10,7 +10,7 @@ import { CLUSTER_LABEL, controllerRef, labelsFor, nameOf, namespaceOf, selectorL
 import type { ConditionInput } from './status.ts';
 import { METRICS_PORT_NAME, metricsOf, type WorkloadInput } from './workload.ts';
 
-export const SERVICE_MONITOR_API_VERSION = 'monitoring.coreos.com/v1';
+const SERVICE_MONITOR_API_VERSION = 'monitoring.coreos.com/v1';
 export const MONITORING_CONDITION = 'MonitoringAvailable';
 
 export function monitoringEnabled(child: ChildObject): boolean {

@@ -36,7 +36,7 @@ export const REASONS = {
 export type ConditionInput = Omit<Condition, 'lastTransitionTime' | 'observedGeneration'>;
 
 /** The next conditions: a condition keeps its lastTransitionTime unless its status changed. */
-export function mergeConditions(previous: Condition[] | undefined, next: ConditionInput[], generation: number | undefined, now: string): Condition[] {
+function mergeConditions(previous: Condition[] | undefined, next: ConditionInput[], generation: number | undefined, now: string): Condition[] {
   return next.map((c) => {
     const old = previous?.find((p) => p.type === c.type);
     return {
@@ -56,7 +56,7 @@ export function selectorString(labels: Record<string, string>): string {
     .join(',');
 }
 
-export interface ChildSituation {
+interface ChildSituation {
   /** Components (with the child that runs each) this child waits for before its StatefulSet is created. */
   waitingFor: Array<{ component: ComponentName; name: string }>;
   paused: boolean;
@@ -80,7 +80,7 @@ interface StatefulSetLike {
 }
 
 function asStatefulSet(obj: KubeObject): StatefulSetLike {
-  return obj as unknown as StatefulSetLike;
+  return obj as StatefulSetLike;
 }
 
 function conditions(ready: [boolean, string, string], progressing: [boolean, string, string], degraded: [boolean, string, string]): ConditionInput[] {

@@ -6,14 +6,14 @@ import { LRUCache } from 'lru-cache';
 import { stringify } from 'yaml';
 import { COMPONENTS, type Cluster } from '../../api/v1alpha1/index.ts';
 import type { KubeObject } from '../../runtime/index.ts';
-import { COMPONENT_TRAITS } from '../components.ts';
+import { COMPONENT_TRAITS } from './traits.ts';
 import { CLUSTER_LABEL, childName, controllerRef, MANAGED_BY, nameOf, namespaceOf, topologyConfigMapName } from './meta.ts';
 import { serviceHost } from './workload.ts';
 
 /** The key of the topology in the ConfigMap. */
-export const TOPOLOGY_FILE = 'topology.yaml';
+const TOPOLOGY_FILE = 'topology.yaml';
 
-export interface ComponentTopology {
+interface ComponentTopology {
   service: string;
   port: number;
   /** Only where the spec says the image serves metrics. */
@@ -22,7 +22,7 @@ export interface ComponentTopology {
   pods: string[];
 }
 
-export interface Topology {
+interface Topology {
   cluster: string;
   namespace: string;
   components: Record<string, ComponentTopology>;

@@ -5,7 +5,7 @@
 import type { V1EnvVar, V1ResourceRequirements } from '@kubernetes/client-node';
 import { COMPONENTS, type ChildObject, type ComponentName, type ImageSpec, type LaunchProfileName } from '../../api/v1alpha1/index.ts';
 import type { KubeObject } from '../../runtime/index.ts';
-import { COMPONENT_TRAITS, type ComponentTraits } from '../components.ts';
+import { COMPONENT_TRAITS, type ComponentTraits } from './traits.ts';
 import { CUSTOM_LAUNCH, DEFAULT_LAUNCH_PROFILE, LAUNCH_PROFILE_ANNOTATION, launchOf, UNKNOWN_BUILD, type ComponentLaunch } from '../launch-profiles.ts';
 import { mergePullSecrets } from './child.ts';
 import { containerSecurityContextOf, livenessProbeOf, podSecurityContextOf, startupProbeOf, topologySpreadOf } from './pod-settings.ts';
@@ -26,12 +26,12 @@ export interface WorkloadInput {
   clusterPorts: Partial<Record<ComponentName, number>>;
 }
 
-export const DATA_VOLUME = 'data';
+const DATA_VOLUME = 'data';
 /** The pod template annotation spec.restartedAt sets. */
-export const RESTARTED_AT_ANNOTATION = 'cluster.engula.io/restartedAt';
+const RESTARTED_AT_ANNOTATION = 'cluster.engula.io/restartedAt';
 /** The name of the port (on the headless Service and the container) that serves Prometheus metrics. */
 export const METRICS_PORT_NAME = 'metrics';
-export const DEFAULT_METRICS_PATH = '/metrics';
+const DEFAULT_METRICS_PATH = '/metrics';
 
 type LaunchInput = Pick<WorkloadInput, 'child' | 'traits'>;
 
@@ -44,7 +44,7 @@ export function profileOf(child: ChildObject): LaunchProfileName {
 }
 
 /** The launch of the child's component on its line (a component the line lacks is refused by admission unless spec.command is set). */
-export function launchFor(input: LaunchInput): ComponentLaunch {
+function launchFor(input: LaunchInput): ComponentLaunch {
   return launchOf(profileOf(input.child), input.traits.component) ?? UNKNOWN_BUILD;
 }
 
@@ -151,7 +151,7 @@ function portsOf(input: WorkloadInput): Record<ComponentName, number> {
 }
 
 /** The variables the profile says the binary reads; the spec's own env comes after them, so a user's entry wins. */
-export function componentEnv(input: WorkloadInput): V1EnvVar[] {
+function componentEnv(input: WorkloadInput): V1EnvVar[] {
   const ports = portsOf(input);
   const env = launchFor(input).env.map((e): V1EnvVar => {
     if ('fieldPath' in e) return { name: e.name, valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: e.fieldPath } } };
@@ -165,7 +165,7 @@ export function componentEnv(input: WorkloadInput): V1EnvVar[] {
 }
 
 /** The container's command and args: the profile's, each replaced by spec.command or spec.args when given. */
-export function componentCommand(input: LaunchInput): { command: string[]; args: string[]; custom: boolean } {
+function componentCommand(input: LaunchInput): { command: string[]; args: string[]; custom: boolean } {
   const launch = launchFor(input);
   const port = String(portOf(input.child, input.traits));
   const fill = (arg: string): string => arg.replaceAll('{port}', port).replaceAll('{data}', launch.dataPath);

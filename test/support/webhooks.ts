@@ -20,11 +20,11 @@ export interface TestWebhooks {
 
 type After = { after: (fn: () => Promise<void>) => void };
 
-export async function startTestWebhooks(t: After, prefix: string, opts: Partial<WebhookOptions> = {}): Promise<TestWebhooks> {
+/** `rest`: a test that counts the webhook side's requests passes its own RestClient, under an ungated Client. */
+export async function startTestWebhooks(t: After, prefix: string, opts: Partial<WebhookOptions> & { rest?: RestClient } = {}): Promise<TestWebhooks> {
   const token = randomBytes(4).toString('hex');
   const namespace = await testNamespace(t, prefix, { 'webhooks.engula.io/test': token });
   const metrics = new Registry();
-  // A test that counts the webhook side's requests passes its own RestClient.
   const { rest: given, ...options } = opts;
   const rest = given ?? new RestClient(kubeConfig());
   const running = await startWebhooks({

@@ -144,8 +144,8 @@ export function controllerReferenceRule(kind: ChildKindName, child: JsonObject, 
  */
 function ownedSpecOf(cluster: JsonObject, component: ComponentName): JsonObject {
   // The Cluster comes from the apiserver, so it has passed the Cluster schema.
-  const owned = ownedChildSpec(cluster as unknown as Cluster, component);
-  return owned === undefined ? { clusterName: field(cluster, 'metadata', 'name') } : (owned as unknown as JsonObject);
+  const owned = ownedChildSpec(cluster as Cluster, component);
+  return owned === undefined ? { clusterName: field(cluster, 'metadata', 'name') } : (owned as JsonObject);
 }
 
 /** `{"spec":{"journal":{"replicas":5}}}`, for the command a refusal suggests. */

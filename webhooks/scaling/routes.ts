@@ -9,6 +9,7 @@ import { childName } from '../../controllers/desired/index.ts';
 import { engulaResources } from '../../controllers/resources.ts';
 import { ApiError, errorMessage, type AccessAttributes, type AccessDecision, type Client, type UserInfo } from '../../runtime/index.ts';
 import type { RequestContext } from '../../runtime/auth/delegated-auth.ts';
+import { accessRefusal, retryAfterSeconds, type Refused } from '../../runtime/auth/refusal.ts';
 import { scalingMetrics } from './metrics.ts';
 import { CallerRateLimiter, DEFAULT_RATE_LIMIT, type RateLimitSettings } from './rate-limit.ts';
 import { componentSpec, FIELD_MANAGER, isComponent, parseScaleRequest, refusalOf, replicasPatch, SCALE_ROUTE, scaleOf } from './scale.ts';
@@ -65,6 +66,22 @@ interface Params {
 }
 
 type Json = Record<string, unknown>;
+
+/** What a caller the access check turned away reads: the API server's words, and what to do. */
+function accessRefusalStatus(code: number, decision: Refused, verb: string, p: Params): Status {
+  switch (decision.outcome) {
+    case 'unauthenticated':
+      return failure(code, `Unauthorized: ${decision.reason}`);
+    case 'throttled': {
+      const seconds = retryAfterSeconds(decision.retryAfterMs);
+      return failure(code, `too many scale calls: ${decision.reason}: retry in ${seconds} s`, { retryAfterSeconds: seconds });
+    }
+    case 'error':
+      return failure(code, `the operator could not check the caller with the API server, retry: ${decision.reason}`);
+    case 'forbidden':
+      return failure(code, `${decision.user.username} cannot ${verb} resource "clusters/scale" in API group "${GROUP}" in the namespace "${p.namespace}": ${decision.reason}`, { group: GROUP, kind: 'clusters', name: p.cluster });
+  }
+}
 
 export const scalingRoutes: FastifyPluginAsync<ScalingRoutesOptions> = async (app, opts) => {
   const metrics = opts.metrics && scalingMetrics(opts.metrics);
@@ -141,7 +158,7 @@ export const scalingRoutes: FastifyPluginAsync<ScalingRoutesOptions> = async (ap
   };
 
   const tooMany = (reply: FastifyReply, a: Audit, why: string, retryAfterMs: number): FastifyReply => {
-    const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+    const seconds = retryAfterSeconds(retryAfterMs);
     return refuse(reply, a, failure(429, `${why}: retry in ${seconds} s`, { retryAfterSeconds: seconds }), { 'Retry-After': String(seconds) });
   };
 
@@ -165,23 +182,13 @@ export const scalingRoutes: FastifyPluginAsync<ScalingRoutesOptions> = async (ap
       source === undefined ? {} : { source },
     );
     if ('user' in decision && decision.user) Object.assign(a, { user: decision.user.username, groups: decision.user.groups });
-    switch (decision.outcome) {
-      case 'unauthenticated':
-        refuse(reply, a, failure(401, `Unauthorized: ${decision.reason}`), { 'WWW-Authenticate': 'Bearer' });
-        return false;
-      case 'throttled':
-        tooMany(reply, a, `too many scale calls: ${decision.reason}`, decision.retryAfterMs);
-        return false;
-      case 'error':
-        request.log.error({ reason: decision.reason }, 'delegated authentication or authorization failed');
-        refuse(reply, a, failure(503, `the operator could not check the caller with the API server, retry: ${decision.reason}`));
-        return false;
-      case 'forbidden':
-        refuse(reply, a, failure(403, `${decision.user.username} cannot ${verb} resource "clusters/scale" in API group "${GROUP}" in the namespace "${p.namespace}": ${decision.reason}`, { group: GROUP, kind: 'clusters', name: p.cluster }));
-        return false;
-      case 'allowed':
-        a.cached = decision.cached;
+    if (decision.outcome !== 'allowed') {
+      if (decision.outcome === 'error') request.log.error({ reason: decision.reason }, 'delegated authentication or authorization failed');
+      const { code, headers } = accessRefusal(decision);
+      refuse(reply, a, accessRefusalStatus(code, decision, verb, p), headers);
+      return false;
     }
+    a.cached = decision.cached;
     if (limited !== undefined) {
       tooMany(reply, a, `too many scale calls from ${a.user}`, limited);
       return false;

@@ -13,8 +13,11 @@ export interface Status {
   details?: { group?: string; kind?: string; name?: string; causes?: StatusCause[]; retryAfterSeconds?: number };
 }
 
-/** The reason the API server gives for each code we answer with. */
-export const REASONS: Readonly<Record<number, string>> = {
+/**
+ * The metav1.StatusReason the API server gives for each code we answer with. Named apart from the
+ * controllers' REASONS (the reasons of conditions and events), and used only here.
+ */
+const STATUS_REASONS: Readonly<Record<number, string>> = {
   400: 'BadRequest',
   401: 'Unauthorized',
   403: 'Forbidden',
@@ -28,5 +31,5 @@ export const REASONS: Readonly<Record<number, string>> = {
 };
 
 export function failure(code: number, message: string, details?: Status['details']): Status {
-  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: REASONS[code] ?? 'Unknown', code, ...(details ? { details } : {}) };
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason: STATUS_REASONS[code] ?? 'Unknown', code, ...(details ? { details } : {}) };
 }

@@ -7,7 +7,7 @@ import { external, int32, int64, list, named, obj, opaque, str, stringMap, type 
 export const QUANTITY_PATTERN =
   '^(\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))(([KMGTPE]i)|[numkMGTPE]|([eE](\\+|-)?(([0-9]+(\\.[0-9]*)?)|(\\.[0-9]+))))?$';
 
-export function quantityMap(description: string): Schema {
+function quantityMap(description: string): Schema {
   return {
     type: 'object',
     description,
@@ -20,7 +20,7 @@ export function quantityMap(description: string): Schema {
   };
 }
 
-export const localObjectReference = external(
+const localObjectReference = external(
   'V1LocalObjectReference',
   obj(
     'A reference to an object in the same namespace.',

@@ -41,7 +41,7 @@ export interface Schema {
  * calls validate()) agrees with the apiserver. `oldSelf` is present only for transition rules, and
  * like CEL, a transition rule runs only when the old object has a value at the same place.
  */
-export interface RuleCheck {
+interface RuleCheck {
   (self: unknown, oldSelf?: unknown): boolean;
 }
 

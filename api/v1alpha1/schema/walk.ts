@@ -3,7 +3,7 @@
 import type { Schema } from './schema.ts';
 import { isObject } from './values.ts';
 
-export interface Visit {
+interface Visit {
   schema: Schema;
   value: unknown;
   /** The value at the same place in the old object, when there is one (maps and properties only). */

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { splitOperatorFlags } from '../../../cmd/manager.ts';
 import { DEFAULT_MAX_INFLIGHT_REVIEWS, DEFAULT_SOURCE_LIMIT } from '../../../webhooks/scaling/index.ts';
-import { DEFAULT_MAX_CONNECTIONS } from '../../../webhooks/server.ts';
+import { DEFAULT_MAX_CONNECTIONS } from '../../../webhooks/defaults.ts';
 
 describe('operator flags against abuse of the webhook port', () => {
   it('defaults: 1 refused token reviewed per second per address in bursts of 20, 64 reviews in flight, 1024 connections', () => {

@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { type ChildObject, type Cluster, type Kernel } from '../../../api/v1alpha1/index.ts';
 import { isSubset, type KubeObject } from '../../../runtime/index.ts';
-import { COMPONENT_TRAITS } from '../../../controllers/components.ts';
+import { COMPONENT_TRAITS } from '../../../controllers/desired/traits.ts';
 import {
   aggregateClusterStatus, childStatusFrom, desiredChild, desiredHeadlessService, desiredPodDisruptionBudget, desiredServiceAccount, desiredStatefulSet, desiredTopologyConfigMap, labelsFor, selectorLabels, topologyOf, type WorkloadInput,
 } from '../../../controllers/desired/index.ts';

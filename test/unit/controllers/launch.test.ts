@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { applyDefaults, COMPONENTS, LAUNCH_PROFILE_COMPONENTS, LAUNCH_PROFILES, validate, type ChildObject, type Cluster, type ComponentName } from '../../../api/v1alpha1/index.ts';
-import { COMPONENT_TRAITS } from '../../../controllers/components.ts';
+import { COMPONENT_TRAITS } from '../../../controllers/desired/traits.ts';
 import { desiredChild, desiredStatefulSet, type WorkloadInput } from '../../../controllers/desired/index.ts';
 import { PROFILES } from '../../../controllers/launch-profiles.ts';
 import { argvOf, containerEnvironment, type ContainerLike } from '../../support/launch-check/kubelet-expand.ts';

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { applyDefaults, type Cluster, type ComponentName } from '../../../api/v1alpha1/index.ts';
-import { COMPONENT_TRAITS } from '../../../controllers/components.ts';
+import { COMPONENT_TRAITS } from '../../../controllers/desired/traits.ts';
 import { desiredChild, desiredHeadlessService, desiredServiceAccount, desiredStatefulSet, selectorLabels, type WorkloadInput } from '../../../controllers/desired/index.ts';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- reading generated objects in a test

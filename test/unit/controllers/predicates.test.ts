@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { clusterSpecChanged, dependencyReadinessChanged, ignoreStatusOnly, owned, rollupInputChanged, statefulSetReadinessChanged } from '../../../controllers/predicates.ts';
+import { clusterSpecChanged, dependencyReadinessChanged, ignoreStatusOnly, rollupInputChanged, statefulSetReadinessChanged } from '../../../controllers/predicates.ts';
 import { engulaResources } from '../../../controllers/resources.ts';
-import { coreResources, type KubeObject } from '../../../runtime/index.ts';
+import { ownerKeysOf, type KubeObject } from '../../../runtime/index.ts';
 
 function sts(status: Record<string, unknown>, spec: Record<string, unknown> = { replicas: 1 }, rv = '1'): KubeObject {
   return { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'a', namespace: 'ns', resourceVersion: rv, generation: 1, labels: { x: 'y' } }, spec, status };
@@ -77,8 +77,7 @@ describe('predicates of owned and watched objects', () => {
     assert.equal(clusterSpecChanged.update?.(cluster(1, '2'), cluster(2, '3')), true);
   });
 
-  it('owned() maps an object to its controller owner of the given kind only', () => {
-    const spec = owned(coreResources.services, engulaResources.Journal, [ignoreStatusOnly]);
+  it('an owned object enqueues its controller owner of the owning kind only (what owns: enqueues)', () => {
     const svc: KubeObject = {
       kind: 'Service',
       metadata: {
@@ -90,6 +89,7 @@ describe('predicates of owned and watched objects', () => {
         ],
       },
     };
-    assert.deepEqual(spec.map(svc), [{ namespace: 'ns', name: 'j' }]);
+    assert.deepEqual(ownerKeysOf(svc, engulaResources.Journal), ['ns/j']);
+    assert.deepEqual(ownerKeysOf(svc, engulaResources.Kernel), []);
   });
 });

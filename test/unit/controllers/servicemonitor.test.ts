@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import type { Cluster } from '../../../api/v1alpha1/index.ts';
-import { COMPONENT_TRAITS } from '../../../controllers/components.ts';
+import { COMPONENT_TRAITS } from '../../../controllers/desired/traits.ts';
 import {
   aggregateClusterStatus, childStatusFrom, clusterMetrics, desiredChild, desiredHeadlessService, desiredServiceMonitor, desiredStatefulSet, monitoringCondition, scrapeAnnotations,
   type WorkloadInput,

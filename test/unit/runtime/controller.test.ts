@@ -249,7 +249,7 @@ describe('Controller', () => {
   it('filters status-only updates of the primary with generationChanged, and maps owned objects to the owner', async () => {
     const keys: string[] = [];
     const { source, controller } = setup({
-      owns: [parts],
+      owns: [{ resource: parts }],
       predicates: [generationChanged],
       reconcile: async (req) => {
         keys.push(`${req.namespace}/${req.name}`);
