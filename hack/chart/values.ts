@@ -129,17 +129,6 @@ export function chartValues(facts: ConfigFacts): ChartValue[] {
   ];
 }
 
-/** The defaults as one object, as Helm reads values.yaml. */
-export function defaultValues(values: ChartValue[]): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const v of values) {
-    const keys = v.path.split('.');
-    let at = out;
-    for (const k of keys.slice(0, -1)) at = (at[k] ??= {}) as Record<string, unknown>;
-    at[keys.at(-1)!] = v.default;
-  }
-  return out;
-}
 
 function commentLines(text: string, indent: string, width = 100): string[] {
   const lines: string[] = [];

@@ -26,22 +26,3 @@ export function diffJson(from: unknown, to: unknown, path = ''): JsonPatchOperat
   return ops;
 }
 
-/** Applies a patch made by diffJson (add/remove/replace on objects); used to check patches in tests. */
-export function applyJsonPatch(doc: unknown, ops: JsonPatchOperation[]): unknown {
-  let root = structuredClone(doc);
-  for (const op of ops) {
-    if (op.path === '') {
-      root = structuredClone(op.value);
-      continue;
-    }
-    const tokens = op.path.slice(1).split('/').map((t) => t.replaceAll('~1', '/').replaceAll('~0', '~'));
-    const last = tokens.pop()!;
-    let parent: unknown = root;
-    for (const t of tokens) parent = (parent as Record<string, unknown>)[t];
-    if (!isRecord(parent) && !Array.isArray(parent)) throw new Error(`patch path ${op.path} has no parent`);
-    const target = parent as Record<string, unknown>;
-    if (op.op === 'remove') delete target[last];
-    else if (op.op === 'add' || op.op === 'replace') target[last] = structuredClone(op.value);
-  }
-  return root;
-}

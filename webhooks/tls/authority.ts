@@ -93,17 +93,6 @@ export async function issueServingCertificate(ca: PemPair, req: ServingCertifica
   return { certPem: normalizePem(forge.pki.certificateToPem(cert)), keyPem: keys.keyPem };
 }
 
-export interface CertificateFacts {
-  serial: string;
-  notBefore: Date;
-  notAfter: Date;
-  isCA: boolean;
-}
-
-export function certificateFacts(pem: string): CertificateFacts {
-  const x = new X509Certificate(pem);
-  return { serial: x.serialNumber, notBefore: new Date(x.validFrom), notAfter: new Date(x.validTo), isCA: x.ca };
-}
 
 /** forge writes CRLF; one spelling of each PEM lets bundles be compared and deduplicated as text. */
 function normalizePem(pem: string): string {

@@ -43,18 +43,3 @@ export function bundleHolds(bundlePem: string | undefined, caPem: string): boole
   return want !== undefined && splitPemBundle(bundlePem ?? '').includes(want);
 }
 
-/** Whether `certPem` was signed by a CA of `bundlePem` that is valid at `now`. */
-export function bundleTrusts(bundlePem: string | undefined, certPem: string, now: number): boolean {
-  let cert: X509Certificate;
-  try {
-    cert = new X509Certificate(certPem);
-  } catch {
-    return false;
-  }
-  return splitPemBundle(bundlePem ?? '').some((pem) => {
-    const ca = parse(pem);
-    if (ca === undefined || ca.notAfter <= now || ca.notBefore > now) return false;
-    const x = new X509Certificate(pem);
-    return cert.checkIssued(x) && cert.verify(x.publicKey);
-  });
-}

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import type { TLSSocket } from 'node:tls';
 import { after, before, test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
-import { certificateFacts } from '../../../webhooks/tls/authority.ts';
+import { certificateFacts } from '../../support/certificates.ts';
 import { kubeConfig, suiteCleanup, waitFor } from '../../support/kube.ts';
 import { installCrds, startTestWebhooks, waitUntilWebhookCalled, type TestWebhooks } from '../../support/webhooks.ts';
 

@@ -2,7 +2,7 @@
 // validators and defaults, and the Cluster lookups served from plain objects.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { applyJsonPatch } from '../../../webhooks/admission/jsonpatch.ts';
+import { applyJsonPatch } from '../../support/json-patch.ts';
 import { MUTATE_PATH, VALIDATE_PATH } from '../../../webhooks/admission/routes.ts';
 import { cachedObjectReader, staticObjectReader, type ObjectCache, type ObjectReader } from '../../../webhooks/admission/state.ts';
 import type { KubeObject } from '../../../runtime/resource.ts';

@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { applyDefaults, COMPONENTS, KINDS, COMPONENT_KINDS, type ChildKindName, type Cluster, type ComponentName } from '../../../api/v1alpha1/index.ts';
 import { desiredChild, ownedChildSpec } from '../../../controllers/desired/child.ts';
 import { mutate, validate } from '../../../webhooks/admission/handlers.ts';
-import { applyJsonPatch } from '../../../webhooks/admission/jsonpatch.ts';
+import { applyJsonPatch } from '../../support/json-patch.ts';
 import { parseAdmissionReview, type AdmissionRequest, type AdmissionReviewResponse } from '../../../webhooks/admission/review.ts';
 import { isRecord as isObject } from '../../../runtime/index.ts';
 import type { JsonObject } from '../../../webhooks/admission/rules.ts';
