@@ -284,7 +284,7 @@ export function defaultTemplates(rendered: ManifestDoc[]): TemplateFile[] {
   return rendered
     .filter((d) => d.kind !== 'Namespace')
     .map((d) => {
-      let doc: Obj = d as unknown as Obj;
+      let doc: Obj = { ...d };
       let condition: string | undefined;
       if (d.kind === 'Deployment' && d.metadata.name === DEPLOYMENT) doc = deploymentTemplate(d, rendered);
       else if (d.kind === 'Role' && d.rules?.some((r) => r.resources.includes('leases'))) doc = leaderElectionRoleTemplate(d, facts.leaderElectionId);
@@ -301,7 +301,7 @@ export function defaultTemplates(rendered: ManifestDoc[]): TemplateFile[] {
  */
 export function policyTemplates(rendered: ManifestDoc[]): TemplateFile[] {
   if (rendered.length === 0) throw new Error('config/policy renders nothing');
-  return rendered.map((d) => file(fileName(d), 'config/policy', withAnnotations(withChartLabels(d as unknown as Obj), { 'helm.sh/resource-policy': 'keep' }), '.Values.deletionProtection.enabled'));
+  return rendered.map((d) => file(fileName(d), 'config/policy', withAnnotations(withChartLabels({ ...d }), { 'helm.sh/resource-policy': 'keep' }), '.Values.deletionProtection.enabled'));
 }
 
 /** config/prometheus: the ServiceMonitor, with the labels Prometheus selects by and the interval. */
@@ -313,7 +313,7 @@ export function monitorTemplates(rendered: ManifestDoc[]): TemplateFile[] {
       if ('interval' in e) throw new Error('config/prometheus sets an interval: teach hack/chart/objects.ts to merge it with metrics.serviceMonitor.interval');
       return { ...e, interval: block(() => ['{{- with .Values.metrics.serviceMonitor.interval }}', 'interval: {{ . }}', '{{- end }}']) };
     });
-    const labelled = withChartLabels(d as unknown as Obj, { '(serviceMonitor.labels)': block((indent) => ['{{- with .Values.metrics.serviceMonitor.labels }}', `{{- toYaml . | nindent ${indent} }}`, '{{- end }}']) });
+    const labelled = withChartLabels({ ...d }, { '(serviceMonitor.labels)': block((indent) => ['{{- with .Values.metrics.serviceMonitor.labels }}', `{{- toYaml . | nindent ${indent} }}`, '{{- end }}']) });
     return file(fileName(d), 'config/prometheus', inReleaseNamespace({ ...labelled, spec: { ...spec, endpoints } }) as Obj, 'and .Values.metrics.enabled .Values.metrics.serviceMonitor.enabled');
   });
 }
