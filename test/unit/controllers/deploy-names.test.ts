@@ -43,7 +43,7 @@ describe('config/default: names RBAC and the flags agree on', () => {
 
   it('the webhook certificate Secret: the operator\'s one name for it, by name for all but create', () => {
     const { named, unnamed } = rulesOn(leaderRole, '', 'secrets');
-    assert.deepEqual(named.map((r) => [r.resourceNames, [...r.verbs].sort()]), [[[WEBHOOK_DEFAULTS.certSecret], ['get', 'list', 'update', 'watch']]]);
+    assert.deepEqual(named.map((r) => [r.resourceNames, [...r.verbs].sort()]), [[[WEBHOOK_DEFAULTS.certSecret], ['get', 'list', 'patch', 'watch']]]);
     assert.deepEqual(unnamed.map((r) => r.verbs), [['create']]);
     assert.equal(rulesOn(clusterRole, '', 'secrets').named.length + rulesOn(clusterRole, '', 'secrets').unnamed.length, 0, 'no Secret anywhere else');
   });
