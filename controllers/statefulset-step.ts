@@ -91,7 +91,9 @@ export async function stepStatefulSet(input: WorkloadInput, owner: Cluster | und
   const specHash = specHashOf(child);
   // The siblings matter only to a component with a roll to take (its turn) or hibernating (the
   // order of emptying): most reconciles, a Cluster's start among them, have neither.
-  const rollToTake = live !== undefined && (live.annotations[TEMPLATE_HASH_ANNOTATION] !== hashOf(spec.template) || inRoll(live));
+  // Hashed once: the plan, the turn and the annotation written all use it.
+  const templateHash = hashOf(spec.template);
+  const rollToTake = live !== undefined && (live.annotations[TEMPLATE_HASH_ANNOTATION] !== templateHash || inRoll(live));
   const siblings = owner && (rollToTake || child.spec.hibernate === true) ? await siblingsOf(owner, namespace, ctx) : [];
   const before = owner && rollToTake ? siblings.filter((s) => ROLL_ORDER.indexOf(s.component) < ROLL_ORDER.indexOf(traits.component)) : [];
   const blocking = before.find((s) => siblingRolling(s, owner!, input.clusterPorts));
@@ -113,7 +115,7 @@ export async function stepStatefulSet(input: WorkloadInput, owner: Cluster | und
   }
   const rolloutInput = {
     name,
-    desiredTemplate: spec.template,
+    templateHash,
     specHash,
     live,
     turn: blocking ? { ok: false as const, waitingFor: `${blocking.component} (${childName(owner?.metadata?.name ?? '', blocking.component)}) to finish rolling` } : { ok: true as const },
@@ -144,7 +146,7 @@ export async function stepStatefulSet(input: WorkloadInput, owner: Cluster | und
   }
   spec.replicas = replicas;
   spec.updateStrategy = { type: 'RollingUpdate', rollingUpdate: { partition: plan.partition } };
-  desired.metadata.annotations = { ...desired.metadata.annotations, [TEMPLATE_HASH_ANNOTATION]: hashOf(spec.template), [SPEC_HASH_ANNOTATION]: specHash };
+  desired.metadata.annotations = { ...desired.metadata.annotations, [TEMPLATE_HASH_ANNOTATION]: templateHash, [SPEC_HASH_ANNOTATION]: specHash };
   const result = await ctx.client.apply(coreResources.statefulSets, desired, ctx.signal);
   const created = live === undefined && result.changed;
   let stuck: StepResult['stuck'];

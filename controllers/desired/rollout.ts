@@ -92,8 +92,8 @@ export type RolloutPlan =
 
 interface RolloutInput {
   name: string;
-  /** The StatefulSet the builders make now (its template is what the pods should run). */
-  desiredTemplate: unknown;
+  /** hashOf the pod template the builders make now (what the pods should run). */
+  templateHash: string;
   specHash: string;
   live: LiveStatefulSet | undefined;
   /** Whether every component before this one in the roll order has settled; else what it waits for. */
@@ -112,7 +112,7 @@ interface RolloutInput {
 export function planRollout(input: RolloutInput): RolloutPlan {
   const { live } = input;
   if (!live) return { write: 'desired', partition: 0, state: 'Idle', message: 'Created' };
-  const templateHash = hashOf(input.desiredTemplate);
+  const { templateHash } = input;
   const applied = live.annotations[TEMPLATE_HASH_ANNOTATION];
   const changed = applied !== templateHash;
   const specChanged = live.annotations[SPEC_HASH_ANNOTATION] !== undefined && live.annotations[SPEC_HASH_ANNOTATION] !== input.specHash;

@@ -22,17 +22,17 @@ const turn = { ok: true } as const;
 
 describe('planRollout', () => {
   it('nothing changed: partition 0, nothing rolls', () => {
-    assert.deepEqual(planRollout({ name: 'j', desiredTemplate: OLD, specHash: 's1', live: live(), turn, rollOperatorChanges: false }), { write: 'desired', partition: 0, state: 'Idle', message: 'Every pod runs the current template' });
+    assert.deepEqual(planRollout({ name: 'j', templateHash: hashOf(OLD), specHash: 's1', live: live(), turn, rollOperatorChanges: false }), { write: 'desired', partition: 0, state: 'Idle', message: 'Every pod runs the current template' });
   });
 
   it('a spec change starts at the highest ordinal', () => {
-    const plan = planRollout({ name: 'j', desiredTemplate: NEW, specHash: 's2', live: live(), turn, rollOperatorChanges: false });
+    const plan = planRollout({ name: 'j', templateHash: hashOf(NEW), specHash: 's2', live: live(), turn, rollOperatorChanges: false });
     assert.deepEqual([plan.write, plan.state, plan.write === 'desired' ? plan.partition : -1], ['desired', 'Rolling', 2]);
   });
 
   it('steps down only once the step is done and the component whole (available for minReadySeconds)', () => {
     const applied = (over: Partial<LiveStatefulSet['status']>, partition: number) => live({ updateRevision: 'r2', ...over }, partition, NEW, 's2');
-    const step = (l: LiveStatefulSet) => planRollout({ name: 'j', desiredTemplate: NEW, specHash: 's2', live: l, turn, rollOperatorChanges: false });
+    const step = (l: LiveStatefulSet) => planRollout({ name: 'j', templateHash: hashOf(NEW), specHash: 's2', live: l, turn, rollOperatorChanges: false });
     assert.equal((step(applied({ updatedReplicas: 0, readyReplicas: 2, availableReplicas: 2 }, 2)) as { partition: number }).partition, 2, 'the new pod is not up yet');
     assert.equal((step(applied({ updatedReplicas: 1, readyReplicas: 3, availableReplicas: 2 }, 2)) as { partition: number }).partition, 2, 'Ready but not yet available');
     assert.equal((step(applied({ updatedReplicas: 1 }, 2)) as { partition: number }).partition, 1);
@@ -41,17 +41,17 @@ describe('planRollout', () => {
   });
 
   it('held while an earlier component rolls: the new template is written with every pod held back', () => {
-    const plan = planRollout({ name: 'k', desiredTemplate: NEW, specHash: 's2', live: live(), turn: { ok: false, waitingFor: 'journal' }, rollOperatorChanges: false });
+    const plan = planRollout({ name: 'k', templateHash: hashOf(NEW), specHash: 's2', live: live(), turn: { ok: false, waitingFor: 'journal' }, rollOperatorChanges: false });
     assert.deepEqual([plan.state, plan.write === 'desired' ? plan.partition : -1], ['Waiting', 3]);
   });
 
   it('an operator-side template change (same spec) is held back: UpdatePending; rolled with --roll-operator-changes or a spec change', () => {
-    assert.equal(planRollout({ name: 'j', desiredTemplate: NEW, specHash: 's1', live: live(), turn, rollOperatorChanges: false }).state, 'UpdatePending');
-    assert.equal(planRollout({ name: 'j', desiredTemplate: NEW, specHash: 's1', live: live(), turn, rollOperatorChanges: true }).state, 'Rolling');
+    assert.equal(planRollout({ name: 'j', templateHash: hashOf(NEW), specHash: 's1', live: live(), turn, rollOperatorChanges: false }).state, 'UpdatePending');
+    assert.equal(planRollout({ name: 'j', templateHash: hashOf(NEW), specHash: 's1', live: live(), turn, rollOperatorChanges: true }).state, 'Rolling');
     const old = live();
     delete old.annotations[SPEC_HASH_ANNOTATION];
     delete old.annotations[TEMPLATE_HASH_ANNOTATION];
-    assert.equal(planRollout({ name: 'j', desiredTemplate: NEW, specHash: 's1', live: old, turn, rollOperatorChanges: false }).state, 'UpdatePending', "a StatefulSet of an older operator version: held, never rolled by the upgrade");
+    assert.equal(planRollout({ name: 'j', templateHash: hashOf(NEW), specHash: 's1', live: old, turn, rollOperatorChanges: false }).state, 'UpdatePending', "a StatefulSet of an older operator version: held, never rolled by the upgrade");
   });
 });
 
