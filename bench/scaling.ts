@@ -15,6 +15,7 @@ import { putScale, type ScaleClientOptions } from '../samples/scaler/scale-clien
 import { clientWith, clusterManifest, installScalerRole, mintToken, serviceAccount } from '../test/support/scaling-callers.ts';
 import { installCrds } from '../test/support/crds.ts';
 import { kubeConfig, kubectlOk } from '../test/support/kube.ts';
+import { RequestCounter } from '../test/support/request-counter.ts';
 import { startWebhooks, type WebhookOptions } from '../webhooks/index.ts';
 import type { CacheTtls } from '../runtime/index.ts';
 
@@ -37,6 +38,7 @@ const stats: Record<string, ScalingStats> = {};
 
 async function measure(label: string, ns: string, ttls: Partial<CacheTtls> | undefined, dir: { dir: string }): Promise<string> {
   const rest = new RestClient(kubeConfig());
+  const requests = new RequestCounter(rest);
   const token = randomBytes(4).toString('hex');
   const opts: WebhookOptions = {
     log: pino({ level: 'silent' }),
@@ -55,7 +57,7 @@ async function measure(label: string, ns: string, ttls: Partial<CacheTtls> | und
   try {
     const client: ScaleClientOptions = clientWith(dir.dir, running.baseUrl, running.certificates.current().caBundlePem ?? '', await mintToken(ns, 'bench', ['engula-operator']));
     const latencies: number[] = [];
-    const reviewsBefore = rest.counts.get('POST') ?? 0;
+    const reviewsBefore = requests.of('POST');
     for (let i = 0; i < warmup + calls; i++) {
       const started = performance.now();
       const r = await putScale(client, ns, 'demo', 'engine', (i % 5) + 1);
@@ -63,7 +65,7 @@ async function measure(label: string, ns: string, ttls: Partial<CacheTtls> | und
       if (r.code !== 200) throw new Error(`${label}: call ${i} answered ${r.code}: ${JSON.stringify(r)}`);
       if (i >= warmup) latencies.push(ms);
     }
-    const reviews = (rest.counts.get('POST') ?? 0) - reviewsBefore;
+    const reviews = requests.of('POST') - reviewsBefore;
     const totalMs = latencies.reduce((a, b) => a + b, 0);
     latencies.sort((a, b) => a - b);
     stats[label] = { p50: percentile(latencies, 50), p99: percentile(latencies, 99), rps: (latencies.length * 1000) / totalMs };

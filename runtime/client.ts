@@ -54,12 +54,6 @@ export interface WriteResult {
   changed: boolean;
 }
 
-export interface ClientStats {
-  applied: number;
-  skipped: number;
-  conflicts: number;
-}
-
 /** How many of its own object writes a Client remembers. An echo comes back within a watch
  * round trip; one that arrives after its entry was pushed out costs a reconcile, nothing more. */
 const OWN_WRITES_REMEMBERED = 4096;
@@ -67,7 +61,6 @@ const OWN_WRITES_REMEMBERED = 4096;
 export class Client {
   readonly rest: RestClient;
   readonly fieldManager: string;
-  readonly stats: ClientStats = { applied: 0, skipped: 0, conflicts: 0 };
   private readonly cache: InformerFactory | undefined;
   private readonly hashAnnotation: string;
   private readonly retries: number;
@@ -138,7 +131,6 @@ export class Client {
         }
       }
       if (live !== undefined && isSubset(compare, live)) {
-        this.stats.skipped++;
         return { obj: live, changed: false };
       }
       try {
@@ -157,7 +149,6 @@ export class Client {
   async patchStatus(ref: ResourceRef, live: KubeObject, status: unknown, signal?: AbortSignal): Promise<WriteResult> {
     const { name, namespace } = nameOf(live);
     if (jsonEqual(status, live.status)) {
-      this.stats.skipped++;
       return { obj: live, changed: false };
     }
     const uid = live.metadata.uid;
@@ -184,7 +175,6 @@ export class Client {
       const draft = structuredClone(live);
       await mutate(draft);
       if (jsonEqual(draft, live)) {
-        this.stats.skipped++;
         return { obj: live, changed: false };
       }
       try {
@@ -203,7 +193,6 @@ export class Client {
       // A cache restricted by a label selector cannot tell "absent" from "not labelled".
       const gone = obj === undefined ? this.cache.complete(ref) : obj.metadata.deletionTimestamp !== undefined;
       if (synced && gone) {
-        this.stats.skipped++;
         return false;
       }
     }
@@ -267,7 +256,6 @@ export class Client {
       sent.then(forget, forget);
     }
     const obj = await sent;
-    this.stats.applied++;
     return { obj, changed: true };
   }
 
@@ -283,7 +271,6 @@ export class Client {
 
   private retryable(err: unknown, attempt: number): boolean {
     if (!(isConflict(err) || isAlreadyExists(err))) return false;
-    this.stats.conflicts++;
     return attempt < this.retries;
   }
 

@@ -26,5 +26,5 @@ export { Manager, type ManagerOptions, type Runnable } from './manager.ts';
 export { RuntimeMetrics } from './metrics.ts';
 export { BucketRateLimiter, ItemExponentialFailureRateLimiter, MaxOfRateLimiter, defaultControllerRateLimiter, type RateLimiter } from './rate-limiter.ts';
 export { apiVersionOf, coreResources, keyOf, objectKey, resource, resourcePath, splitKey, type KubeObject, type ObjectMeta, type OwnerReference, type ResourceRef } from './resource.ts';
-export { RestClient } from './rest.ts';
+export { RestClient, type RequestOptions } from './rest.ts';
 export { WorkQueue } from './workqueue.ts';

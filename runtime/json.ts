@@ -70,9 +70,15 @@ function write(v: unknown): string {
   return s + '}';
 }
 
+/** A value JSON.stringify writes rather than omits (a function type does not fit the record): for
+ * these stableStringify always has a string, so an object to hash needs no undefined check. */
+type Written = string | number | boolean | null | readonly unknown[] | { readonly [key: string]: unknown };
+
 /** JSON.stringify with every object's keys sorted (undefined for undefined, as JSON.stringify). */
-export function stableStringify(v: unknown): string {
-  if (absent(v)) return undefined as unknown as string;
+export function stableStringify(v: Written): string;
+export function stableStringify(v: unknown): string | undefined;
+export function stableStringify(v: unknown): string | undefined {
+  if (absent(v)) return undefined;
   return write(v);
 }
 

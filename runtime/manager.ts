@@ -28,6 +28,7 @@ import { InformerFactory } from './informer-factory.ts';
 import type { ClusterAccess } from './kubeconfig/access.ts';
 import { defaultIdentity, LeaderElector } from './leader-election.ts';
 import { RuntimeMetrics } from './metrics.ts';
+import { requestLog } from './request-log.ts';
 import { RestClient } from './rest.ts';
 import { LeadershipGate } from './write-gate.ts';
 
@@ -92,10 +93,11 @@ export class Manager {
     this.flags = { ...defaultFlags, ...opts.flags };
     this.log = opts.logger;
     this.identity = opts.identity ?? defaultIdentity();
-    this.rest = new RestClient(opts.access, opts.requestLogFd !== undefined ? { recorder: { fd: opts.requestLogFd } } : {});
+    this.rest = new RestClient(opts.access);
+    if (opts.requestLogFd !== undefined) this.rest.observe(requestLog(opts.requestLogFd));
     this.gate = this.flags.leaderElect ? new LeadershipGate() : undefined;
     this.metrics = opts.metrics ?? new RuntimeMetrics();
-    this.rest.onResponse((method, code, host) => this.metrics.restRequests.inc({ method, code, host }));
+    this.rest.observe({ done: (r, code) => this.metrics.restRequests.inc({ method: r.method, code: String(code), host: r.host }) });
     this.informers = new InformerFactory({
       rest: this.rest,
       logger: this.log,

@@ -1,7 +1,6 @@
 // A small REST client for any resource, over node:http(s) so the runtime owns every socket: a
 // request is destroyed on abort or stall, and close() destroys the pool. Authentication and TLS
 // material come from the ClusterAccess on every request, so rotated tokens and exec credentials work.
-import { writeSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import { Agents, serverOf } from './agents.ts';
@@ -30,76 +29,59 @@ export interface StreamOptions {
   onOpen?: () => void;
 }
 
-/** Called after every answer (or transport failure, code '<error>'): feeds rest_client_requests_total. */
-export type ResponseObserver = (method: string, code: string, host: string) => void;
-
-const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** One request, as a RequestObserver sees it. */
+export interface RequestInfo {
+  method: string;
+  host: string;
+  path: string;
+  /** '' or '?a=b&...' */
+  query: string;
+  startedMs: number;
+}
 
 /**
- * Where each request is written down, one JSON line each, synchronously so that a process killed
- * the next moment still leaves the record of what it sent: `{"at":"sent",...}` when a write leaves
- * and `{"at":"done",...}` with the code when any request ends. Audits use it (which calls does the
- * operator make; did a replica write after it lost the lease).
+ * Watches a RestClient's traffic: rest_client_requests_total, the request log (request-log.ts).
+ * Observers are called synchronously and must not throw.
  */
-export interface RequestRecorder {
-  fd: number;
+export interface RequestObserver {
+  /** As the request leaves: a write only once its gate admitted it. */
+  sent?(r: RequestInfo): void;
+  /** After its answer, or a transport failure (code '<error>'). */
+  done?(r: RequestInfo, code: number | '<error>'): void;
 }
 
-interface SharedState {
-  counts: Map<string, number>;
-  observers: ResponseObserver[];
-  agents: Agents;
-  /** The requests each abort signal is to destroy: see abortOn. */
-  inFlight: WeakMap<AbortSignal, Set<http.ClientRequest>>;
-  closed: boolean;
-  recorder: RequestRecorder | undefined;
-}
+export const WRITE_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export class RestClient {
   readonly access: ClusterAccess;
-  private readonly shared: SharedState;
+  private readonly observers: RequestObserver[] = [];
+  private readonly agents = new Agents();
+  /** The requests each abort signal is to destroy: see abortOn. */
+  private readonly inFlight = new WeakMap<AbortSignal, Set<http.ClientRequest>>();
+  private closed = false;
 
-  constructor(access: ClusterAccess, opts: { recorder?: RequestRecorder } = {}) {
+  constructor(access: ClusterAccess) {
     this.access = access;
-    this.shared = { counts: new Map(), observers: [], agents: new Agents(), inFlight: new WeakMap(), closed: false, recorder: opts.recorder };
   }
 
-  /** Requests sent, by method: tests assert "no write" with `writes`. */
-  get counts(): Map<string, number> {
-    return this.shared.counts;
-  }
-
-  get writes(): number {
-    let n = 0;
-    for (const [m, c] of this.counts) if (WRITE_METHODS.has(m)) n += c;
-    return n;
-  }
-
-  get total(): number {
-    let n = 0;
-    for (const c of this.counts.values()) n += c;
-    return n;
-  }
-
-  onResponse(observer: ResponseObserver): void {
-    this.shared.observers.push(observer);
+  observe(observer: RequestObserver): void {
+    this.observers.push(observer);
   }
 
   /** Destroys idle pooled sockets. After a stall the path to the server may be dead, and an idle
    * socket on it would hang the next request until its timeout. */
   dropIdleConnections(): void {
-    this.shared.agents.dropIdle();
+    this.agents.dropIdle();
   }
 
   /** Destroys every pooled socket; requests still in flight fail. */
   close(): void {
-    this.shared.closed = true;
-    this.shared.agents.close();
+    this.closed = true;
+    this.agents.close();
   }
 
   async request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
-    const started = Date.now();
-    const { req, url, release } = await this.open(method, path, opts.query, opts.signal, opts.gate);
+    const { req, info, release } = await this.open(method, path, opts.query, opts.signal, opts.gate);
     const payload = opts.body === undefined ? undefined : Buffer.from(typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body));
     if (payload !== undefined) {
       req.setHeader('Content-Type', opts.contentType ?? 'application/json');
@@ -114,16 +96,14 @@ export class RestClient {
         req.end(payload);
       });
       const body = await readAll(res);
-      this.observe(method, String(res.statusCode ?? 0), url.host);
-      this.record('done', method, url, started, res.statusCode ?? 0);
+      this.done(info, res.statusCode ?? 0);
       const status = res.statusCode ?? 0;
       if (status < 200 || status > 299) throw apiErrorFrom(status, body, method, path);
       if (body.length === 0) return undefined as T;
       return JSON.parse(body.toString('utf8')) as T;
     } catch (err) {
       if (!(err instanceof ApiError)) {
-        this.observe(method, '<error>', url.host);
-        this.record('done', method, url, started, '<error>');
+        this.done(info, '<error>');
       }
       throw err;
     } finally {
@@ -139,8 +119,7 @@ export class RestClient {
    * before this settles, so a restarted watch never leaves the previous socket open.
    */
   async stream(path: string, query: Query, onLine: (line: string) => void, opts: StreamOptions = {}): Promise<void> {
-    const started = Date.now();
-    const { req, url, release } = await this.open('GET', path, query, opts.signal, undefined);
+    const { req, info, release } = await this.open('GET', path, query, opts.signal, undefined);
     let timer: NodeJS.Timeout | undefined;
     const inactivityMs = opts.inactivityMs;
     const arm = (): void => {
@@ -156,8 +135,7 @@ export class RestClient {
         req.end();
       });
       const status = res.statusCode ?? 0;
-      this.observe('GET', String(status), url.host);
-      this.record('done', 'GET', url, started, status);
+      this.done(info, status);
       if (status !== 200) throw apiErrorFrom(status, await readAll(res), 'GET', path);
       opts.onOpen?.();
       await new Promise<void>((resolve, reject) => {
@@ -183,7 +161,7 @@ export class RestClient {
         });
       });
     } catch (err) {
-      if (!(err instanceof ApiError)) this.observe('GET', '<error>', url.host);
+      if (!(err instanceof ApiError)) this.done(info, '<error>');
       throw err;
     } finally {
       if (timer !== undefined) clearTimeout(timer);
@@ -192,28 +170,28 @@ export class RestClient {
     }
   }
 
-  private async open(method: string, path: string, query: Query | undefined, callerSignal: AbortSignal | undefined, gate: WriteGate | undefined): Promise<{ req: http.ClientRequest; url: Target; release: () => void }> {
-    if (this.shared.closed) throw new Error('RestClient is closed');
+  private async open(method: string, path: string, query: Query | undefined, callerSignal: AbortSignal | undefined, gate: WriteGate | undefined): Promise<{ req: http.ClientRequest; info: RequestInfo; release: () => void }> {
+    const startedMs = Date.now();
+    if (this.closed) throw new Error('RestClient is closed');
     callerSignal?.throwIfAborted();
     const cluster = this.access.getCurrentCluster();
     if (!cluster) throw new Error('kubeconfig has no current cluster');
     const server = serverOf(cluster.server);
-    const url: Target = { host: server.host, pathname: server.pathPrefix + path, search: queryString(query) };
+    const info: RequestInfo = { method, host: server.host, path: server.pathPrefix + path, query: queryString(query), startedMs };
     const tlsOpts: https.RequestOptions = {};
     await this.access.applyToHTTPSOptions(tlsOpts);
     const secure = server.secure;
-    const agent = this.shared.agents.agentFor(secure, tlsOpts);
+    const agent = this.agents.agentFor(secure, tlsOpts);
     const headers: http.OutgoingHttpHeaders = { Accept: 'application/json', 'User-Agent': 'engula-operator', ...(tlsOpts.headers as http.OutgoingHttpHeaders | undefined) };
     // Admitted last, after every await, so nothing can delay the send past the gate's decision.
     const write = WRITE_METHODS.has(method);
     const gateSignal = write && gate ? gate.admit(method, path) : undefined;
-    const options: https.RequestOptions = { method, headers, agent, hostname: server.hostname, port: server.port, path: url.pathname + url.search };
+    const options: https.RequestOptions = { method, headers, agent, hostname: server.hostname, port: server.port, path: info.path + info.query };
     if (tlsOpts.auth !== undefined) options.auth = tlsOpts.auth;
     const req = secure ? https.request(options) : http.request(options);
     const release = this.abortOn(req, gateSignal, callerSignal);
-    this.shared.counts.set(method, (this.shared.counts.get(method) ?? 0) + 1);
-    if (write) this.record('sent', method, url, Date.now(), undefined);
-    return { req, url, release };
+    for (const o of this.observers) o.sent?.(info);
+    return { req, info, release };
   }
 
   /**
@@ -230,7 +208,7 @@ export class RestClient {
         req.destroy(abortReason(signal));
         break;
       }
-      let set = this.shared.inFlight.get(signal);
+      let set = this.inFlight.get(signal);
       if (set === undefined) {
         const requests = new Set<http.ClientRequest>();
         signal.addEventListener(
@@ -241,7 +219,7 @@ export class RestClient {
           },
           { once: true },
         );
-        this.shared.inFlight.set(signal, requests);
+        this.inFlight.set(signal, requests);
         set = requests;
       }
       set.add(req);
@@ -252,19 +230,8 @@ export class RestClient {
     };
   }
 
-  private observe(method: string, code: string, host: string): void {
-    for (const o of this.shared.observers) o(method, code, host);
-  }
-
-  private record(at: 'sent' | 'done', method: string, url: Target, startedMs: number, code: number | string | undefined): void {
-    const r = this.shared.recorder;
-    if (!r) return;
-    const line = { at, time: new Date(startedMs).toISOString(), ms: at === 'done' ? Date.now() - startedMs : undefined, method, path: url.pathname, query: url.search || undefined, code };
-    try {
-      writeSync(r.fd, `${JSON.stringify(line)}\n`);
-    } catch {
-      // A full disk must not fail the request the record is about.
-    }
+  private done(info: RequestInfo, code: number | '<error>'): void {
+    for (const o of this.observers) o.done?.(info, code);
   }
 }
 
@@ -320,14 +287,6 @@ function apiErrorFrom(status: number, body: Buffer, method: string, path: string
     // A non-Status body (a proxy's HTML page): keep the raw text.
   }
   return new ApiError(status, reason, message, method, path, causes);
-}
-
-/** Where a request goes: host for the metrics' label, path and query for the request record. */
-interface Target {
-  host: string;
-  pathname: string;
-  /** '' or '?a=b&...' */
-  search: string;
 }
 
 function queryString(query: Query | undefined): string {

@@ -56,7 +56,9 @@ function tlsOptions(m: ServingMaterial): { key: string; cert: string; minVersion
 /** Builds the server (not listening); `certificates` must have been started. */
 export async function buildWebhookServer(opts: WebhookServerOptions): Promise<WebhookServer> {
   const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT;
-  const app = Fastify({
+  // The logger type named, not inferred: from loggerInstance it would be pino's Logger, and an
+  // instance of that type is not a WebhookServer (FastifyInstance is invariant in its logger).
+  const app = Fastify<HttpsServer, IncomingMessage, ServerResponse, FastifyBaseLogger>({
     https: { ...tlsOptions(opts.certificates.current()), handshakeTimeout: HANDSHAKE_TIMEOUT_MS },
     loggerInstance: opts.logger,
     // One log line per request would drown the decisions; routes log what matters.
@@ -71,7 +73,7 @@ export async function buildWebhookServer(opts: WebhookServerOptions): Promise<We
     forceCloseConnections: 'idle',
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
-  }) as unknown as WebhookServer;
+  });
 
   endConnectionsOnClose(app);
 

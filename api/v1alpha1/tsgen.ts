@@ -115,9 +115,7 @@ export function generateTypes(): string {
     [...e.declarations.values()].join('\n') +
     '\n' +
     kinds.join('\n') +
-    '\n/** Any object of this API group. */\n' +
-    `export type EngulaObject = ${KIND_NAMES.join(' | ')};\n\n` +
-    '/** An object that runs one component. */\n' +
+    '\n/** An object that runs one component. */\n' +
     `export type ChildObject = ${KIND_NAMES.filter((k) => k !== 'Cluster').join(' | ')};\n`
   );
 }

@@ -836,8 +836,5 @@ export interface EngineList {
   items: Engine[];
 }
 
-/** Any object of this API group. */
-export type EngulaObject = Cluster | Journal | Storage | Kernel | Engine;
-
 /** An object that runs one component. */
 export type ChildObject = Journal | Storage | Kernel | Engine;

@@ -1,8 +1,9 @@
 // Validation of Engula objects in TypeScript, agreeing with the apiserver: ajv for the structural
 // schema, then the TypeScript twin of every CEL rule. The webhook and the scaling API use it, so a
 // refusal reads the same wherever it comes from.
-import type { ErrorObject, ValidateFunction } from 'ajv';
-import * as generatedValidators from './validators.generated.ts';
+import type { ErrorObject } from 'ajv';
+// ajv's validators, generated ahead of time (validator-code.ts says why), one per kind.
+import { VALIDATORS } from './validators.generated.ts';
 import { KINDS, type KindName } from './kinds.ts';
 import { QUANTITY_PATTERN } from './schema/core.ts';
 import { ROOT_SCHEMAS } from './schema/roots.ts';
@@ -17,9 +18,6 @@ export interface ValidationIssue {
   /** What is wrong and what is allowed, for a person. */
   message: string;
 }
-
-/** ajv's validators, generated ahead of time (validator-code.ts says why), one per kind. */
-const VALIDATORS = generatedValidators as unknown as Record<KindName, ValidateFunction>;
 
 function valueAt(value: unknown, pointer: string): unknown {
   if (pointer === '') return value;

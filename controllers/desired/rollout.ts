@@ -19,7 +19,8 @@ export const SPEC_HASH_ANNOTATION = 'cluster.engula.io/spec-hash';
 const ROLL_STEP_DEADLINE_MS = 10 * 60_000;
 
 export function hashOf(value: unknown): string {
-  return createHash('sha256').update(stableStringify(value)).digest('hex').slice(0, 16);
+  // An absent value hashes as the empty text: no JSON text is empty, so it differs from every value.
+  return createHash('sha256').update(stableStringify(value) ?? '').digest('hex').slice(0, 16);
 }
 
 /** What of the child's spec its pod template is made of: everything but the replica count (a scale is not a roll). */

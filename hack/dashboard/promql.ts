@@ -103,13 +103,6 @@ export function parseExposition(text: string): Sample[] {
   return out;
 }
 
-/** The names of the metric families /metrics declares (`# TYPE name type`), with their type. */
-export function familiesOf(text: string): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const m of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) out.set(m[1]!, m[2]!);
-  return out;
-}
-
 function matches(sel: Selector, s: Sample): boolean {
   if (s.name !== sel.name) return false;
   return sel.matchers.every((m) => {

@@ -12,6 +12,7 @@ import { Counter, type Registry } from 'prom-client';
 import { ApiError, Backoff, errorMessage, type Client } from '../../runtime/index.ts';
 import { bundleHolds, canonicalBundle } from './bundle.ts';
 import type { ConfigurationWatch, WebhookConfigurationObject } from './configuration-watch.ts';
+import { CoalescedPasses } from './passes.ts';
 
 export interface CaBundleInjectorOptions {
   client: Client;
@@ -59,11 +60,7 @@ export class CaBundleInjector {
   #timer: NodeJS.Timeout | undefined;
   #retry: NodeJS.Timeout | undefined;
   #stopped = false;
-  #pending: Promise<void> | undefined;
-  #again = false;
-  /** Writes this injector made (an idle operator makes none), and syncs that failed. */
-  writes = 0;
-  failures = 0;
+  readonly #passes = new CoalescedPasses(() => this.#syncPass());
 
   constructor(opts: CaBundleInjectorOptions) {
     this.#opts = opts;
@@ -87,38 +84,28 @@ export class CaBundleInjector {
 
   /** Brings both configurations in line; concurrent calls coalesce into one more pass. */
   sync(): Promise<void> {
-    if (this.#pending) {
-      this.#again = true;
-      return this.#pending;
-    }
-    this.#pending = (async () => {
-      try {
-        do {
-          this.#again = false;
-          if (this.#stopped) return;
-          try {
-            if (await this.#syncOnce()) {
-              this.#backoff.reset();
-            } else {
-              // A lost race: the watch brings the newer version (and a sync) in a moment; this
-              // retry is the fallback, spaced by backoff so a race never turns into a tight loop.
-              this.#retryIn(this.#backoff.next(Date.now()));
-            }
-          } catch (err) {
-            this.failures++;
-            this.#failuresMetric?.inc();
-            const wait = this.#backoff.next(Date.now());
-            this.#opts.log.warn({ err: errorMessage(err), retryInMs: Math.round(wait) }, 'keeping the webhook caBundle current failed; will retry');
-            this.#retryIn(wait);
-            return;
-          }
-        } while (this.#again && !this.#stopped);
-      } finally {
-        // Cleared in the same synchronous step as the last look at #again, so no request is lost.
-        this.#pending = undefined;
+    return this.#passes.run();
+  }
+
+  /** A pass of sync(); false ends the run (stopped, or failed and retried with backoff). */
+  async #syncPass(): Promise<boolean> {
+    if (this.#stopped) return false;
+    try {
+      if (await this.#syncOnce()) {
+        this.#backoff.reset();
+      } else {
+        // A lost race: the watch brings the newer version (and a sync) in a moment; this
+        // retry is the fallback, spaced by backoff so a race never turns into a tight loop.
+        this.#retryIn(this.#backoff.next(Date.now()));
       }
-    })();
-    return this.#pending;
+      return true;
+    } catch (err) {
+      this.#failuresMetric?.inc();
+      const wait = this.#backoff.next(Date.now());
+      this.#opts.log.warn({ err: errorMessage(err), retryInMs: Math.round(wait) }, 'keeping the webhook caBundle current failed; will retry');
+      this.#retryIn(wait);
+      return false;
+    }
   }
 
   /** One pass; false when a write lost a race and the pass should run again on fresher state. */
@@ -150,7 +137,6 @@ export class CaBundleInjector {
         }
         throw err;
       }
-      this.writes++;
       this.#writesMetric?.inc({ configuration: ref.kind });
       this.#opts.log.info({ configuration: what, resourceVersion: obj.metadata.resourceVersion }, 'set the caBundle of the webhook configuration from the certificate Secret');
     }

@@ -14,6 +14,7 @@ import { errorMessage } from '../../runtime/errors.ts';
 import { Backoff, type BackoffOptions } from '../../runtime/index.ts';
 import { createCertificateAuthority, isExpired, issueServingCertificate, renewalTime, splitPemBundle, type PemPair } from './authority.ts';
 import { canonicalBundle } from './bundle.ts';
+import { CoalescedPasses } from './passes.ts';
 import { issuedBy, planRenewal, type RenewalPlan } from './renewal-plan.ts';
 import type { CertificateStore, StoredCertificates } from './secret-store.ts';
 import { Listeners, type CertificateSource, type MaterialListener, type ServingMaterial } from './source.ts';
@@ -65,12 +66,11 @@ export class ManagedCertificates implements CertificateSource {
   #stored: StoredCertificates | undefined;
   #timer: NodeJS.Timeout | undefined;
   #stopped = false;
-  #running: Promise<void> | undefined;
-  #again = false;
+  readonly #passes = new CoalescedPasses(() => this.#reconcilePass());
+  /** Passes that failed, for the log line: the metric is per registry, this per replica. */
+  #failures = 0;
   #awaitingPublication = false;
   #loaded: { promise: Promise<void>; resolve: () => void; reject: (err: Error) => void };
-  /** Writes this replica made, by kind, and passes that failed: tests and logs read them. */
-  readonly counts = { created: 0, caRotations: 0, servingIssued: 0, rebundled: 0, failures: 0 };
 
   constructor(opts: ManagedCertificateOptions) {
     this.#opts = {
@@ -137,32 +137,24 @@ export class ManagedCertificates implements CertificateSource {
    * counted and rescheduled with backoff).
    */
   reconcile(): Promise<void> {
-    if (this.#running) {
-      this.#again = true;
-      return this.#running;
+    return this.#passes.run();
+  }
+
+  async #reconcilePass(): Promise<boolean> {
+    try {
+      await this.#pass();
+    } catch (err) {
+      this.#failures++;
+      this.#failuresMetric?.inc();
+      const wait = this.#backoff.next(this.#opts.now());
+      this.#opts.log.error({ err: errorMessage(err), failures: this.#failures, retryInMs: Math.round(wait) }, 'webhook certificate pass failed; retrying with backoff');
+      this.#schedule(wait);
+      throw err;
     }
-    this.#running = (async () => {
-      try {
-        do {
-          this.#again = false;
-          await this.#pass();
-          // Not stopped by stop(): that only ends the timer; a pass asked for explicitly still runs.
-        } while (this.#again);
-      } catch (err) {
-        this.counts.failures++;
-        this.#failuresMetric?.inc();
-        const wait = this.#backoff.next(this.#opts.now());
-        this.#opts.log.error({ err: errorMessage(err), failures: this.counts.failures, retryInMs: Math.round(wait) }, 'webhook certificate pass failed; retrying with backoff');
-        this.#schedule(wait);
-        throw err;
-      } finally {
-        // Cleared in the same synchronous step as the last look at #again, so no request is lost.
-        this.#running = undefined;
-      }
-      this.#backoff.reset();
-      this.#schedule(this.#nextCheckIn());
-    })();
-    return this.#running;
+    // Not stopped by stop(): that only ends the timer; a pass asked for explicitly still runs.
+    this.#backoff.reset();
+    this.#schedule(this.#nextCheckIn());
+    return true;
   }
 
   #schedule(delayMs: number): void {
@@ -222,10 +214,6 @@ export class ManagedCertificates implements CertificateSource {
 
   #count(plan: Exclude<RenewalPlan, { action: 'keep' | 'wait' }>): void {
     this.#renewals?.inc({ action: plan.action });
-    if (plan.action === 'create') this.counts.created++;
-    else if (plan.action === 'rotate-ca') this.counts.caRotations++;
-    else if (plan.action === 'issue') this.counts.servingIssued++;
-    else this.counts.rebundled++;
   }
 
   async #carryOut(plan: Exclude<RenewalPlan, { action: 'keep' | 'wait' }>, old: StoredCertificates | undefined): Promise<StoredCertificates> {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { test } from 'node:test';
-import { familiesOf, metricNamesOf, parseQuery } from '../../../hack/dashboard/promql.ts';
+import { metricNamesOf, parseQuery } from '../../../hack/dashboard/promql.ts';
 import { testNamespace } from '../../support/kube.ts';
 import { installCrds, startOperator } from '../../support/operator.ts';
 
@@ -14,6 +14,13 @@ const root = resolve(import.meta.dirname, '..', '..', '..');
 const dashboard = JSON.parse(readFileSync(resolve(root, 'config/grafana/engula-operator-dashboard.json'), 'utf8')) as {
   panels: Array<{ title: string; type: string; targets?: Array<{ expr: string }> }>;
 };
+
+/** The names of the metric families /metrics declares (`# TYPE name type`), with their type. */
+function familiesOf(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const m of text.matchAll(/^# TYPE (\S+) (\S+)$/gm)) out.set(m[1]!, m[2]!);
+  return out;
+}
 
 test('every metric the dashboard queries is served on the operator\'s /metrics', async (t) => {
   await installCrds();

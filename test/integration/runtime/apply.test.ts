@@ -10,6 +10,7 @@ import type { EventHandler } from '../../../runtime/informer.ts';
 import { coreResources, resourcePath, type KubeObject } from '../../../runtime/resource.ts';
 import { RestClient } from '../../../runtime/rest.ts';
 import { kubeConfig, testNamespace, waitFor } from '../../support/kube.ts';
+import { RequestCounter } from '../../support/request-counter.ts';
 
 const log = pino({ level: process.env.LOG_LEVEL ?? 'warn' }, pino.destination(2));
 const cms = coreResources.configMaps;
@@ -37,14 +38,15 @@ async function cachedClient(t: TestContext, prefix: string, handler?: (client: C
 describe('Client (apply and update)', { timeout: 60_000 }, () => {
   it('writes only when the desired fields differ from the live object', async (t) => {
     const { ns, rest, other, informers, client } = await cachedClient(t, 'rt-apply');
+    const requests = new RequestCounter(rest);
     const desired = (data: Record<string, string>): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: ns, labels: { app: 'x' } }, data });
     const cached = (pred: (o: KubeObject | undefined) => boolean) => waitFor('the cache to catch up', () => pred(informers.peek(cms, ns, 'cfg').obj));
 
     assert.equal((await client.apply(cms, desired({ a: '1', b: '2' }))).changed, true);
     await cached((o) => o !== undefined);
-    const writes = rest.writes;
+    const writes = requests.writes;
     for (let i = 0; i < 5; i++) assert.equal((await client.apply(cms, desired({ a: '1', b: '2' }))).changed, false);
-    assert.equal(rest.writes, writes, 'no request at all when nothing would change');
+    assert.equal(requests.writes, writes, 'no request at all when nothing would change');
 
     // Someone else adds a field the operator does not own: still nothing to do.
     await other.request('PATCH', resourcePath(cms, ns, 'cfg'), { body: { data: { extra: 'theirs' } }, contentType: 'application/merge-patch+json' });
@@ -105,6 +107,7 @@ describe('Client (apply and update)', { timeout: 60_000 }, () => {
       other.close();
     });
     const client = new Client({ rest });
+    const requests = new RequestCounter(rest);
     await rest.request('POST', resourcePath(cms, ns), { body: { metadata: { name: 'n' }, data: { count: '0' } } });
     let interfered = false;
     let attempts = 0;
@@ -119,14 +122,14 @@ describe('Client (apply and update)', { timeout: 60_000 }, () => {
       data.count = String(Number(data.count) + 1);
     });
     assert.equal(result.changed, true);
-    assert.equal(client.stats.conflicts, 1, 'the first PUT met a 409');
+    assert.equal(requests.answered.get('PUT 409'), 1, 'the first PUT met a 409');
     assert.equal(attempts, 2, 'the mutation ran again on a fresh read');
     const live = (await client.get(cms, ns, 'n'))?.data as Record<string, string>;
     assert.equal(live.count, '1');
     assert.equal(live.other, 'yes', 'the other writer\'s change survived');
-    const writes = rest.writes;
+    const writes = requests.writes;
     assert.equal((await client.update(cms, ns, 'n', () => undefined)).changed, false);
-    assert.equal(rest.writes, writes);
+    assert.equal(requests.writes, writes);
   });
 
   it('patchStatus: no 409 from a stale read; a namesake made since refuses it; a status the API refuses is thrown', async (t) => {

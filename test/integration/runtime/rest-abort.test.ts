@@ -9,6 +9,7 @@ import { Client } from '../../../runtime/client.ts';
 import { LeadershipGate, LeadershipLostError } from '../../../runtime/write-gate.ts';
 import { testEnv, testNamespace, waitFor } from '../../support/kube.ts';
 import { apiServerPort, kubeConfigVia } from '../../support/proxied-kubeconfig.ts';
+import { RequestCounter } from '../../support/request-counter.ts';
 import { TcpProxy } from '../../support/tcp-proxy.ts';
 
 const isLeadershipLost = (err: unknown): boolean => err instanceof LeadershipLostError;
@@ -20,6 +21,8 @@ interface Setup {
   proxy: TcpProxy;
   direct: RestClient;
   viaProxy: RestClient;
+  /** viaProxy's requests, counted as they leave. */
+  sent: RequestCounter;
 }
 
 /** A client whose one pooled connection goes through a proxy that is then stalled: its next
@@ -30,6 +33,7 @@ async function stalledClient(t: TestContext, prefix: string): Promise<Setup> {
   const proxy = await TcpProxy.start({ host: '127.0.0.1', port: apiServerPort(env.kubeconfig) });
   const direct = new RestClient(kubeConfigVia(env.kubeconfig, apiServerPort(env.kubeconfig)));
   const viaProxy = new RestClient(kubeConfigVia(env.kubeconfig, proxy.port));
+  const sent = new RequestCounter(viaProxy);
   t.after(async () => {
     viaProxy.close();
     direct.close();
@@ -38,7 +42,7 @@ async function stalledClient(t: TestContext, prefix: string): Promise<Setup> {
   await direct.request('POST', resourcePath(cms, ns), { body: { metadata: { name: 'target' }, data: { v: 'before' } } });
   await viaProxy.request('GET', resourcePath(cms, ns, 'target'));
   assert.equal(proxy.stallAll(), 1, 'the one pooled connection is stalled');
-  return { ns, proxy, direct, viaProxy };
+  return { ns, proxy, direct, viaProxy, sent };
 }
 
 async function settledWithin<T>(p: Promise<T>, ms: number): Promise<{ error: unknown; ms: number }> {
@@ -69,13 +73,13 @@ async function assertConnectionDropped(proxy: TcpProxy, client: RestClient, ns: 
 
 describe('RestClient: aborting requests in flight', { timeout: 60_000 }, () => {
   it('a write in flight when leadership is given up fails with LeadershipLostError and does not land', async (t) => {
-    const { ns, proxy, direct, viaProxy } = await stalledClient(t, 'rest-abort-gate');
+    const { ns, proxy, direct, viaProxy, sent } = await stalledClient(t, 'rest-abort-gate');
     const gate = new LeadershipGate();
     gate.extend(Date.now() + 60_000);
     const gated = new Client({ rest: viaProxy, gate });
     const write = gated.patch(cms, ns, 'target', { type: 'merge', body: { data: { v: 'after' } } });
     // Sent (the request is on the stalled socket) before the gate closes.
-    await waitFor('the write is on its way', () => viaProxy.counts.get('PATCH') === 1, { timeoutMs: 5_000, intervalMs: 10 });
+    await waitFor('the write is on its way', () => sent.of('PATCH') === 1, { timeoutMs: 5_000, intervalMs: 10 });
     gate.revoke('test: leadership given up');
     const { error, ms } = await settledWithin(write, 5_000);
     assert.ok(isLeadershipLost(error), `rejected with LeadershipLostError, got ${String(error)}`);
@@ -85,14 +89,14 @@ describe('RestClient: aborting requests in flight', { timeout: 60_000 }, () => {
     assert.equal(live.data?.v, 'before');
     // A later write is refused before it is sent.
     await assert.rejects(gated.patch(cms, ns, 'target', { type: 'merge', body: { data: { v: 'later' } } }), isLeadershipLost);
-    assert.equal(viaProxy.counts.get('PATCH'), 1);
+    assert.equal(sent.of('PATCH'), 1);
   });
 
   it('a read whose caller aborts fails with the caller\'s reason, and the client goes on working', async (t) => {
-    const { ns, proxy, viaProxy } = await stalledClient(t, 'rest-abort-caller');
+    const { ns, proxy, viaProxy, sent } = await stalledClient(t, 'rest-abort-caller');
     const caller = new AbortController();
     const read = viaProxy.request('GET', resourcePath(cms, ns, 'target'), { signal: caller.signal });
-    await waitFor('the read is on its way', () => viaProxy.counts.get('GET') === 2, { timeoutMs: 5_000, intervalMs: 10 });
+    await waitFor('the read is on its way', () => sent.of('GET') === 2, { timeoutMs: 5_000, intervalMs: 10 });
     const reason = new Error('test: the caller gave up');
     caller.abort(reason);
     const { error, ms } = await settledWithin(read, 5_000);

@@ -10,6 +10,7 @@ import { RestClient } from '../../../runtime/index.ts';
 import { getScale, putScale, type ScaleClientOptions } from '../../../samples/scaler/scale-client.ts';
 import { kubeConfig, kubectlOk, suiteCleanup } from '../../support/kube.ts';
 import { getJson } from '../../support/operator.ts';
+import { RequestCounter } from '../../support/request-counter.ts';
 import { installCrds, startTestWebhooks, type TestWebhooks } from '../../support/webhooks.ts';
 import { AUDIENCE, capturingLogger, clientWith, closeAdmin, clusterManifest, installScalerRole, mintToken, scratchDir, serviceAccount } from '../../support/scaling-callers.ts';
 
@@ -18,6 +19,7 @@ const CALLS_PER_CALLER = 10;
 const cleanup = suiteCleanup();
 const audit = capturingLogger();
 const rest = new RestClient(kubeConfig());
+const apiRequests = new RequestCounter(rest);
 let w: TestWebhooks;
 let ns = '';
 const clients: ScaleClientOptions[] = [];
@@ -55,7 +57,7 @@ interface Outcome {
 test('100 concurrent conditional PUTs from 10 callers: each applied or 409, none lost, the last applied one stands', async (t) => {
   const initial = await getJson<{ metadata: { resourceVersion: string; generation: number } }>(ns, 'cluster', 'demo');
   assert.ok(initial);
-  const reviewsBefore = rest.counts.get('POST') ?? 0;
+  const reviewsBefore = apiRequests.of('POST');
 
   const call = async (caller: number): Promise<Outcome> => {
     const opts = clients[caller]!;
@@ -104,7 +106,7 @@ test('100 concurrent conditional PUTs from 10 callers: each applied or 409, none
   assert.equal(chained, applied.length, 'every applied call is in the chain');
 
   // 10 tokens and 10 callers × 2 verbs: the caches and shared in-flight reviews keep it at that.
-  const reviews = (rest.counts.get('POST') ?? 0) - reviewsBefore;
+  const reviews = apiRequests.of('POST') - reviewsBefore;
   assert.ok(reviews <= CALLERS * 3, `${reviews} TokenReviews and SubjectAccessReviews for 200 calls`);
 
   // The audit trail: one line per call, saying who, from what to what, and the outcome.

@@ -12,6 +12,7 @@ import { getScale, type ScaleClientOptions } from '../../../samples/scaler/scale
 import { VALIDATE_PATH } from '../../../webhooks/admission/routes.ts';
 import { DEFAULT_SOURCE_LIMIT } from '../../../webhooks/scaling/index.ts';
 import { kubeConfig, kubectlOk, suiteCleanup } from '../../support/kube.ts';
+import { RequestCounter } from '../../support/request-counter.ts';
 import { AUDIENCE, clientWith, closeAdmin, clusterManifest, installScalerRole, mintToken, scalePath, scratchDir, serviceAccount } from '../../support/scaling-callers.ts';
 import { installCrds, requestCount, startTestWebhooks, waitUntilWebhookCalled, type TestWebhooks } from '../../support/webhooks.ts';
 
@@ -20,6 +21,7 @@ const SECONDS = 5;
 const cleanup = suiteCleanup();
 /** The webhook side's own client: its POSTs are the reviews it sent. */
 const rest = new RestClient(kubeConfig());
+const requests = new RequestCounter(rest);
 /** The test's writes through the API server (and so through admission). */
 const admin = new RestClient(kubeConfig());
 let w: TestWebhooks;
@@ -67,7 +69,7 @@ test(`${RATE} bad-token calls a second for ${SECONDS} s: 429 past the address's 
   // The honest caller's token is reviewed once before the flood, and cached from then on.
   const warm = await getScale(honest, ns, 'demo', 'engine');
   assert.equal(warm.code, 200, JSON.stringify(warm));
-  const reviewsBefore = rest.counts.get('POST') ?? 0;
+  const reviewsBefore = requests.of('POST');
   const admissionsBefore = await requestCount(w.metrics, VALIDATE_PATH);
 
   const ca = w.running.certificates.current().caBundlePem ?? '';
@@ -106,7 +108,7 @@ test(`${RATE} bad-token calls a second for ${SECONDS} s: 429 past the address's 
   const answers = await flood;
   const elapsedS = (performance.now() - started) / 1000;
   agent.destroy();
-  const reviews = (rest.counts.get('POST') ?? 0) - reviewsBefore;
+  const reviews = requests.of('POST') - reviewsBefore;
   const admissions = (await requestCount(w.metrics, VALIDATE_PATH)) - admissionsBefore;
 
   const byCode = new Map<number, number>();

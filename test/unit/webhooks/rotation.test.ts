@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { pino } from 'pino';
+import { Registry } from 'prom-client';
 import { createCertificateAuthority, issueServingCertificate, splitPemBundle, type PemPair } from '../../../webhooks/tls/authority.ts';
 import { bundleHolds, canonicalBundle } from '../../../webhooks/tls/bundle.ts';
 import { bundleTrusts } from '../../support/certificates.ts';
@@ -103,7 +104,8 @@ describe('managed certificates across a CA rotation', () => {
     let now = Date.now();
     const published = new Set<string>();
     const store = memoryCertificateStore();
-    const m = new ManagedCertificates({ store, ...want, caValidityMs: 3 * HOUR, certValidityMs: 3 * HOUR, log: quietLogger(), now: () => now, published: (ca) => published.has(ca) });
+    const metrics = new Registry();
+    const m = new ManagedCertificates({ store, ...want, caValidityMs: 3 * HOUR, certValidityMs: 3 * HOUR, log: quietLogger(), now: () => now, published: (ca) => published.has(ca), metrics });
     // At each switch of what is served: was its signer published at that moment?
     const switches: boolean[] = [];
     m.onChange((c) => switches.push([...published].some((ca) => issuedBy(c.certPem, ca))));
@@ -124,7 +126,9 @@ describe('managed certificates across a CA rotation', () => {
     assert.ok(issuedBy(m.current().certPem, bundle[0]!), 'served from the new CA once published');
     assert.ok(!m.awaitingPublication);
     assert.deepEqual(switches, [true, true], 'the bundle change (old certificate), then the new certificate: both from published CAs');
-    assert.deepEqual({ caRotations: m.counts.caRotations, servingIssued: m.counts.servingIssued }, { caRotations: 1, servingIssued: 1 });
+    const renewals = (await metrics.getSingleMetric('webhook_certificate_renewals_total')?.get())?.values ?? [];
+    const byAction = Object.fromEntries(renewals.map((v) => [String(v.labels.action), v.value]));
+    assert.deepEqual({ caRotations: byAction['rotate-ca'], servingIssued: byAction.issue }, { caRotations: 1, servingIssued: 1 });
   });
 });
 
@@ -142,12 +146,13 @@ describe('a failing renewal loop', () => {
       },
       write: (v, ver) => inner.write(v, ver),
     };
-    const m = new ManagedCertificates({ store, ...want, log, backoff: { initialMs: 1_000, maxMs: 8_000, factor: 2, jitter: 0 } });
+    const metrics = new Registry();
+    const m = new ManagedCertificates({ store, ...want, log, backoff: { initialMs: 1_000, maxMs: 8_000, factor: 2, jitter: 0 }, metrics });
     for (let i = 0; i < 6; i++) await assert.rejects(m.reconcile(), /apiserver unreachable/);
     const retries = lines.filter((l) => l.msg.includes('retrying with backoff'));
     assert.deepEqual(retries.map((l) => l.retryInMs), [1_000, 2_000, 4_000, 8_000, 8_000, 8_000]);
     assert.deepEqual(retries.map((l) => l.failures), [1, 2, 3, 4, 5, 6]);
-    assert.equal(m.counts.failures, 6);
+    assert.equal((await metrics.getSingleMetric('webhook_certificate_renewal_failures_total')?.get())?.values[0]?.value, 6);
     assert.equal(reads, 6, 'one read per pass: no retry loop inside a pass');
     failing = false;
     await m.reconcile();
