@@ -209,7 +209,7 @@ function webhookRunnable(log: Logger, port: number, op: OperatorFlags, manager: 
 
 export async function main(argv: string[]): Promise<number> {
   const { operator, rest } = splitOperatorFlags(argv);
-  const flags = parseFlags(rest, { leaderElectionId: 'engula-operator-leader', webhookPort: WEBHOOK_DEFAULTS.port });
+  const flags = parseFlags(rest, { leaderElectionId: 'engula-operator-leader' });
   if (flags.help) {
     process.stdout.write(`${flagHelp}\n${helpOf('Operator flags', OPERATOR_FLAGS)}`);
     return 0;

@@ -8,7 +8,7 @@ import { COMPONENT_KINDS, COMPONENTS, type ChildObject, type Cluster, type Compo
 import {
   coreResources, generationChanged, type ControllerSpec, type InformerFactory, type KubeObject, NotControlledError, type ReconcileContext, type Reconciler, type Request, type ResourceRef, type Result,
 } from '../runtime/index.ts';
-import { COMPONENT_TRAITS, ROLL_ORDER, type ComponentTraits } from './desired/traits.ts';
+import { COMPONENT_TRAITS, portOf, ROLL_ORDER, type ComponentTraits } from './desired/traits.ts';
 import { clusterSpecChanged, dependencyReadinessChanged, ignoreStatusOnly, siblingEmptied, siblingTurnChanged, statefulSetReadinessChanged } from './predicates.ts';
 import {
   CLUSTER_LABEL, childName, childStatusFrom, desiredHeadlessService, desiredPodDisruptionBudget, desiredServiceAccount, desiredServiceMonitor, metricsOf,
@@ -54,13 +54,12 @@ async function dependenciesOf(child: ChildObject, traits: ComponentTraits, owner
   const namespace = child.metadata?.namespace ?? '';
   const out: Dependencies = { waitingFor: [], ports: {} };
   for (const dep of traits.dependsOn) {
-    const traitsOfDep = COMPONENT_TRAITS[dep];
     let siblings: ChildObject[];
     if (owner) {
       const spec = owner.spec[dep];
       if (!spec) continue;
       const name = childName(owner.metadata?.name ?? '', dep);
-      out.ports[dep] = spec.port ?? traitsOfDep.defaultPort;
+      out.ports[dep] = portOf(dep, spec);
       const sibling = (await ctx.cache.get(childRef(dep), namespace, name)) as ChildObject | undefined;
       siblings = sibling ? [sibling] : [];
       if (!siblings.some(hasReadyPod)) out.waitingFor.push({ component: dep, name });
@@ -75,7 +74,7 @@ async function dependenciesOf(child: ChildObject, traits: ComponentTraits, owner
     siblings.sort((a, b) => Number(b.metadata?.name === conventional) - Number(a.metadata?.name === conventional) || compareNames(a.metadata?.name ?? '', b.metadata?.name ?? ''));
     const first = siblings[0];
     if (!first) continue;
-    out.ports[dep] = first.spec.port ?? traitsOfDep.defaultPort;
+    out.ports[dep] = portOf(dep, first.spec);
     if (!siblings.some(hasReadyPod)) out.waitingFor.push({ component: dep, name: first.metadata?.name ?? '' });
   }
   return out;
@@ -108,7 +107,7 @@ async function deleteServiceMonitor(child: ChildObject, ctx: ReconcileContext): 
  */
 function portsOf(owner: Cluster | undefined, deps: Dependencies): Partial<Record<ComponentName, number>> {
   if (!owner) return deps.ports;
-  return Object.fromEntries(COMPONENTS.flatMap((c) => (owner.spec[c] ? [[c, owner.spec[c].port ?? COMPONENT_TRAITS[c].defaultPort]] : [])));
+  return Object.fromEntries(COMPONENTS.flatMap((c) => (owner.spec[c] ? [[c, portOf(c, owner.spec[c])]] : [])));
 }
 
 function compareNames(a: string, b: string): number {

@@ -175,7 +175,7 @@ type RuntimeFlags = ManagerFlags & { help: boolean };
 const RUNTIME_FLAGS: FlagTable<RuntimeFlags> = {
   metricsBindAddress: { name: 'metrics-bind-address', read: read.text, usage: ' string', help: ['address the metrics endpoint binds to; "0" disables it (default ":8080")'] },
   healthProbeBindAddress: { name: 'health-probe-bind-address', read: read.text, usage: ' string', help: ['address the probe endpoint binds to (default ":8081")'] },
-  webhookPort: { name: 'webhook-port', read: read.port, usage: ' int', help: ['port the webhook server listens on; 0 picks a free one (default 9443)'] },
+  webhookPort: { name: 'webhook-port', read: read.port, usage: ' int', help: [`port the webhook server listens on; 0 picks a free one (default ${defaultFlags.webhookPort})`] },
   leaderElect: { name: 'leader-elect', boolean: true, read: read.boolean, usage: '[=false]', help: ['enable leader election, so only one replica reconciles'] },
   leaderElectionId: { name: 'leader-election-id', read: read.text, usage: ' string', help: ['name of the Lease used for leader election'] },
   leaderElectionNamespace: { name: 'leader-election-namespace', read: read.text, usage: ' string', help: ["namespace of the Lease (default: the pod's namespace)"] },

@@ -4,6 +4,7 @@
 import type * as k8s from '@kubernetes/client-node';
 import { GROUP, KINDS, VERSION } from '../api/v1alpha1/kinds.ts';
 import { MUTATE_PATH, VALIDATE_PATH } from './admission/routes.ts';
+import { WEBHOOK_LABELS } from './defaults.ts';
 
 export type WebhookTarget =
   /** Base URL without a trailing slash, e.g. https://127.0.0.1:9443. */
@@ -49,7 +50,7 @@ function rule(resources: string[]): k8s.V1RuleWithOperations {
 function metadata(opts: WebhookConfigurationOptions): k8s.V1ObjectMeta {
   return {
     name: opts.name,
-    labels: { 'app.kubernetes.io/name': 'engula-operator', 'app.kubernetes.io/component': 'webhook', ...opts.labels },
+    labels: { ...WEBHOOK_LABELS, ...opts.labels },
     ...(opts.annotations ? { annotations: opts.annotations } : {}),
   };
 }

@@ -8,9 +8,11 @@
  */
 export const DEFAULT_MAX_CONNECTIONS = 1024;
 
+/** The labels of what the webhook side makes: its configurations, Service and certificate Secret. */
+export const WEBHOOK_LABELS: Readonly<Record<string, string>> = { 'app.kubernetes.io/name': 'engula-operator', 'app.kubernetes.io/component': 'webhook' };
+
 /** Flags of the operator that concern the webhook server, with their defaults. */
 export const WEBHOOK_DEFAULTS = {
-  port: 9443,
   host: '0.0.0.0',
   /** Per component; 100 pods of one component is far past any Engula deployment we know of. */
   maxReplicas: 100,

@@ -37,7 +37,8 @@ export interface WebhookOptions {
   log: Logger;
   /** The operator's namespace: where the certificate Secret lives and the Service is. */
   namespace: string;
-  port?: number;
+  /** 0 picks a free one; the operator passes its --webhook-port (runtime/flags.ts has the default). */
+  port: number;
   host?: string;
   maxReplicas?: number;
   /** A folder with tls.crt/tls.key (cert-manager); when set, no certificates are made. */

@@ -6,7 +6,7 @@ import type { V1LocalObjectReference } from '@kubernetes/client-node';
 import {
   API_VERSION, applyDefaults, COMPONENT_KINDS, INHERITED_POD_SETTINGS, MERGED_POD_SETTINGS, type ChildObject, type ChildSpec, type Cluster, type ComponentName, type ImageSpec,
 } from '../../api/v1alpha1/index.ts';
-import { CLUSTER_LABEL, childName, controllerRef, MANAGED_BY, nameOf, namespaceOf } from './meta.ts';
+import { childName, controllerRef, labelsFor, nameOf, namespaceOf } from './meta.ts';
 
 /** Secrets from both lists, each once, the Cluster's first. */
 export function mergePullSecrets(...lists: Array<V1LocalObjectReference[] | undefined>): V1LocalObjectReference[] | undefined {
@@ -88,14 +88,7 @@ export function desiredChild(cluster: Cluster, component: ComponentName): ChildO
     metadata: {
       name: childName(clusterName, component),
       namespace: namespaceOf(cluster),
-      labels: {
-        'app.kubernetes.io/name': 'engula',
-        'app.kubernetes.io/instance': clusterName,
-        'app.kubernetes.io/component': component,
-        'app.kubernetes.io/part-of': 'engula',
-        'app.kubernetes.io/managed-by': MANAGED_BY,
-        [CLUSTER_LABEL]: clusterName,
-      },
+      labels: labelsFor(clusterName, component, clusterName),
       ownerReferences: [controllerRef(cluster)],
     },
     spec,

@@ -6,7 +6,7 @@ export { clusterMetrics, desiredServiceMonitor, MONITORING_CONDITION, monitoring
 export { desiredTopologyConfigMap, topologyOf } from './topology.ts';
 export {
   desiredHeadlessService, desiredPodDisruptionBudget, desiredServiceAccount, desiredStatefulSet,
-  METRICS_PORT_NAME, metricsOf, portOf, profileOf, scrapeAnnotations, serviceHost, type WorkloadInput,
+  METRICS_PORT_NAME, metricsOf, profileOf, scrapeAnnotations, serviceHost, type WorkloadInput,
 } from './workload.ts';
 export {
   hashOf, inRoll, isWhole, liveStatefulSetOf, planRollout, podReady, settled, SPEC_HASH_ANNOTATION, specHashOf, stuckReason, TEMPLATE_HASH_ANNOTATION,

@@ -16,7 +16,7 @@ export function topologyConfigMapName(clusterName: string): string {
 
 /** The labels a StatefulSet selects its pods by. They are immutable once the StatefulSet exists,
  * so nothing that can change (such as the Cluster name of a standalone child) goes in them. */
-export function selectorLabels(instance: string, component: ComponentName): Record<string, string> {
+export function selectorLabels(instance: string, component: LabeledComponent): Record<string, string> {
   return {
     'app.kubernetes.io/name': 'engula',
     'app.kubernetes.io/instance': instance,
@@ -24,8 +24,11 @@ export function selectorLabels(instance: string, component: ComponentName): Reco
   };
 }
 
-/** The recommended app.kubernetes.io labels of every object under a child, plus the Cluster it belongs to. */
-export function labelsFor(instance: string, component: ComponentName, clusterName?: string): Record<string, string> {
+/** What `app.kubernetes.io/component` names: one of the four, or the Cluster's topology ConfigMap. */
+export type LabeledComponent = ComponentName | 'topology';
+
+/** The recommended app.kubernetes.io labels of every object the operator makes, plus the Cluster it belongs to. */
+export function labelsFor(instance: string, component: LabeledComponent, clusterName?: string): Record<string, string> {
   return {
     ...selectorLabels(instance, component),
     'app.kubernetes.io/part-of': 'engula',

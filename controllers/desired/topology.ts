@@ -6,8 +6,8 @@ import { LRUCache } from 'lru-cache';
 import { stringify } from 'yaml';
 import { COMPONENTS, type Cluster } from '../../api/v1alpha1/index.ts';
 import type { KubeObject } from '../../runtime/index.ts';
-import { COMPONENT_TRAITS } from './traits.ts';
-import { CLUSTER_LABEL, childName, controllerRef, MANAGED_BY, nameOf, namespaceOf, topologyConfigMapName } from './meta.ts';
+import { portOf } from './traits.ts';
+import { childName, controllerRef, labelsFor, nameOf, namespaceOf, topologyConfigMapName } from './meta.ts';
 import { serviceHost } from './workload.ts';
 
 /** The key of the topology in the ConfigMap. */
@@ -38,7 +38,7 @@ export function topologyOf(cluster: Cluster, clusterDomain: string): Topology {
     const host = serviceHost(name, namespace, clusterDomain);
     components[c] = {
       service: host,
-      port: spec.port ?? COMPONENT_TRAITS[c].defaultPort,
+      port: portOf(c, spec),
       ...(spec.metricsPort !== undefined ? { metricsPort: spec.metricsPort } : {}),
       replicas: spec.replicas,
       // A StatefulSet pod's stable name: <sts>-<ordinal>.<headless service>.
@@ -70,14 +70,7 @@ export function desiredTopologyConfigMap(cluster: Cluster, clusterDomain: string
     metadata: {
       name: topologyConfigMapName(name),
       namespace: namespaceOf(cluster),
-      labels: {
-        'app.kubernetes.io/name': 'engula',
-        'app.kubernetes.io/instance': name,
-        'app.kubernetes.io/component': 'topology',
-        'app.kubernetes.io/part-of': 'engula',
-        'app.kubernetes.io/managed-by': MANAGED_BY,
-        [CLUSTER_LABEL]: name,
-      },
+      labels: labelsFor(name, 'topology', name),
       ownerReferences: [controllerRef(cluster)],
     },
     data: { [TOPOLOGY_FILE]: topologyFile(topologyOf(cluster, clusterDomain)) },

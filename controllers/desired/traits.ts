@@ -39,4 +39,9 @@ export const COMPONENT_TRAITS: Readonly<Record<ComponentName, ComponentTraits>> 
 };
 
 /** The components in the order a template change rolls through them. */
+/** The port a component serves on: its spec's, else the default (the CRD's default too). */
+export function portOf(component: ComponentName, spec: { port?: number | undefined } | undefined): number {
+  return spec?.port ?? COMPONENT_TRAITS[component].defaultPort;
+}
+
 export const ROLL_ORDER: readonly ComponentName[] = [...COMPONENTS].sort((a, b) => COMPONENT_TRAITS[a].rollOrder - COMPONENT_TRAITS[b].rollOrder);

@@ -5,7 +5,7 @@
 import type { V1EnvVar, V1ResourceRequirements } from '@kubernetes/client-node';
 import { COMPONENTS, type ChildObject, type ComponentName, type ImageSpec, type LaunchProfileName } from '../../api/v1alpha1/index.ts';
 import type { KubeObject } from '../../runtime/index.ts';
-import { COMPONENT_TRAITS, type ComponentTraits } from './traits.ts';
+import { portOf, type ComponentTraits } from './traits.ts';
 import { CUSTOM_LAUNCH, DEFAULT_LAUNCH_PROFILE, LAUNCH_PROFILE_ANNOTATION, launchOf, UNKNOWN_BUILD, type ComponentLaunch } from '../launch-profiles.ts';
 import { mergePullSecrets } from './child.ts';
 import { containerSecurityContextOf, livenessProbeOf, podSecurityContextOf, startupProbeOf, topologySpreadOf } from './pod-settings.ts';
@@ -34,10 +34,6 @@ export const METRICS_PORT_NAME = 'metrics';
 const DEFAULT_METRICS_PATH = '/metrics';
 
 type LaunchInput = Pick<WorkloadInput, 'child' | 'traits'>;
-
-export function portOf(child: ChildObject, traits: ComponentTraits): number {
-  return child.spec.port ?? traits.defaultPort;
-}
 
 export function profileOf(child: ChildObject): LaunchProfileName {
   return child.spec.launchProfile ?? DEFAULT_LAUNCH_PROFILE;
@@ -113,7 +109,7 @@ export function desiredHeadlessService(input: WorkloadInput): KubeObject {
       publishNotReadyAddresses: true,
       selector: selectorLabels(nameOf(input.child), input.traits.component),
       ports: [
-        { name: 'service', port: portOf(input.child, input.traits), targetPort: 'service', protocol: 'TCP' },
+        { name: 'service', port: portOf(input.traits.component, input.child.spec), targetPort: 'service', protocol: 'TCP' },
         ...metricsPorts(input).map(({ name, containerPort }) => ({ name, port: containerPort, targetPort: name, protocol: 'TCP' })),
       ],
     },
@@ -145,8 +141,8 @@ function canonicalQuantities(r: V1ResourceRequirements | undefined): V1ResourceR
 
 /** The configured port of every component of the cluster: the child's own, the known ones, else the defaults. */
 function portsOf(input: WorkloadInput): Record<ComponentName, number> {
-  const out = Object.fromEntries(COMPONENTS.map((c) => [c, input.clusterPorts[c] ?? COMPONENT_TRAITS[c].defaultPort])) as Record<ComponentName, number>;
-  out[input.traits.component] = portOf(input.child, input.traits);
+  const out = Object.fromEntries(COMPONENTS.map((c) => [c, portOf(c, { port: input.clusterPorts[c] })])) as Record<ComponentName, number>;
+  out[input.traits.component] = portOf(input.traits.component, input.child.spec);
   return out;
 }
 
@@ -167,7 +163,7 @@ function componentEnv(input: WorkloadInput): V1EnvVar[] {
 /** The container's command and args: the profile's, each replaced by spec.command or spec.args when given. */
 function componentCommand(input: LaunchInput): { command: string[]; args: string[]; custom: boolean } {
   const launch = launchFor(input);
-  const port = String(portOf(input.child, input.traits));
+  const port = String(portOf(input.traits.component, input.child.spec));
   const fill = (arg: string): string => arg.replaceAll('{port}', port).replaceAll('{data}', launch.dataPath);
   const { command, args } = input.child.spec;
   return {
@@ -211,7 +207,7 @@ export function desiredStatefulSet(input: WorkloadInput): KubeObject {
     imagePullPolicy: input.image.pullPolicy ?? 'IfNotPresent',
     command: run.command,
     ...(run.args.length > 0 ? { args: run.args } : {}),
-    ports: [{ name: 'service', containerPort: portOf(child, traits), protocol: 'TCP' }, ...metricsPorts(input)],
+    ports: [{ name: 'service', containerPort: portOf(traits.component, child.spec), protocol: 'TCP' }, ...metricsPorts(input)],
     env: componentEnv(input),
     // No Engula v0.2 binary serves HTTP or a gRPC health service: the service port accepting
     // connections is the only readiness it can show.

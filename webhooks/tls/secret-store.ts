@@ -3,6 +3,7 @@
 // when two replicas renew at once, one write wins and the other adopts it. They go through the
 // runtime's Client: a create, or a merge patch that names the version read (409 when it moved on).
 import { ApiError, coreResources, type Client, type KubeObject } from '../../runtime/index.ts';
+import { WEBHOOK_LABELS } from '../defaults.ts';
 
 export interface StoredCertificates {
   caCertPem: string;
@@ -70,7 +71,7 @@ export function secretCertificateStore(client: Client, namespace: string, name: 
       return { value: { caCertPem, caKeyPem, caBundlePem: decode(d, KEYS.caBundle) || caCertPem, certPem, keyPem }, version };
     },
     async write(value, version) {
-      const labels = { 'app.kubernetes.io/name': 'engula-operator', 'app.kubernetes.io/component': 'webhook' };
+      const labels = { ...WEBHOOK_LABELS };
       const signal = AbortSignal.timeout(timeoutMs);
       try {
         if (version === undefined) {
