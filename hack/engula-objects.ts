@@ -13,7 +13,7 @@ export interface EngulaObject {
   name: string;
 }
 
-export type Kubectl = (args: string[]) => Promise<CommandResult>;
+export type KubectlCommand = (args: string[]) => Promise<CommandResult>;
 
 /** $KUBECTL as words (the Makefile lets it carry flags: `KUBECTL="kubectl --context prod"`). */
 function kubectlWords(): [string, ...string[]] {
@@ -22,7 +22,7 @@ function kubectlWords(): [string, ...string[]] {
 }
 
 /** kubectl with its output captured (for reading); it reads KUBECONFIG from the environment as usual. */
-export function kubectlFromEnv(): Kubectl {
+export function kubectlFromEnv(): KubectlCommand {
   const [cmd, ...flags] = kubectlWords();
   return (args) => runCommand(cmd, [...flags, ...args], { timeoutMs: 120_000 });
 }
@@ -35,7 +35,7 @@ export function kubectlShown(args: string[], input?: string): number {
   return r.status ?? 1;
 }
 
-async function ok(kubectl: Kubectl, args: string[]): Promise<string> {
+async function ok(kubectl: KubectlCommand, args: string[]): Promise<string> {
   const r = await kubectl(args);
   if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} exited ${r.code}: ${r.stderr.trim()}`);
   return r.stdout;
@@ -52,7 +52,7 @@ interface Listed {
  * Every object of every kind of our API group that the cluster serves (the CRDs installed, whatever
  * version they are), in `namespaces` or everywhere. With no CRD of the group there is nothing.
  */
-export async function listEngulaObjects(kubectl: Kubectl, namespaces?: string[]): Promise<EngulaObject[]> {
+export async function listEngulaObjects(kubectl: KubectlCommand, namespaces?: string[]): Promise<EngulaObject[]> {
   const crds = (JSON.parse(await ok(kubectl, ['get', 'customresourcedefinitions', '-o', 'json'])) as { items: Crd[] }).items.filter((c) => c.spec.group === GROUP);
   const scopes = namespaces === undefined ? [['--all-namespaces']] : namespaces.map((ns) => ['--namespace', ns]);
   const out: EngulaObject[] = [];

@@ -3,7 +3,7 @@
 // core/v1 pieces typed as their @kubernetes/client-node models, doc comments from descriptions.
 import { API_VERSION, KINDS, KIND_NAMES } from './kinds.ts';
 import { ROOT_SCHEMAS } from './schema/roots.ts';
-import { externalOf, nameOf, type Schema } from './schema/schema.ts';
+import { externalOf, schemaNameOf, type Schema } from './schema/schema.ts';
 
 const WIDTH = 100;
 
@@ -34,7 +34,7 @@ class Emitter {
       this.imports.add(ext);
       return ext;
     }
-    const named = nameOf(s);
+    const named = schemaNameOf(s);
     if (named) {
       this.declare(named.name, named.doc ?? s.description, s);
       return named.name;

@@ -10,9 +10,9 @@ export interface Selector {
   matchers: Array<{ label: string; op: '=' | '=~' | '!=' | '!~'; value: string }>;
 }
 
-export type Query =
-  | { kind: 'quantile'; q: number; inner: Query }
-  | { kind: 'aggregate'; op: 'sum' | 'max' | 'min'; by: string[] | undefined; inner: Query }
+export type PromQuery =
+  | { kind: 'quantile'; q: number; inner: PromQuery }
+  | { kind: 'aggregate'; op: 'sum' | 'max' | 'min'; by: string[] | undefined; inner: PromQuery }
   | { kind: 'range'; fn: 'rate' | 'increase'; selector: Selector; range: string }
   | { kind: 'selector'; selector: Selector };
 
@@ -40,7 +40,7 @@ function enclosed(text: string, open: number): { inside: string; end: number } {
   throw new Error(`unbalanced parentheses in ${text}`);
 }
 
-export function parseQuery(expr: string): Query {
+export function parseQuery(expr: string): PromQuery {
   const text = expr.trim();
   let m = /^histogram_quantile\s*\(/.exec(text);
   if (m) {
@@ -62,7 +62,7 @@ export function parseQuery(expr: string): Query {
 }
 
 /** The metric names (as selected, so histograms end in _bucket) a query reads. */
-export function metricNamesOf(q: Query): string[] {
+export function metricNamesOf(q: PromQuery): string[] {
   switch (q.kind) {
     case 'quantile':
     case 'aggregate':
@@ -128,7 +128,7 @@ function rangeSeconds(range: string, rateInterval: number): number {
  * The query's value at `scrapes[at]` (times in seconds). rate and increase take the first and last
  * sample in the window, adding back counter resets, without Prometheus's extrapolation.
  */
-export function evaluate(q: Query, scrapes: Scrape[], at: number, rateInterval: number): Series[] {
+export function evaluate(q: PromQuery, scrapes: Scrape[], at: number, rateInterval: number): Series[] {
   const now = scrapes[at];
   if (!now) return [];
   switch (q.kind) {

@@ -4,14 +4,12 @@ import { join } from 'node:path';
 import { runCommand, type CommandResult } from '../../testenv/run-command.ts';
 import { root } from './layout.ts';
 
-export type Result = CommandResult;
-
-export function run(cmd: string, args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Result> {
+export function run(cmd: string, args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CommandResult> {
   return runCommand(cmd, args, { ...opts, cwd: root, env: { ...process.env, ...opts.env } });
 }
 
 export interface Kubectl {
-  (args: string[], opts?: { input?: string }): Promise<Result>;
+  (args: string[], opts?: { input?: string }): Promise<CommandResult>;
   /** Must succeed: throws with kubectl's stderr otherwise. */
   ok(args: string[], opts?: { input?: string }): Promise<string>;
   /** `get -o json` of one object, undefined when it does not exist. */

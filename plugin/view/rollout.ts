@@ -3,14 +3,14 @@
 // status.rollout; the pods say which one the step is waiting for, and why. Pure.
 import type { ChildObject } from '../../api/v1alpha1/types.generated.ts';
 import { REASONS } from '../../controllers/desired/status.ts';
-import type { ComponentView, PodView, RolloutState, RolloutStep, RolloutView } from './types.ts';
+import type { ComponentView, PodView, RollStepState, RolloutStep, RolloutView } from './types.ts';
 
 function conditionOf(child: ChildObject | undefined, type: string): { status: string; reason?: string; message?: string } | undefined {
   return child?.status?.conditions?.find((c) => c.type === type);
 }
 
 /** What the operator says the component's roll is doing, if anything. */
-function stateOf(c: ComponentView, child: ChildObject | undefined): { state: RolloutState; message: string } | undefined {
+function stateOf(c: ComponentView, child: ChildObject | undefined): { state: RollStepState; message: string } | undefined {
   const degraded = conditionOf(child, 'Degraded');
   const progressing = conditionOf(child, 'Progressing');
   const pending = conditionOf(child, REASONS.updatePending);

@@ -83,12 +83,12 @@ export interface PodView {
   notReadyBecause?: string;
 }
 
-export type RolloutState = 'Rolling' | 'Stuck' | 'Waiting' | 'UpdatePending';
+export type RollStepState = 'Rolling' | 'Stuck' | 'Waiting' | 'UpdatePending';
 
 export interface RolloutStep {
   component: ComponentName;
   child: string;
-  state: RolloutState;
+  state: RollStepState;
   /** The operator's words: the child's status.rollout, or the condition that says it. */
   message: string;
   updated: number;

@@ -5,7 +5,7 @@ import type { ValidationIssue } from '../../api/v1alpha1/index.ts';
 import { GROUP, VERSION, type ChildKindName, type KindName } from '../../api/v1alpha1/kinds.ts';
 import { errorMessage, isRecord } from '../../runtime/index.ts';
 import { diffJson } from './jsonpatch.ts';
-import { allowed, denied, deniedRequest, type AdmissionRequest, type AdmissionReviewResponse, type Refusal, type Subject } from './review.ts';
+import { allowed, denied, deniedRequest, type AdmissionRequest, type AdmissionReviewResponse, type FieldRefusal, type Subject } from './review.ts';
 import { childRules, clusterRules, controllerReferenceRule, controllingCluster, kindOfResource, scaleRules, type JsonObject, type RuleOptions } from './rules.ts';
 import type { ObjectReader } from './state.ts';
 
@@ -69,12 +69,12 @@ export function mutate(req: AdmissionRequest, deps: Pick<AdmissionDeps, 'schemas
   }
 }
 
-function schemaRefusals(issues: ValidationIssue[]): Refusal[] {
+function schemaRefusals(issues: ValidationIssue[]): FieldRefusal[] {
   return issues.map((i) => ({ field: i.field, value: i.value, rule: i.message, kind: 'invalid' as const }));
 }
 
 /** A rule's refusal for a field the schema already refused would only repeat it. */
-function merge(schema: Refusal[], rules: Refusal[]): Refusal[] {
+function merge(schema: FieldRefusal[], rules: FieldRefusal[]): FieldRefusal[] {
   const seen = new Set(schema.map((r) => r.field));
   return [...schema, ...rules.filter((r) => !seen.has(r.field))];
 }
@@ -98,7 +98,7 @@ async function owningCluster(child: JsonObject | undefined, namespace: string, r
  * even one that drops or replaces its reference: otherwise dropping it would carry the very edits
  * the Cluster's rules refuse.
  */
-async function childRefusals(kind: ChildKindName, obj: JsonObject, old: JsonObject | undefined, namespace: string, reader: ObjectReader, opts: RuleOptions): Promise<Refusal[]> {
+async function childRefusals(kind: ChildKindName, obj: JsonObject, old: JsonObject | undefined, namespace: string, reader: ObjectReader, opts: RuleOptions): Promise<FieldRefusal[]> {
   const controller = old === undefined ? undefined : await owningCluster(old, namespace, reader);
   const cluster = controller ?? (await owningCluster(obj, namespace, reader));
   return [...childRules(kind, obj, old, cluster, opts), ...(controller === undefined ? [] : controllerReferenceRule(kind, obj, controller))];
@@ -115,7 +115,7 @@ export async function validate(req: AdmissionRequest, deps: AdmissionDeps): Prom
   if (req.operation === 'UPDATE' && old === undefined) return deniedRequest(req.uid, 400, `UPDATE of ${kind} without request.oldObject`);
   // An object on its way out only loses finalizers; refusing would block its deletion.
   if (!scale && isRecord(obj.metadata) && obj.metadata.deletionTimestamp !== undefined) return allowed(req.uid);
-  const check = async (reader: ObjectReader): Promise<Refusal[]> => {
+  const check = async (reader: ObjectReader): Promise<FieldRefusal[]> => {
     if (scale) {
       const child = await reader.get(kind, req.namespace, req.name);
       const cluster = await owningCluster(child, req.namespace, reader);

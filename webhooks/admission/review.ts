@@ -149,7 +149,7 @@ export function allowed(uid: string, patch?: JsonPatchOperation[], warnings?: st
  * person acts on. 'invalid' maps to 422 Invalid, 'forbidden' to 403 Forbidden, as the apiserver
  * itself would answer.
  */
-export interface Refusal {
+export interface FieldRefusal {
   field: string;
   value?: unknown;
   rule: string;
@@ -179,13 +179,13 @@ export function mayHoldSecrets(field: string, value: unknown): boolean {
 }
 
 /** `Invalid value: 3: must be ...`, the apiserver's own wording, so kubectl users recognise it. */
-function causeMessage(r: Refusal): string {
+function causeMessage(r: FieldRefusal): string {
   const head = r.kind === 'forbidden' ? 'Forbidden' : 'Invalid value';
   const shown = r.value !== undefined && !mayHoldSecrets(r.field, r.value);
   return shown ? `${head}: ${describeValue(r.value)}: ${r.rule}` : `${head}: ${r.rule}`;
 }
 
-export function formatRefusal(r: Refusal): string {
+export function formatRefusal(r: FieldRefusal): string {
   return `${r.field}: ${causeMessage(r)}`;
 }
 
@@ -204,7 +204,7 @@ export interface Subject {
  * kubectl prints an Invalid (422) answer as `The <Kind> "<name>" is invalid: <field>: <cause>` from
  * the details, and a Forbidden one by its message, so both carry the whole story.
  */
-export function denied(uid: string, refusals: Refusal[], subject: Subject): AdmissionReviewResponse {
+export function denied(uid: string, refusals: FieldRefusal[], subject: Subject): AdmissionReviewResponse {
   const forbidden = refusals.some((r) => r.kind === 'forbidden');
   const message = `${subject.kind} ${JSON.stringify(subject.name)} is ${forbidden ? 'forbidden' : 'invalid'}: ${refusals.map(formatRefusal).join('; ')}`;
   return reviewResponse({

@@ -8,7 +8,7 @@ import {
 import type { Cluster } from '../../api/v1alpha1/index.ts';
 import { ownedChildSpec } from '../../controllers/desired/child.ts';
 import { isRecord } from '../../runtime/index.ts';
-import { mayHoldSecrets, type Refusal } from './review.ts';
+import { mayHoldSecrets, type FieldRefusal } from './review.ts';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -28,7 +28,7 @@ export interface RuleOptions {
   maxReplicas: number;
 }
 
-export function replicasRule(path: string, value: unknown, component: ComponentName, opts: RuleOptions): Refusal[] {
+export function replicasRule(path: string, value: unknown, component: ComponentName, opts: RuleOptions): FieldRefusal[] {
   const min = MIN_REPLICAS[component];
   if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= opts.maxReplicas) return [];
   const why =
@@ -39,7 +39,7 @@ export function replicasRule(path: string, value: unknown, component: ComponentN
   return [{ field: path, value, rule: why + limit, kind: 'invalid' }];
 }
 
-function volumeRule(path: string, oldVolume: unknown, newVolume: unknown): Refusal[] {
+function volumeRule(path: string, oldVolume: unknown, newVolume: unknown): FieldRefusal[] {
   if (isDeepStrictEqual(oldVolume, newVolume)) return [];
   return [
     {
@@ -54,7 +54,7 @@ function volumeRule(path: string, oldVolume: unknown, newVolume: unknown): Refus
   ];
 }
 
-function scaleDownRefusal(path: string, component: ComponentName, from: number, to: number | undefined, cluster: string, namespace: string): Refusal {
+function scaleDownRefusal(path: string, component: ComponentName, from: number, to: number | undefined, cluster: string, namespace: string): FieldRefusal {
   const what = to === undefined ? `removing the ${component} (${from} replicas)` : `scaling the ${component} down from ${from} to ${to}`;
   return {
     field: path,
@@ -67,8 +67,8 @@ function scaleDownRefusal(path: string, component: ComponentName, from: number, 
 }
 
 /** Rules for a Cluster on CREATE (oldCluster undefined) or UPDATE. */
-export function clusterRules(cluster: JsonObject, oldCluster: JsonObject | undefined, opts: RuleOptions): Refusal[] {
-  const out: Refusal[] = [];
+export function clusterRules(cluster: JsonObject, oldCluster: JsonObject | undefined, opts: RuleOptions): FieldRefusal[] {
+  const out: FieldRefusal[] = [];
   const spec = field(cluster, 'spec');
   const oldSpec = field(oldCluster, 'spec');
   const name = String(field(cluster, 'metadata', 'name') ?? '');
@@ -111,7 +111,7 @@ export function controllingCluster(child: unknown): { name: string; uid: string 
  * collector drops the reference itself when the Cluster is deleted with --cascade=orphan, so a
  * Cluster on its way out lets go.
  */
-export function controllerReferenceRule(kind: ChildKindName, child: JsonObject, controller: JsonObject): Refusal[] {
+export function controllerReferenceRule(kind: ChildKindName, child: JsonObject, controller: JsonObject): FieldRefusal[] {
   if (field(controller, 'metadata', 'deletionTimestamp') !== undefined) return [];
   const clusterName = String(field(controller, 'metadata', 'name') ?? '');
   const ref = controllingCluster(child);
@@ -159,7 +159,7 @@ function clusterPatch(component: ComponentName, key: string, value: unknown): st
  * the review may not be allowed to read it. The value the request itself carries may be named,
  * except env (often credentials, and refusals are logged).
  */
-function ownedRefusal(kind: ChildKindName, childName: string, clusterName: string, namespace: string, key: string, value: unknown): Refusal {
+function ownedRefusal(kind: ChildKindName, childName: string, clusterName: string, namespace: string, key: string, value: unknown): FieldRefusal {
   const component = KINDS[kind].component;
   const secret = mayHoldSecrets(`spec.${key}`, value);
   const fix =
@@ -181,11 +181,11 @@ function ownedRefusal(kind: ChildKindName, childName: string, clusterName: strin
  * touches it: a new child carries them all (as the controller's does), and an update may leave one
  * as it was (the controller puts it right) or bring it to the Cluster's value, nothing else.
  */
-export function ownedFieldRules(kind: ChildKindName, child: JsonObject, oldChild: JsonObject | undefined, cluster: JsonObject): Refusal[] {
+export function ownedFieldRules(kind: ChildKindName, child: JsonObject, oldChild: JsonObject | undefined, cluster: JsonObject): FieldRefusal[] {
   const owned = ownedSpecOf(cluster, KINDS[kind].component);
   const spec = field(child, 'spec');
   const oldSpec = field(oldChild, 'spec');
-  const out: Refusal[] = [];
+  const out: FieldRefusal[] = [];
   const childName = String(field(child, 'metadata', 'name') ?? '');
   const clusterName = String(field(cluster, 'metadata', 'name') ?? '');
   const namespace = String(field(child, 'metadata', 'namespace') ?? field(cluster, 'metadata', 'namespace') ?? '');
@@ -204,9 +204,9 @@ export function ownedFieldRules(kind: ChildKindName, child: JsonObject, oldChild
  * controlling Cluster (on UPDATE, the stored child's) when it has one that still exists with the
  * uid the reference carries, else undefined.
  */
-export function childRules(kind: ChildKindName, child: JsonObject, oldChild: JsonObject | undefined, cluster: JsonObject | undefined, opts: RuleOptions): Refusal[] {
+export function childRules(kind: ChildKindName, child: JsonObject, oldChild: JsonObject | undefined, cluster: JsonObject | undefined, opts: RuleOptions): FieldRefusal[] {
   const component = KINDS[kind].component;
-  const out: Refusal[] = [...replicasRule('spec.replicas', field(child, 'spec', 'replicas'), component, opts)];
+  const out: FieldRefusal[] = [...replicasRule('spec.replicas', field(child, 'spec', 'replicas'), component, opts)];
   if (oldChild !== undefined) out.push(...volumeRule('spec.volume', field(oldChild, 'spec', 'volume'), field(child, 'spec', 'volume')));
   if (cluster === undefined) return out;
   out.push(...ownedFieldRules(kind, child, oldChild, cluster));
@@ -220,7 +220,7 @@ export function childRules(kind: ChildKindName, child: JsonObject, oldChild: Jso
  * Cluster's own change was judged when it was made, the child only follows it, and any other value
  * is a hand edit the ownership rule refuses.
  */
-function childScaleDownRule(component: ComponentName, from: unknown, to: unknown, cluster: JsonObject): Refusal[] {
+function childScaleDownRule(component: ComponentName, from: unknown, to: unknown, cluster: JsonObject): FieldRefusal[] {
   if (!STATEFUL.includes(component) || typeof from !== 'number' || typeof to !== 'number' || to >= from) return [];
   if (ownedSpecOf(cluster, component).replicas !== undefined) return [];
   if (field(cluster, 'spec', 'allowScaleDown') === true) return [];
@@ -232,7 +232,7 @@ function childScaleDownRule(component: ComponentName, from: unknown, to: unknown
  * replicas, so the child itself is passed in to learn its owner. The replicas it shrinks from are the
  * old Scale's, never the stored child's, so a refusal only repeats what the request brought.
  */
-export function scaleRules(kind: ChildKindName, scale: JsonObject, oldScale: JsonObject | undefined, child: JsonObject | undefined, cluster: JsonObject | undefined, opts: RuleOptions): Refusal[] {
+export function scaleRules(kind: ChildKindName, scale: JsonObject, oldScale: JsonObject | undefined, child: JsonObject | undefined, cluster: JsonObject | undefined, opts: RuleOptions): FieldRefusal[] {
   const component = KINDS[kind].component;
   const to = field(scale, 'spec', 'replicas');
   const out = replicasRule('spec.replicas', to, component, opts);

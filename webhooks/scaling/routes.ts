@@ -12,7 +12,7 @@ import type { RequestContext } from '../../runtime/auth/delegated-auth.ts';
 import { accessRefusal, retryAfterSeconds, type Refused } from '../../runtime/auth/refusal.ts';
 import { scalingMetrics } from './metrics.ts';
 import { CallerRateLimiter, DEFAULT_RATE_LIMIT, type RateLimitSettings } from './rate-limit.ts';
-import { componentSpec, FIELD_MANAGER, isComponent, parseScaleRequest, refusalOf, replicasPatch, SCALE_ROUTE, scaleOf } from './scale.ts';
+import { componentSpecOf, FIELD_MANAGER, isComponent, parseScaleRequest, refusalOf, replicasPatch, SCALE_ROUTE, scaleOf } from './scale.ts';
 import { failure, type Status } from './status.ts';
 
 /** Every status code each method answers with; docs/scaling.openapi.yaml lists exactly these (a unit test checks). */
@@ -207,7 +207,7 @@ export const scalingRoutes: FastifyPluginAsync<ScalingRoutesOptions> = async (ap
       refuse(reply, a, failure(404, `Cluster ${p.namespace}/${p.cluster} not found`, { group: GROUP, kind: KINDS.Cluster.plural, name: p.cluster }));
       return undefined;
     }
-    const spec = componentSpec(cluster, p.component);
+    const spec = componentSpecOf(cluster, p.component);
     if (!spec) {
       refuse(reply, a, failure(404, `Cluster ${p.namespace}/${p.cluster} has no ${p.component} in its spec: add it to the Cluster to scale it`, { group: GROUP, kind: KINDS.Cluster.plural, name: p.cluster }));
       return undefined;

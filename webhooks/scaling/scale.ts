@@ -33,7 +33,7 @@ export interface Scale {
 }
 
 /** The component's entry in the Cluster's spec, or undefined when the Cluster has none (404). */
-export function componentSpec(cluster: unknown, component: ComponentName): Json | undefined {
+export function componentSpecOf(cluster: unknown, component: ComponentName): Json | undefined {
   const c = at(cluster, 'spec', component);
   return isRecord(c) ? c : undefined;
 }

@@ -76,7 +76,7 @@ export function external<S extends Schema>(typeName: string, schema: S): S {
   return schema;
 }
 
-export function nameOf(schema: Schema): { name: string; doc: string | undefined } | undefined {
+export function schemaNameOf(schema: Schema): { name: string; doc: string | undefined } | undefined {
   return names.get(schema);
 }
 

@@ -4,14 +4,14 @@
 // what it was asked.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { countObjects, describeObjects, forced, listEngulaObjects, type Kubectl } from '../../../hack/engula-objects.ts';
+import { countObjects, describeObjects, forced, listEngulaObjects, type KubectlCommand } from '../../../hack/engula-objects.ts';
 
 const crd = (group: string, kind: string, plural: string) => ({ spec: { group, names: { kind, plural } } });
 const list = (...items: Array<[string, string]>) => ({ items: items.map(([namespace, name]) => ({ metadata: { namespace, name } })) });
 
-function fakeKubectl(answers: Record<string, unknown>): { kubectl: Kubectl; asked: string[] } {
+function fakeKubectl(answers: Record<string, unknown>): { kubectl: KubectlCommand; asked: string[] } {
   const asked: string[] = [];
-  const kubectl: Kubectl = async (args) => {
+  const kubectl: KubectlCommand = async (args) => {
     const key = args.join(' ');
     asked.push(key);
     const answer = answers[key];
