@@ -1,25 +1,19 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { buildCrd } from '../../../api/v1alpha1/crds.ts';
 import { applyDefaults } from '../../../api/v1alpha1/index.ts';
-import { suiteCleanup, testNamespace } from '../../support/kube.ts';
+import { namespaceSuite } from '../../support/suite.ts';
 import { samples } from '../../unit/api/fixtures/objects.ts';
 import { CRD_NAMES, installCrds, k, kOk, ROOT } from './kubectl-api.ts';
 
 const flat = (s: string) => s.replace(/\s+/g, ' ');
 
 describe('the CRDs on a real apiserver', () => {
-  let ns = '';
-  const cleanup = suiteCleanup();
-  after(async () => {
-    await cleanup.run();
-  });
+  const suite = namespaceSuite('api-crds', { install: installCrds });
   before(async () => {
-    await installCrds();
-    ns = await testNamespace(cleanup, 'api-crds');
     // --validate=strict: a field the schema does not know fails the apply instead of being dropped.
-    await kOk(['apply', '--validate=strict', '-n', ns, '-f', join(ROOT, 'samples')]);
+    await kOk(['apply', '--validate=strict', '-n', suite.ns(), '-f', join(ROOT, 'samples')]);
   });
 
   it('are installed and Established, and installing again changes nothing', async () => {
@@ -33,6 +27,7 @@ describe('the CRDs on a real apiserver', () => {
   });
 
   it('accept every sample, stored as written plus the same defaults applyDefaults() gives', async () => {
+    const ns = suite.ns();
     for (const s of samples()) {
       const got = JSON.parse(await kOk(['get', '-n', ns, s.kind.toLowerCase(), s.object.metadata.name, '-o', 'json'])) as {
         spec: Record<string, unknown>;
@@ -42,6 +37,7 @@ describe('the CRDs on a real apiserver', () => {
   });
 
   it('apply defaults on the server: pullPolicy, ports, switches, the launch profile', async () => {
+    const ns = suite.ns();
     const spec = JSON.parse(await kOk(['get', '-n', ns, 'cluster', 'minimal', '-o', 'jsonpath={.spec}'])) as Record<string, { port?: number; pullPolicy?: string } | boolean | string>;
     assert.deepEqual(
       [spec.image, spec.paused, spec.allowScaleDown, spec.launchProfile, spec.journal, spec.kernel],
@@ -68,6 +64,7 @@ describe('the CRDs on a real apiserver', () => {
   });
 
   it('list every sample under `kubectl get engula` with the printer columns', async () => {
+    const ns = suite.ns();
     // Status is written through the status subresource, as the controllers will.
     await kOk(['patch', '-n', ns, 'journal', 'standalone-journal', '--subresource=status', '--type=merge', '-p',
       JSON.stringify({ status: { replicas: 1, readyReplicas: 1, updatedReplicas: 1, phase: 'Ready', rollout: 'Rolling standalone-journal: replacing pod standalone-journal-0', selector: 'app.kubernetes.io/instance=standalone-journal' } })]);
@@ -89,6 +86,7 @@ describe('the CRDs on a real apiserver', () => {
   });
 
   it('let `kubectl scale journal/<name> --replicas=3` change spec.replicas of a standalone Journal', async () => {
+    const ns = suite.ns();
     await kOk(['scale', '-n', ns, 'journal/standalone-journal', '--replicas=3']);
     assert.equal(await kOk(['get', '-n', ns, 'journal', 'standalone-journal', '-o', 'jsonpath={.spec.replicas}']), '3');
     const scale = JSON.parse(await kOk(['get', '-n', ns, 'journal', 'standalone-journal', '--subresource=scale', '-o', 'json'])) as {
@@ -102,6 +100,7 @@ describe('the CRDs on a real apiserver', () => {
   });
 
   it('refuse scaling a Kernel to zero through the scale subresource', async () => {
+    const ns = suite.ns();
     const r = await k(['scale', '-n', ns, 'kernel/standalone-kernel', '--replicas=0']);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /spec\.replicas: Invalid value: 0/);

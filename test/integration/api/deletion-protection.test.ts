@@ -11,11 +11,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { childName } from '../../../controllers/desired/meta.ts';
 import { COMPONENTS, COMPONENT_KINDS, KINDS } from '../../../api/v1alpha1/kinds.ts';
-import { kubectl, kubectlOk, suiteCleanup, testNamespace, waitFor } from '../../support/kube.ts';
+import { kubectl, kubectlOk, waitFor } from '../../support/kube.ts';
 import { getJson, installCrds, listJson, startOperator, testConfigurationName } from '../../support/operator.ts';
+import { namespaceSuite } from '../../support/suite.ts';
 
 const root = resolve(import.meta.dirname, '..', '..', '..');
 const API = 'cluster.engula.io/v1alpha1';
@@ -62,15 +63,15 @@ async function unprotectAll(ns: string): Promise<void> {
 }
 
 describe('spec.deletionProtection, enforced by the API server while the operator is stopped', { concurrency: false }, () => {
-  const cleanup = suiteCleanup();
-  let ns = '';
-  after(async () => cleanup.run());
-  before(async () => {
-    await installCrds();
-    await installPolicy();
-    ns = await testNamespace(cleanup, 'api-delprot');
+  const suite = namespaceSuite('api-delprot', {
+    install: async () => {
+      await installCrds();
+      await installPolicy();
+    },
+  });
+  before(() => {
     // Runs before the namespace is deleted (clean-ups run newest first).
-    cleanup.after(async () => unprotectAll(ns));
+    suite.cleanup.after(async () => unprotectAll(suite.ns()));
   });
 
   it('the policy ships with the CRDs (make install), not with the operator (make undeploy keeps it), and the API server type-checks it without a warning', async () => {
@@ -87,6 +88,7 @@ describe('spec.deletionProtection, enforced by the API server while the operator
   });
 
   it('refuses to delete a protected Cluster and the children it controls; once the Cluster\'s protection is off, the garbage collector deletes them all', { timeout: 240_000 }, async (t) => {
+    const ns = suite.ns();
     // The operator makes the children (carrying the Cluster's protection), then stops.
     const operator = await startOperator(t, [ns]);
     await kubectlOk(['apply', '-f', '-'], {
@@ -145,6 +147,7 @@ describe('spec.deletionProtection, enforced by the API server while the operator
   });
 
   it('refuses to delete a protected standalone child until its protection is off', async (t) => {
+    const ns = suite.ns();
     await kubectlOk(['apply', '-f', '-'], {
       input: JSON.stringify({ apiVersion: API, kind: 'Engine', metadata: { name: 'solo-engine', namespace: ns }, spec: { clusterName: 'solo', deletionProtection: true, replicas: 1, image: { name: IMAGE } } }),
     });
@@ -162,6 +165,7 @@ describe('spec.deletionProtection, enforced by the API server while the operator
   });
 
   it('lets anything else through: an unprotected object, and every write but DELETE', async () => {
+    const ns = suite.ns();
     await kubectlOk(['apply', '-f', '-'], {
       input: JSON.stringify({ apiVersion: API, kind: 'Storage', metadata: { name: 'solo-storage', namespace: ns }, spec: { clusterName: 'solo', deletionProtection: true, replicas: 1, image: { name: IMAGE } } }),
     });

@@ -4,9 +4,10 @@
 // start, and each StatefulSet is created after its dependencies had a ready pod. Also: a
 // standalone child with its own image runs without any Cluster.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { kubectlOk, suiteCleanup, testNamespace, waitFor } from '../../support/kube.ts';
-import { conditionOf, getJson, installCrds, listJson, startOperator, type ConditionLike } from '../../support/operator.ts';
+import { describe, it } from 'node:test';
+import { kubectlOk, waitFor } from '../../support/kube.ts';
+import { conditionOf, getJson, listJson, type ConditionLike } from '../../support/operator.ts';
+import { operatorSuite } from '../../support/suite.ts';
 
 const cluster = (ns: string): string => `
 apiVersion: cluster.engula.io/v1alpha1
@@ -37,18 +38,10 @@ async function firstReadyAt(ns: string, instance: string): Promise<number> {
 }
 
 describe('ordered bootstrap', () => {
-  const cleanup = suiteCleanup();
-  let ns = '';
-  before(async () => {
-    await installCrds();
-    ns = await testNamespace(cleanup, 'ctrl-order');
-    await startOperator(cleanup, [ns]);
-  });
-  after(async () => {
-    await cleanup.run();
-  });
+  const suite = operatorSuite('ctrl-order');
 
   it('the kernel waits for journal and storage, the engine for the kernel', async (t) => {
+    const ns = suite.ns();
     await kubectlOk(['apply', '-f', '-'], { input: cluster(ns) });
     await waitFor('storage ready while the journal cannot schedule', async () => (await getJson<Obj>(ns, 'storage', 'order-storage'))?.status?.readyReplicas === 2, { timeoutMs: 60_000 });
     // Its status follows the storage's first ready pod within the coalescing delay (half a second).
@@ -93,6 +86,7 @@ describe('ordered bootstrap', () => {
   });
 
   it('a standalone child with its own image runs without a Cluster', async () => {
+    const ns = suite.ns();
     await kubectlOk(['-n', ns, 'apply', '-f', '-'], {
       input: `apiVersion: cluster.engula.io/v1alpha1
 kind: Journal

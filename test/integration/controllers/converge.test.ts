@@ -5,10 +5,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { parse } from 'yaml';
-import { kubectlOk, suiteCleanup, testNamespace, waitFor } from '../../support/kube.ts';
-import { conditionOf, getJson, installCrds, listJson, startOperator, type ConditionLike } from '../../support/operator.ts';
+import { kubectlOk, waitFor } from '../../support/kube.ts';
+import { conditionOf, getJson, listJson, type ConditionLike } from '../../support/operator.ts';
+import { operatorSuite } from '../../support/suite.ts';
 
 const root = resolve(import.meta.dirname, '..', '..', '..');
 const sample = readFileSync(resolve(root, 'samples/cluster-full.yaml'), 'utf8');
@@ -22,18 +23,10 @@ interface Obj {
 }
 
 describe('a Cluster fans out and converges', () => {
-  const cleanup = suiteCleanup();
-  let ns = '';
-  before(async () => {
-    await installCrds();
-    ns = await testNamespace(cleanup, 'ctrl-converge');
-    await startOperator(cleanup, [ns]);
-  });
-  after(async () => {
-    await cleanup.run();
-  });
+  const suite = operatorSuite('ctrl-converge');
 
   it('the full sample converges: children, StatefulSets, Services, PDBs, ServiceAccounts, kernel RBAC, ConfigMap, Ready pods', async (t) => {
+    const ns = suite.ns();
     const started = Date.now();
     await kubectlOk(['-n', ns, 'apply', '-f', '-'], { input: sample });
     const cluster = await waitFor('Cluster full Ready', async () => {
@@ -92,6 +85,7 @@ describe('a Cluster fans out and converges', () => {
   });
 
   it('kubectl patch of replicas scales the StatefulSet and updates the ConfigMap', async (t) => {
+    const ns = suite.ns();
     const started = Date.now();
     await kubectlOk(['-n', ns, 'patch', 'cluster', 'full', '--type=merge', '-p', '{"spec":{"engine":{"replicas":4}}}']);
     await waitFor('engine StatefulSet at 4 replicas with 4 ready', async () => {
@@ -111,6 +105,7 @@ describe('a Cluster fans out and converges', () => {
   });
 
   it('removing a component deletes its child and everything under it', async () => {
+    const ns = suite.ns();
     await kubectlOk(['-n', ns, 'patch', 'cluster', 'full', '--type=json', '-p', '[{"op":"remove","path":"/spec/engine"}]']);
     await waitFor('engine child, StatefulSet, Service, PDB, ServiceAccount and pods gone', async () => {
       for (const kind of ['engine', 'statefulset', 'service', 'poddisruptionbudget', 'serviceaccount']) {
@@ -128,6 +123,7 @@ describe('a Cluster fans out and converges', () => {
   });
 
   it('deleting the Cluster removes everything through garbage collection', async (t) => {
+    const ns = suite.ns();
     const started = Date.now();
     await kubectlOk(['-n', ns, 'delete', 'cluster', 'full', '--wait=false']);
     const kinds = 'clusters.cluster.engula.io,journals.cluster.engula.io,storages.cluster.engula.io,kernels.cluster.engula.io,engines.cluster.engula.io,statefulsets,services,poddisruptionbudgets,roles,rolebindings,configmaps,serviceaccounts,pods,controllerrevisions';
@@ -146,6 +142,7 @@ describe('a Cluster fans out and converges', () => {
   });
 
   it('with persistentVolumeClaimRetentionPolicy whenDeleted Delete, deleting the Cluster leaves not even the claims', async (t) => {
+    const ns = suite.ns();
     const volume = '{volume: {spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}}, persistentVolumeClaimRetentionPolicy: {whenDeleted: Delete}}';
     const manifest = `
 apiVersion: cluster.engula.io/v1alpha1

@@ -2,9 +2,10 @@
 // within seconds; a paused Cluster gets no writes for itself or its children (its status still
 // reports), and resuming puts everything right.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { kubectlOk, suiteCleanup, testNamespace, waitFor } from '../../support/kube.ts';
-import { conditionOf, getJson, installCrds, startOperator, type ConditionLike, type OperatorProcess } from '../../support/operator.ts';
+import { before, describe, it } from 'node:test';
+import { kubectlOk, waitFor } from '../../support/kube.ts';
+import { conditionOf, getJson, type ConditionLike } from '../../support/operator.ts';
+import { operatorSuite } from '../../support/suite.ts';
 
 const cluster = (ns: string): string => `
 apiVersion: cluster.engula.io/v1alpha1
@@ -28,22 +29,28 @@ interface Svc {
   spec: { publishNotReadyAddresses?: boolean; ports: Array<{ name: string; port: number }> };
 }
 
+/** Deletes `kind` `name` by hand and waits until the operator made it anew (another uid); returns the seconds that took. */
+async function deleteAndAwaitRecreated(ns: string, kind: string, name: string, what: string): Promise<number> {
+  const old = await getJson<{ metadata: { uid: string } }>(ns, kind, name);
+  const started = Date.now();
+  await kubectlOk(['-n', ns, 'delete', kind, name, '--wait=false']);
+  await waitFor(what, async () => {
+    const now = await getJson<{ metadata: { uid: string } }>(ns, kind, name);
+    return now !== undefined && now.metadata.uid !== old?.metadata.uid;
+  }, { timeoutMs: 10_000, intervalMs: 100 });
+  return (Date.now() - started) / 1000;
+}
+
 describe('drift is put back; pause stops writes', () => {
-  const cleanup = suiteCleanup();
-  let ns = '';
-  let operator: OperatorProcess;
+  const suite = operatorSuite('ctrl-drift');
   before(async () => {
-    await installCrds();
-    ns = await testNamespace(cleanup, 'ctrl-drift');
-    operator = await startOperator(cleanup, [ns]);
+    const ns = suite.ns();
     await kubectlOk(['apply', '-f', '-'], { input: cluster(ns) });
     await waitFor('Cluster Ready', async () => conditionOf(await getJson<{ status?: { conditions?: ConditionLike[] } }>(ns, 'cluster', 'drift'), 'Ready')?.status === 'True', { timeoutMs: 90_000 });
   });
-  after(async () => {
-    await cleanup.run();
-  });
 
   it('a StatefulSet edited by hand is restored', async (t) => {
+    const ns = suite.ns();
     const started = Date.now();
     await kubectlOk(['-n', ns, 'patch', 'statefulset', 'drift-engine', '--type=strategic', '-p', '{"spec":{"replicas":5,"template":{"spec":{"containers":[{"name":"engine","image":"busybox"}]}}}}']);
     await waitFor('replicas and image put back', async () => {
@@ -54,36 +61,27 @@ describe('drift is put back; pause stops writes', () => {
   });
 
   it('a deleted StatefulSet is re-created', async (t) => {
-    const before = await getJson<Sts>(ns, 'statefulset', 'drift-kernel');
-    const started = Date.now();
-    await kubectlOk(['-n', ns, 'delete', 'statefulset', 'drift-kernel', '--wait=false']);
-    await waitFor('a new kernel StatefulSet', async () => {
-      const sts = await getJson<Sts>(ns, 'statefulset', 'drift-kernel');
-      return sts !== undefined && sts.metadata.uid !== before?.metadata.uid;
-    }, { timeoutMs: 10_000, intervalMs: 100 });
-    t.diagnostic(`deleted StatefulSet re-created in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const ns = suite.ns();
+    const seconds = await deleteAndAwaitRecreated(ns, 'statefulset', 'drift-kernel', 'a new kernel StatefulSet');
+    t.diagnostic(`deleted StatefulSet re-created in ${seconds.toFixed(1)} s`);
   });
 
   it('a Service edited or deleted by hand is restored', async (t) => {
-    let started = Date.now();
+    const ns = suite.ns();
+    const started = Date.now();
     await kubectlOk(['-n', ns, 'patch', 'service', 'drift-journal', '--type=merge', '-p', '{"spec":{"publishNotReadyAddresses":false}}']);
     await waitFor('publishNotReadyAddresses back to true', async () => (await getJson<Svc>(ns, 'service', 'drift-journal'))?.spec.publishNotReadyAddresses === true, { timeoutMs: 10_000, intervalMs: 100 });
     t.diagnostic(`edited Service restored in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    const old = await getJson<Svc>(ns, 'service', 'drift-storage');
-    started = Date.now();
-    await kubectlOk(['-n', ns, 'delete', 'service', 'drift-storage', '--wait=false']);
-    await waitFor('a new storage Service', async () => {
-      const svc = await getJson<Svc>(ns, 'service', 'drift-storage');
-      return svc !== undefined && svc.metadata.uid !== old?.metadata.uid;
-    }, { timeoutMs: 10_000, intervalMs: 100 });
-    t.diagnostic(`deleted Service re-created in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    const seconds = await deleteAndAwaitRecreated(ns, 'service', 'drift-storage', 'a new storage Service');
+    t.diagnostic(`deleted Service re-created in ${seconds.toFixed(1)} s`);
   });
 
   it('paused: no writes but status; resumed: converges', async () => {
+    const ns = suite.ns();
     await kubectlOk(['-n', ns, 'patch', 'cluster', 'drift', '--type=merge', '-p', '{"spec":{"paused":true}}']);
     await waitFor('Cluster phase Paused', async () => (await getJson<{ status?: { phase?: string } }>(ns, 'cluster', 'drift'))?.status?.phase === 'Paused');
     await waitFor('children report Paused', async () => (await getJson<{ status?: { phase?: string } }>(ns, 'engine', 'drift-engine'))?.status?.phase === 'Paused');
-    const writesBefore = await operator.writes();
+    const writesBefore = await suite.operator().writes();
     const svcBefore = await getJson<Svc>(ns, 'service', 'drift-engine');
     await kubectlOk(['-n', ns, 'patch', 'cluster', 'drift', '--type=merge', '-p', '{"spec":{"engine":{"replicas":3}}}']);
     await kubectlOk(['-n', ns, 'delete', 'service', 'drift-engine', '--wait=false']);
@@ -95,7 +93,7 @@ describe('drift is put back; pause stops writes', () => {
     assert.equal(await getJson(ns, 'service', 'drift-engine'), undefined, 'a deleted Service stays deleted while paused');
     const sts = await getJson<Sts>(ns, 'statefulset', 'drift-engine');
     assert.equal(sts?.spec.replicas, 2);
-    const writesAfter = await operator.writes();
+    const writesAfter = await suite.operator().writes();
     // Status writes are patches of /status, the only writes allowed; nothing may be created, applied or deleted.
     assert.equal(writesAfter.objects.POST ?? 0, writesBefore.objects.POST ?? 0, 'no creates while paused');
     assert.equal(writesAfter.objects.PATCH ?? 0, writesBefore.objects.PATCH ?? 0, 'no applies while paused');

@@ -3,9 +3,10 @@
 // from the operator's own request records (--api-request-log): every request it makes, the webhook
 // side's included, goes through the runtime's REST client that keeps them.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
-import { kubectlOk, suiteCleanup, testNamespace, waitFor } from '../../support/kube.ts';
-import { getJson, installCrds, startOperator, type OperatorProcess } from '../../support/operator.ts';
+import { describe, it } from 'node:test';
+import { kubectlOk, waitFor } from '../../support/kube.ts';
+import { getJson } from '../../support/operator.ts';
+import { operatorSuite } from '../../support/suite.ts';
 
 const CLUSTERS = 20;
 const IDLE_MS = 120_000;
@@ -26,20 +27,12 @@ spec:
 }
 
 describe('an idle operator writes nothing', () => {
-  const cleanup = suiteCleanup();
-  let namespaces: string[] = [];
-  let operator: OperatorProcess;
-  before(async () => {
-    await installCrds();
-    // Two namespaces, so the per-namespace informers of --namespaces are exercised too.
-    namespaces = [await testNamespace(cleanup, 'ctrl-idle-a'), await testNamespace(cleanup, 'ctrl-idle-b')];
-    operator = await startOperator(cleanup, namespaces);
-  });
-  after(async () => {
-    await cleanup.run();
-  });
+  // Two namespaces, so the per-namespace informers of --namespaces are exercised too.
+  const suite = operatorSuite(['ctrl-idle-a', 'ctrl-idle-b']);
 
   it(`${CLUSTERS} converged Clusters, ${IDLE_MS / 1000} s idle: zero writes`, { timeout: 8 * 60_000 }, async (t) => {
+    const namespaces = suite.namespaces();
+    const operator = suite.operator();
     const started = Date.now();
     const names = Array.from({ length: CLUSTERS }, (_, i) => `idle-${i}`);
     for (const [i, ns] of namespaces.entries()) {

@@ -16,12 +16,13 @@
 // test file may depend on its absence (or presence).
 import assert from 'node:assert/strict';
 import { join, resolve } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { kubectlOk, testEnv, testNamespace, suiteCleanup, waitFor } from '../../support/kube.ts';
+import { before, describe, it } from 'node:test';
+import { kubectlOk, testEnv, waitFor } from '../../support/kube.ts';
 import { conditionOf, getJson, installCrds, listJson, startOperator, type ConditionLike, type OperatorProcess } from '../../support/operator.ts';
 import { allows, apiCallOf, permissionsGranted, permissionsUsed, type PolicyRule } from '../../support/rbac-audit.ts';
 import { readRequestLog } from '../../support/request-log.ts';
 import { shippedRbac } from '../../support/shipped-rbac.ts';
+import { namespaceSuite } from '../../support/suite.ts';
 
 
 const CRD = 'servicemonitors.monitoring.coreos.com';
@@ -96,31 +97,32 @@ function logLines(op: OperatorProcess): Array<{ level: number; msg: string; [k: 
 }
 
 describe('monitoring: ServiceMonitors when the Prometheus Operator is there', () => {
-  const cleanup = suiteCleanup();
-  let ns = '';
+  const suite = namespaceSuite('ctrl-monitoring', {
+    // The case without the CRD runs first.
+    install: async () => {
+      await installCrds();
+      await kubectlOk(['delete', 'crd', CRD, '--ignore-not-found', '--wait=true'], { timeoutMs: 90_000 });
+    },
+  });
   let operator: OperatorProcess;
   let rules: PolicyRule[] = [];
   let requestLog = '';
   before(async () => {
-    await installCrds();
-    await kubectlOk(['delete', 'crd', CRD, '--ignore-not-found', '--wait=true'], { timeoutMs: 90_000 });
-    ns = await testNamespace(cleanup, 'ctrl-monitoring');
-    const rbac = await shippedRbac(cleanup, ns);
+    const ns = suite.ns();
+    const rbac = await shippedRbac(suite.cleanup, ns);
     rules = [...rbac.clusterRules, ...rbac.namespaceRules];
     requestLog = join(testEnv().kubeconfig, '..', `${ns}.requests.jsonl`);
     // Later flags win: this kubeconfig replaces the admin one startOperator passes first.
     // No webhooks: registering them by URL takes more than the shipped RBAC gives (make deploy
     // creates them), and admission is not this file's subject.
-    operator = await startOperator(cleanup, [ns], ['--kubeconfig', rbac.kubeconfig, `--api-request-log=${requestLog}`], { webhooks: 'off' });
-    cleanup.after(async () => {
+    operator = await startOperator(suite.cleanup, [ns], ['--kubeconfig', rbac.kubeconfig, `--api-request-log=${requestLog}`], { webhooks: 'off' });
+    suite.cleanup.after(async () => {
       await kubectlOk(['delete', 'crd', CRD, '--ignore-not-found', '--wait=false']);
     });
   });
-  after(async () => {
-    await cleanup.run();
-  });
 
   it('without the ServiceMonitor CRD the Cluster converges, MonitoringAvailable is False, and nothing loops', async (t) => {
+    const ns = suite.ns();
     await kubectlOk(['-n', ns, 'apply', '-f', '-'], { input: manifest });
     const cluster = await waitFor('Cluster mon Ready with MonitoringAvailable False', async () => {
       const c = await getJson<Obj>(ns, 'cluster', 'mon');
@@ -155,6 +157,7 @@ describe('monitoring: ServiceMonitors when the Prometheus Operator is there', ()
   });
 
   it('installing the CRD: a ServiceMonitor appears within seconds for the component that serves metrics, owned, selecting its Service and metrics port', async (t) => {
+    const ns = suite.ns();
     await kubectlOk(['-n', ns, 'apply', '-f', '-'], { input: original });
     const started = Date.now();
     await kubectlOk(['apply', '-f', fixture]);
@@ -209,6 +212,7 @@ describe('monitoring: ServiceMonitors when the Prometheus Operator is there', ()
   });
 
   it('turning monitoring off removes the ServiceMonitors, and on again brings them back', async (t) => {
+    const ns = suite.ns();
     let started = Date.now();
     await kubectlOk(['-n', ns, 'patch', 'cluster', 'mon', '--type=merge', '-p', '{"spec":{"monitoring":{"enabled":false}}}']);
     await waitFor('no ServiceMonitor left', async () => (await listJson(ns, 'servicemonitors.monitoring.coreos.com')).length === 0, { timeoutMs: 30_000, intervalMs: 100 });
@@ -221,6 +225,7 @@ describe('monitoring: ServiceMonitors when the Prometheus Operator is there', ()
   });
 
   it('deleting the Cluster removes its ServiceMonitors (garbage collection through the children)', async (t) => {
+    const ns = suite.ns();
     const started = Date.now();
     await kubectlOk(['-n', ns, 'delete', 'cluster', 'mon', '--wait=false']);
     // The garbage collector picks up a newly installed kind on its next discovery sync (30 s).

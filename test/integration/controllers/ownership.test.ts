@@ -7,13 +7,11 @@
 // (--api-request-log: one line per request it sent), leaving out the Lease renewals of leader
 // election, which are the only writes an idle leader must make.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { kubectlOk, suiteCleanup, testNamespace, waitFor } from '../../support/kube.ts';
-import { conditionOf, getJson, installCrds, startOperator, type ConditionLike, type OperatorProcess } from '../../support/operator.ts';
+import { describe, it } from 'node:test';
+import { kubectlOk, waitFor } from '../../support/kube.ts';
+import { conditionOf, getJson, type ConditionLike } from '../../support/operator.ts';
 import { isLeaseRequest, readRequestLog, writesSent, type RequestRecord } from '../../support/request-log.ts';
+import { operatorSuite } from '../../support/suite.ts';
 
 const IDLE_MS = 120_000;
 
@@ -45,27 +43,15 @@ interface Child {
 }
 
 describe('a Cluster with pull secrets at both levels converges with webhooks on, then the operator is idle', () => {
-  const cleanup = suiteCleanup();
-  let ns = '';
-  let operator: OperatorProcess;
-  let requestLog = '';
-  before(async () => {
-    await installCrds();
-    ns = await testNamespace(cleanup, 'ctrl-ownership');
-    const dir = mkdtempSync(join(tmpdir(), 'engula-ownership-'));
-    cleanup.after(async () => rmSync(dir, { recursive: true, force: true }));
-    requestLog = join(dir, 'requests.jsonl');
-    // As shipped: webhooks on (registered by URL through the apiserver), leader election on.
-    operator = await startOperator(cleanup, [ns], ['--api-request-log', requestLog]);
-  });
-  after(async () => {
-    await cleanup.run();
-  });
+  // As shipped: webhooks on (registered by URL through the apiserver), leader election on.
+  const suite = operatorSuite('ctrl-ownership');
 
-  /** Writes the operator sent, except Lease renewals (leader election). */
-  const writes = (): RequestRecord[] => writesSent(readRequestLog(requestLog)).filter((r) => !isLeaseRequest(r));
+  /** Writes the operator sent, except Lease renewals (leader election), from its request log. */
+  const writes = (): RequestRecord[] => writesSent(readRequestLog(suite.operator().requestLog)).filter((r) => !isLeaseRequest(r));
 
   it(`converges, every child admitted by the operator's own webhook; then ${IDLE_MS / 1000} s idle: zero writes`, { timeout: 8 * 60_000 }, async (t) => {
+    const ns = suite.ns();
+    const operator = suite.operator();
     const started = Date.now();
     await kubectlOk(['-n', ns, 'apply', '-f', '-'], { input: JSON.stringify(CLUSTER) });
     await waitFor('Cluster owned Ready', async () => conditionOf(await getJson<{ status?: { conditions?: ConditionLike[] } }>(ns, 'cluster', 'owned'), 'Ready')?.status === 'True', {

@@ -4,9 +4,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { kubectlOk, suiteCleanup, testNamespace, waitFor } from '../../support/kube.ts';
-import { conditionOf, getJson, installCrds, listJson, startOperator, type ConditionLike } from '../../support/operator.ts';
+import { describe, it } from 'node:test';
+import { kubectlOk, waitFor } from '../../support/kube.ts';
+import { conditionOf, getJson, listJson, startOperator, type ConditionLike } from '../../support/operator.ts';
+import { namespaceSuite } from '../../support/suite.ts';
 
 const sample = readFileSync(resolve(import.meta.dirname, '..', '..', '..', 'samples/cluster-full.yaml'), 'utf8');
 
@@ -16,18 +17,11 @@ interface Obj {
 }
 
 describe('SIGKILL mid-convergence, then restart', () => {
-  const cleanup = suiteCleanup();
-  let ns = '';
-  before(async () => {
-    await installCrds();
-    ns = await testNamespace(cleanup, 'ctrl-restart');
-  });
-  after(async () => {
-    await cleanup.run();
-  });
+  const suite = namespaceSuite('ctrl-restart');
 
   it('converges after the restart, with no duplicates', async (t) => {
-    const first = await startOperator(cleanup, [ns]);
+    const ns = suite.ns();
+    const first = await startOperator(suite.cleanup, [ns]);
     await kubectlOk(['-n', ns, 'apply', '-f', '-'], { input: sample });
     // Kill as soon as the fan-out has begun: the first StatefulSet exists, the Cluster is not Ready.
     await waitFor('the first StatefulSet', async () => (await listJson(ns, 'statefulsets')).length > 0, { timeoutMs: 60_000, intervalMs: 50 });
@@ -41,7 +35,7 @@ describe('SIGKILL mid-convergence, then restart', () => {
     assert.ok(atKill.statefulsets.length < 4, 'killed before every StatefulSet existed');
 
     const started = Date.now();
-    await startOperator(cleanup, [ns]);
+    await startOperator(suite.cleanup, [ns]);
     await waitFor('Cluster Ready after the restart', async () => conditionOf(await getJson<Obj>(ns, 'cluster', 'full'), 'Ready')?.status === 'True', { timeoutMs: 120_000, intervalMs: 250 });
     t.diagnostic(`restart → Ready: ${((Date.now() - started) / 1000).toFixed(1)} s`);
 

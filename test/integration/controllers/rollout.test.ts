@@ -7,11 +7,12 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
-import { kubectlOk, suiteCleanup, testNamespace, waitFor } from '../../support/kube.ts';
-import { conditionOf, getJson, installCrds, listJson, startOperator, type ConditionLike } from '../../support/operator.ts';
+import { kubectlOk, waitFor } from '../../support/kube.ts';
+import { conditionOf, getJson, listJson, type ConditionLike } from '../../support/operator.ts';
 import { watchPods } from '../../support/pod-watch.ts';
+import { operatorSuite } from '../../support/suite.ts';
 
 const root = resolve(import.meta.dirname, '..', '..', '..');
 
@@ -36,20 +37,14 @@ async function podImages(ns: string): Promise<Record<string, string>> {
 }
 
 describe('rollouts', () => {
-  const cleanup = suiteCleanup();
-  let ns = '';
+  const suite = operatorSuite('ctrl-rollout');
   before(async () => {
-    await installCrds();
-    ns = await testNamespace(cleanup, 'ctrl-rollout');
-    await startOperator(cleanup, [ns]);
-    await kubectlOk(['-n', ns, 'apply', '-f', '-'], { input: stringify(sample()) });
-    await clusterReady(ns, 'the sample Ready with three pods per component');
-  });
-  after(async () => {
-    await cleanup.run();
+    await kubectlOk(['-n', suite.ns(), 'apply', '-f', '-'], { input: stringify(sample()) });
+    await clusterReady(suite.ns(), 'the sample Ready with three pods per component');
   });
 
   it('an image change: one pod at a time, journal, storage, kernel, engine, highest ordinal first, never two pods down', async (t) => {
+    const ns = suite.ns();
     const pods = await watchPods(ns);
     try {
       const started = Date.now();
@@ -76,6 +71,7 @@ describe('rollouts', () => {
   });
 
   it('a bad change stops after one pod and says which and why; reverting it continues and ends Ready', async (t) => {
+    const ns = suite.ns();
     await kubectlOk(['-n', ns, 'patch', 'cluster', NAME, '--type=merge', '-p', '{"spec":{"journal":{"nodeSelector":{"engula.example.com/no-such-node":"true"}}}}']);
     const child = await waitFor('the journal says its roll stopped', async () => {
       const o = await getJson<{ status?: { conditions?: ConditionLike[] } }>(ns, 'journal', `${NAME}-journal`);
@@ -105,6 +101,7 @@ describe('rollouts', () => {
   });
 
   it('hibernate empties engine, kernel, storage, journal in that order and keeps every claim; waking refills journal and storage, then kernel, then engine', async (t) => {
+    const ns = suite.ns();
     const claims = (await listJson(ns, 'persistentvolumeclaims')).length;
     const pods = await watchPods(ns);
     try {
@@ -140,6 +137,7 @@ describe('rollouts', () => {
   });
 
   it("a template change from the operator's side replaces no pod (UpdatePending); a restart rolls it in order", async (t) => {
+    const ns = suite.ns();
     // What an older operator version leaves: StatefulSets whose recorded template is not the one this version builds.
     for (const c of ['journal', 'storage', 'kernel', 'engine']) {
       await kubectlOk(['-n', ns, 'annotate', '--overwrite', 'statefulset', `${NAME}-${c}`, 'cluster.engula.io/template-hash=written-by-an-older-operator']);

@@ -4,9 +4,10 @@
 // the Cluster or the child says which object is in the way, and converges by itself once it goes.
 import assert from 'node:assert/strict';
 import { resolve } from 'node:path';
-import { after, before, describe, it } from 'node:test';
-import { kubectlOk, suiteCleanup, testNamespace, waitFor } from '../../support/kube.ts';
-import { conditionOf, getJson, installCrds, listJson, startOperator, type ConditionLike } from '../../support/operator.ts';
+import { describe, it } from 'node:test';
+import { kubectlOk, waitFor } from '../../support/kube.ts';
+import { conditionOf, getJson, listJson, type ConditionLike } from '../../support/operator.ts';
+import { operatorSuite } from '../../support/suite.ts';
 
 interface Obj {
   metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string>; ownerReferences?: unknown[]; resourceVersion: string };
@@ -29,18 +30,10 @@ spec:
 `;
 
 describe('never take what is not ours', () => {
-  const cleanup = suiteCleanup();
-  let ns = '';
-  before(async () => {
-    await installCrds();
-    ns = await testNamespace(cleanup, 'ctrl-takeover');
-    await startOperator(cleanup, [ns]);
-  });
-  after(async () => {
-    await cleanup.run();
-  });
+  const suite = operatorSuite('ctrl-takeover');
 
   it("a ConfigMap, a ServiceAccount and a Service that were there first are untouched, and the condition names them; they go, and the Cluster converges with no edit", async (t) => {
+    const ns = suite.ns();
     await kubectlOk(['-n', ns, 'create', 'configmap', 'app-config', '--from-literal=database-url=postgres://app']);
     await kubectlOk(['-n', ns, 'create', 'serviceaccount', 'app-journal']);
     await kubectlOk(['-n', ns, 'annotate', 'serviceaccount', 'app-journal', 'team=payments']);
@@ -91,6 +84,7 @@ describe('never take what is not ours', () => {
   });
 
   it('a standalone Kernel named after a privileged ServiceAccount never runs a pod as it', async (t) => {
+    const ns = suite.ns();
     await kubectlOk(['-n', ns, 'create', 'serviceaccount', 'deployer']);
     await kubectlOk(['-n', ns, 'create', 'rolebinding', 'deployer-admin', '--clusterrole=admin', `--serviceaccount=${ns}:deployer`]);
     const before = await getJson<Obj>(ns, 'serviceaccount', 'deployer');
@@ -116,6 +110,7 @@ spec:
   });
 
   it('a component removed from a protected Cluster is deleted all the same (its child unprotected first)', async () => {
+    const ns = suite.ns();
     // The shipped policy, as make install applies it (shared and idempotent; it refuses only what says deletionProtection: true).
     await kubectlOk(['apply', '--server-side', '--force-conflicts', '-k', resolve(import.meta.dirname, '..', '..', '..', 'config', 'policy')]);
     await kubectlOk(['-n', ns, 'apply', '-f', '-'], {

@@ -9,14 +9,15 @@
 import assert from 'node:assert/strict';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { after, before, describe, it, type TestContext } from 'node:test';
+import { before, describe, it, type TestContext } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { startControlPlane, tempControlPlaneDir } from '../../../testenv/controlplane.ts';
 import { testenvLogger } from '../../../testenv/logger.ts';
 import type { StatusView } from '../../../plugin/view/types.ts';
-import { kubectlOk, run, suiteCleanup, testEnv, testNamespace, waitFor, type CommandResult } from '../../support/kube.ts';
-import { getJson, installCrds, startOperator } from '../../support/operator.ts';
+import { kubectlOk, run, testEnv, waitFor, type CommandResult } from '../../support/kube.ts';
+import { getJson } from '../../support/operator.ts';
 import { mintToken, scratchDir, serviceAccount } from '../../support/scaling-callers.ts';
+import { operatorSuite } from '../../support/suite.ts';
 
 const root = resolve(import.meta.dirname, '..', '..', '..');
 const NAME = 'cluster-sample';
@@ -50,7 +51,7 @@ function logOutput(t: TestContext, title: string, text: string): void {
 }
 
 describe('kubectl engula, through kubectl, against the control plane', { timeout: 600_000 }, () => {
-  const cleanup = suiteCleanup();
+  const suite = operatorSuite('plugin');
   let ns = '';
   let dir = '';
   let pathWithPlugin = '';
@@ -81,10 +82,8 @@ describe('kubectl engula, through kubectl, against the control plane', { timeout
   }
 
   before(async () => {
-    await installCrds();
-    ns = await testNamespace(cleanup, 'plugin');
-    await startOperator(cleanup, [ns]);
-    dir = scratchDir(cleanup, 'kubectl-engula');
+    ns = suite.ns();
+    dir = scratchDir(suite.cleanup, 'kubectl-engula');
     // What kubectl looks for: an executable named kubectl-engula on PATH. It runs the source, as `npm link` would run the build.
     const bin = join(dir, 'bin');
     mkdirSync(bin);
@@ -92,9 +91,6 @@ describe('kubectl engula, through kubectl, against the control plane', { timeout
     chmodSync(join(bin, 'kubectl-engula'), 0o755);
     pathWithPlugin = `${bin}:${testEnv().binDir}:${process.env.PATH ?? ''}`;
     await kubectlOk(['-n', ns, 'apply', '-f', '-'], { input: sample() });
-  });
-  after(async () => {
-    await cleanup.run();
   });
 
   it('kubectl finds the plugin: --help, per-command help, version', async (t) => {

@@ -4,35 +4,32 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
-import { kubectlOk, suiteCleanup, testNamespace, waitFor } from '../../support/kube.ts';
-import { conditionOf, getJson, installCrds, listJson, type ConditionLike } from '../../support/operator.ts';
+import { kubectlOk, waitFor } from '../../support/kube.ts';
+import { conditionOf, getJson, listJson, type ConditionLike } from '../../support/operator.ts';
 import { watchPods } from '../../support/pod-watch.ts';
 import { startReplicas, type Replicas } from '../../support/replicas.ts';
+import { namespaceSuite } from '../../support/suite.ts';
 
 const root = resolve(import.meta.dirname, '..', '..', '..');
 const NAME = 'cluster-sample';
 
 describe('a roll outlives its leader', () => {
-  const cleanup = suiteCleanup();
-  let ns = '';
+  const suite = namespaceSuite('replicas-roll');
   let replicas: Replicas;
   before(async () => {
-    await installCrds();
-    ns = await testNamespace(cleanup, 'replicas-roll');
-    replicas = await startReplicas(cleanup, [ns]);
+    const ns = suite.ns();
+    replicas = await startReplicas(suite.cleanup, [ns]);
     const s = parse(readFileSync(resolve(root, 'samples/cluster-original.yaml'), 'utf8')) as { spec: Record<string, Record<string, unknown>> };
     // Three pods each, and each new pod available only after 3 s, so the roll takes long enough to be cut.
     for (const c of ['journal', 'storage', 'kernel', 'engine']) Object.assign(s.spec[c]!, { replicas: 3, minReadySeconds: 3 });
     await kubectlOk(['-n', ns, 'apply', '-f', '-'], { input: stringify(s) });
     await waitFor('the sample Ready', async () => conditionOf(await getJson<{ status?: { conditions?: ConditionLike[] } }>(ns, 'cluster', NAME), 'Ready')?.status === 'True', { timeoutMs: 240_000, intervalMs: 500 });
   });
-  after(async () => {
-    await cleanup.run();
-  });
 
   it('the leader killed mid-roll: the new leader continues from the partition, no pod replaced twice', async (t) => {
+    const ns = suite.ns();
     const pods = await watchPods(ns);
     try {
       const leader = await replicas.leader();

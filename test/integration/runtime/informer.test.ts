@@ -8,7 +8,7 @@ import { Informer } from '../../../runtime/informer.ts';
 import { coreResources, resourcePath, type KubeObject, type ObjectList } from '../../../runtime/resource.ts';
 import { RestClient } from '../../../runtime/rest.ts';
 import { testEnv, testNamespace, waitFor } from '../../support/kube.ts';
-import { apiServerPort, kubeConfigVia } from '../../support/proxied-kubeconfig.ts';
+import { apiServerPort, apiServerProxy, kubeConfigVia } from '../../support/proxied-kubeconfig.ts';
 import { TcpProxy } from '../../support/tcp-proxy.ts';
 
 const log = pino({ level: process.env.LOG_LEVEL ?? 'warn' }, pino.destination(2));
@@ -161,10 +161,9 @@ describe('informer: stalled watch', { timeout: 120_000 }, () => {
   it('detects a watch that went silent without closing, and recovers within the watchdog period', async (t) => {
     const env = testEnv();
     const ns = await testNamespace(t, 'rt-stall');
-    const proxy = await TcpProxy.start({ host: '127.0.0.1', port: apiServerPort(env.kubeconfig) });
-    t.after(() => proxy.close());
+    const { proxy, config } = await apiServerProxy(t);
     const direct = new RestClient(kubeConfigVia(env.kubeconfig, apiServerPort(env.kubeconfig)));
-    const viaProxy = new RestClient(kubeConfigVia(env.kubeconfig, proxy.port));
+    const viaProxy = new RestClient(config);
     const watchdogMs = 4_000;
     const informer = new Informer({ rest: viaProxy, ref: cms, namespace: ns, logger: log, backoff: fastBackoff, watchdogMs });
     informer.start();

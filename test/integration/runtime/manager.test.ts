@@ -7,9 +7,8 @@ import pino from 'pino';
 import { TerminalError } from '../../../runtime/errors.ts';
 import { Manager } from '../../../runtime/manager.ts';
 import { coreResources } from '../../../runtime/resource.ts';
-import { kubeConfig, testEnv, testNamespace, waitFor } from '../../support/kube.ts';
-import { apiServerPort, kubeConfigVia } from '../../support/proxied-kubeconfig.ts';
-import { TcpProxy } from '../../support/tcp-proxy.ts';
+import { kubeConfig, testNamespace, waitFor } from '../../support/kube.ts';
+import { apiServerProxy } from '../../support/proxied-kubeconfig.ts';
 
 const log = pino({ level: process.env.LOG_LEVEL ?? 'warn' }, pino.destination(2));
 
@@ -24,14 +23,12 @@ function sample(body: string, name: string, labels: Record<string, string> = {})
 
 describe('manager: probes and metrics', { timeout: 120_000 }, () => {
   it('is not ready until caches sync, then exports controller-runtime metrics with real values', async (t) => {
-    const env = testEnv();
     const ns = await testNamespace(t, 'rt-metrics');
-    const proxy = await TcpProxy.start({ host: '127.0.0.1', port: apiServerPort(env.kubeconfig) });
-    t.after(() => proxy.close());
+    const { proxy, config } = await apiServerProxy(t);
     // The API server is unreachable at first: the informers cannot list.
     proxy.refuse(true);
     const mgr = new Manager({
-      access: kubeConfigVia(env.kubeconfig, proxy.port),
+      access: config,
       logger: log,
       flags: {
         leaderElect: true,

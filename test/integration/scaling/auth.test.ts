@@ -6,43 +6,44 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { getScale, putScale, type ScaleClientOptions } from '../../../samples/scaler/scale-client.ts';
-import { kubectlOk, suiteCleanup, testNamespace, waitFor } from '../../support/kube.ts';
-import { getJson, installCrds, startOperator, type OperatorProcess } from '../../support/operator.ts';
+import { kubectlOk, waitFor } from '../../support/kube.ts';
+import { getJson, installCrds } from '../../support/operator.ts';
 import {
   AUDIENCE, clientWith, closeAdmin, clusterManifest, expiredToken, getOnlyRole, installScalerRole, mintToken, rawCall, scalePath, scratchDir, serviceAccount,
 } from '../../support/scaling-callers.ts';
-
-const cleanup = suiteCleanup();
-let operator: OperatorProcess;
-let server = '';
-let ns = '';
-let dir = '';
-let ca = '';
-
-const client = async (sa: string, audiences = [AUDIENCE]): Promise<ScaleClientOptions> => clientWith(dir, server, ca, await mintToken(ns, sa, audiences));
-
-before(async () => {
-  await installCrds();
-  await installScalerRole();
-  ns = await testNamespace(cleanup, 'scaling-auth');
-  operator = await startOperator(cleanup, [ns]);
-  server = `https://127.0.0.1:${operator.webhookPort}`;
-  // The CA a client trusts: the one the operator keeps in its certificate Secret (and puts in the caBundle).
-  ca = Buffer.from(await kubectlOk(['get', 'secret', 'engula-operator-webhook-cert', '-n', ns, '-o', 'jsonpath={.data.ca-bundle\\.crt}']), 'base64').toString('utf8');
-  dir = scratchDir(cleanup, 'scaling-auth');
-  await kubectlOk(['apply', '-n', ns, '-f', '-'], { input: clusterManifest('demo', { journal: 1, storage: 1, kernel: 1, engine: 1 }) });
-  await serviceAccount(ns, 'scaler', { clusterRole: 'engula-cluster-scaler' });
-  await getOnlyRole(ns, 'scale-reader');
-  await serviceAccount(ns, 'reader', { role: 'scale-reader' });
-  await serviceAccount(ns, 'stranger');
-});
-
-after(async () => {
-  await cleanup.run();
-  closeAdmin();
-});
+import { operatorSuite } from '../../support/suite.ts';
 
 describe('scaling API authentication and authorization', { concurrency: false }, () => {
+  const suite = operatorSuite('scaling-auth', {
+    install: async () => {
+      await installCrds();
+      await installScalerRole();
+    },
+  });
+  let server = '';
+  let ns = '';
+  let dir = '';
+  let ca = '';
+
+  const client = async (sa: string, audiences = [AUDIENCE]): Promise<ScaleClientOptions> => clientWith(dir, server, ca, await mintToken(ns, sa, audiences));
+
+  before(async () => {
+    ns = suite.ns();
+    server = `https://127.0.0.1:${suite.operator().webhookPort}`;
+    // The CA a client trusts: the one the operator keeps in its certificate Secret (and puts in the caBundle).
+    ca = Buffer.from(await kubectlOk(['get', 'secret', 'engula-operator-webhook-cert', '-n', ns, '-o', 'jsonpath={.data.ca-bundle\\.crt}']), 'base64').toString('utf8');
+    dir = scratchDir(suite.cleanup, 'scaling-auth');
+    await kubectlOk(['apply', '-n', ns, '-f', '-'], { input: clusterManifest('demo', { journal: 1, storage: 1, kernel: 1, engine: 1 }) });
+    await serviceAccount(ns, 'scaler', { clusterRole: 'engula-cluster-scaler' });
+    await getOnlyRole(ns, 'scale-reader');
+    await serviceAccount(ns, 'reader', { role: 'scale-reader' });
+    await serviceAccount(ns, 'stranger');
+  });
+
+  after(() => {
+    closeAdmin();
+  });
+
   test('no token: 401 with a Status, and nothing is read', async () => {
     const r = await rawCall(server, ca, 'GET', scalePath(ns, 'demo', 'engine'));
     assert.equal(r.code, 401);
@@ -139,7 +140,8 @@ describe('scaling API authentication and authorization', { concurrency: false },
   });
 
   test('every call above left one audit line saying who, what and why', () => {
-    const lines = operator
+    const lines = suite
+      .operator()
       .log()
       .split('\n')
       .filter((l) => l.includes('"audit":"scaling"'))

@@ -6,11 +6,12 @@
 // and the children stay, on their own (once the collector watches their kinds: see
 // test/support/garbage-collector.ts).
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { kubectl, kubectlOk, suiteCleanup, testEnv, testNamespace, waitFor } from '../../support/kube.ts';
+import { before, describe, test } from 'node:test';
+import { kubectl, kubectlOk, testEnv, waitFor } from '../../support/kube.ts';
 import { CHILD_KIND_NAMES, KINDS } from '../../../api/v1alpha1/kinds.ts';
 import { waitUntilCollectorWatches } from '../../support/garbage-collector.ts';
-import { getJson, installCrds, startOperator } from '../../support/operator.ts';
+import { getJson, startOperator } from '../../support/operator.ts';
+import { namespaceSuite } from '../../support/suite.ts';
 
 interface OwnerRef {
   kind: string;
@@ -31,25 +32,22 @@ const CLUSTER = {
 };
 
 describe('an update that drops the controller reference of a Cluster, through the apiserver', () => {
-  const cleanup = suiteCleanup();
-  let ns = '';
+  const suite = namespaceSuite('webhook-ctrlref');
   let clusterUid = '';
 
   before(async () => {
-    await installCrds();
-    ns = await testNamespace(cleanup, 'webhook-ctrlref');
+    const ns = suite.ns();
     if (testEnv().mode === 'full') {
       await waitUntilCollectorWatches(ns, CHILD_KIND_NAMES.map((kind) => ({
         resource: `${KINDS[kind].plural}.cluster.engula.io`,
         object: () => ({ apiVersion: 'cluster.engula.io/v1alpha1', kind, metadata: {}, spec: { replicas: 1, clusterName: 'canary', image: { name: 'canary:1' } } }),
       })));
     }
-    await startOperator(cleanup, [ns]);
+    await startOperator(suite.cleanup, [ns]);
     await kubectlOk(['apply', '-n', ns, '-f', '-'], { input: JSON.stringify(CLUSTER) });
     clusterUid = (await getJson<Child>(ns, 'cluster', 'owner'))!.metadata.uid;
     await waitFor('the operator to write the Cluster\'s journal', async () => (await getJson<Child>(ns, 'journal', 'owner-journal'))?.metadata.ownerReferences?.some((r) => r.uid === clusterUid), { timeoutMs: 60_000 });
   });
-  after(() => cleanup.run());
 
   const REFUSAL = new RegExp(
     'metadata\\.ownerReferences: Forbidden: .*Journal owner-journal is controlled by Cluster owner, and this update removes that controller reference; ' +
@@ -59,6 +57,7 @@ describe('an update that drops the controller reference of a Cluster, through th
   const refusalIn = (namespace: string) => new RegExp(REFUSAL.source.replaceAll('NS', namespace));
 
   test('kubectl replace from a file without ownerReferences is refused, naming the Cluster and what to do; the child keeps its reference', async (t) => {
+    const ns = suite.ns();
     // The operator writes the child's status meanwhile: a replace of a version just superseded is a
     // Conflict (409) before admission is asked, so it is made again from the latest version.
     const replaceWithout = async () => {
@@ -77,6 +76,7 @@ describe('an update that drops the controller reference of a Cluster, through th
   });
 
   test('a JSON patch that removes it, or one that points it at another uid, is refused the same way', async () => {
+    const ns = suite.ns();
     const removed = await kubectl(['patch', '-n', ns, 'journal', 'owner-journal', '--type', 'json', '-p', '[{"op":"remove","path":"/metadata/ownerReferences"}]']);
     assert.notEqual(removed.code, 0, removed.stdout);
     assert.match(removed.stderr, refusalIn(ns));
@@ -86,6 +86,7 @@ describe('an update that drops the controller reference of a Cluster, through th
   });
 
   test('kubectl delete cluster --cascade=orphan still leaves the children, their reference dropped by the garbage collector', { skip: testEnv().mode !== 'full' && 'needs the garbage collector (full mode)' }, async () => {
+    const ns = suite.ns();
     await kubectlOk(['delete', '-n', ns, 'cluster', 'owner', '--cascade=orphan', '--wait=true', '--timeout=60s']);
     for (const kind of ['journal', 'storage', 'kernel', 'engine']) {
       const child = await waitFor(`${kind} owner-${kind} to lose its reference to the deleted Cluster`, async () => {

@@ -63,6 +63,15 @@ function setup(spec: Omit<ControllerSpec, 'name' | 'for'> & Partial<Pick<Control
   return { source, metrics, controller };
 }
 
+/** A controller on a fake clock, started, with widget `a` added: where the retry tests begin. */
+async function startedWithA(reconcile: ControllerSpec['reconcile']) {
+  const clock = new FakeClock();
+  const { source, controller, metrics } = setup({ reconcile }, clock);
+  await controller.start();
+  source.add(widgets, obj('a'));
+  return { clock, source, controller, metrics };
+}
+
 async function counter(metrics: RuntimeMetrics, name: string, labels: Record<string, string>): Promise<number> {
   const m = await metrics.registry.getSingleMetric(name)?.get();
   const v = m?.values.find((x) => Object.entries(labels).every(([k, val]) => x.labels[k] === val));
@@ -148,20 +157,12 @@ describe('Controller', () => {
   });
 
   it('retries an error with growing backoff and forgets the backoff after a success', async () => {
-    const clock = new FakeClock();
     const seen: number[] = [];
     let fail = 3;
-    const { source, controller, metrics } = setup(
-      {
-        reconcile: async (_req, ctx) => {
-          seen.push(ctx.retries);
-          if (fail-- > 0) throw new Error('transient');
-        },
-      },
-      clock,
-    );
-    await controller.start();
-    source.add(widgets, obj('a'));
+    const { clock, controller, metrics } = await startedWithA(async (_req, ctx) => {
+      seen.push(ctx.retries);
+      if (fail-- > 0) throw new Error('transient');
+    });
     await waitFor('first failure', () => seen.length === 1 && controller.queue.waitingCount === 1);
     clock.advance(0.5);
     assert.equal(seen.length, 1, 'not before the 1 ms backoff');
@@ -183,11 +184,8 @@ describe('Controller', () => {
   });
 
   it('comes back after requeueAfterMs, without counting a failure', async () => {
-    const clock = new FakeClock();
     let calls = 0;
-    const { source, controller, metrics } = setup({ reconcile: async () => (++calls === 1 ? { requeueAfterMs: 30_000 } : undefined) }, clock);
-    await controller.start();
-    source.add(widgets, obj('a'));
+    const { clock, controller, metrics } = await startedWithA(async () => (++calls === 1 ? { requeueAfterMs: 30_000 } : undefined));
     await waitFor('first reconcile', () => calls === 1 && controller.queue.waitingCount === 1);
     clock.advance(29_999);
     assert.equal(calls, 1);
@@ -199,19 +197,11 @@ describe('Controller', () => {
   });
 
   it('does not retry a terminal error, and counts it', async () => {
-    const clock = new FakeClock();
     let calls = 0;
-    const { source, controller, metrics } = setup(
-      {
-        reconcile: async () => {
-          calls++;
-          throw new TerminalError('spec can never work');
-        },
-      },
-      clock,
-    );
-    await controller.start();
-    source.add(widgets, obj('a'));
+    const { clock, source, controller, metrics } = await startedWithA(async () => {
+      calls++;
+      throw new TerminalError('spec can never work');
+    });
     await waitFor('reconciled once', () => calls === 1 && controller.queue.processingCount === 0);
     clock.advance(3_600_000);
     await new Promise((r) => setImmediate(r));
@@ -226,19 +216,11 @@ describe('Controller', () => {
   });
 
   it('catches a bug (TypeError) in the reconciler, counts it as a panic and retries', async () => {
-    const clock = new FakeClock();
     let calls = 0;
-    const { source, controller, metrics } = setup(
-      {
-        reconcile: async () => {
-          calls++;
-          if (calls === 1) (undefined as unknown as { x: () => void }).x();
-        },
-      },
-      clock,
-    );
-    await controller.start();
-    source.add(widgets, obj('a'));
+    const { clock, controller, metrics } = await startedWithA(async () => {
+      calls++;
+      if (calls === 1) (undefined as unknown as { x: () => void }).x();
+    });
     await waitFor('first call', () => calls === 1 && controller.queue.waitingCount === 1);
     assert.equal(await counter(metrics, 'controller_runtime_reconcile_panics_total', { controller: 'widget' }), 1);
     clock.advance(1);
