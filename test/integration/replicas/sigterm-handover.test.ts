@@ -91,7 +91,9 @@ test('SIGTERM to a converged leader releases the Lease once reconciles drained, 
   await waitFor('the Lease to be taken', () => seen.some((s) => s.at >= termAt && s.holder !== '' && s.holder !== oldHolder), { timeoutMs: 60_000, intervalMs: 20 });
   await waitFor('the standby to reconcile', async () => (await metricSum(standby.metricsPort, 'controller_runtime_reconcile_total')) > 0, { timeoutMs: 60_000, intervalMs: 100 });
   // The metrics answer over HTTP while the processes' log lines still travel their stdout pipes:
-  // wait for the lines too before reading them (a loaded machine delivered the metric first).
+  // wait for the lines too before reading them (a loaded machine delivered the metric first). A
+  // wait that runs out falls through on purpose: the assertions below then fail with the timings
+  // and the log's tail, which say more than a timeout.
   const logged = (log: string, ...msgs: string[]): boolean => msgs.every((m) => logTimes(log, m).some((at) => at >= termAt));
   await waitFor('the old leader\'s log to say it released the lease and stopped', () => logged(leader.log(), 'released the lease', 'manager stopped'), { timeoutMs: 10_000, intervalMs: 50 }).catch(() => undefined);
   await waitFor('the standby\'s log to say it leads and started its workers', () => logged(standby.log(), 'became leader', 'starting workers'), { timeoutMs: 10_000, intervalMs: 50 }).catch(() => undefined);
